@@ -1,0 +1,5 @@
+import sys
+
+from communard.cli import main
+
+sys.exit(main())

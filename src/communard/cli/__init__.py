@@ -1,0 +1,43 @@
+"""The ``communard`` command: everything an operator does, one subcommand each.
+
+Each subcommand lives in its own module with a ``register(subparsers)`` function, so the
+framework-free commands (``count``, ``verify`` of a remote server) never import Django.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from communard import __version__
+from communard.cli import count_cmd, record_cmd, web_cmd
+
+MODULES = (web_cmd, count_cmd, record_cmd)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="communard",
+        description="Run an organisation as a council democracy: councils, delegates, elections "
+        "and a tamper-evident public record.",
+    )
+    parser.add_argument("--version", action="version", version=f"communard {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""A federation's constitution: versioned data with documented defaults, read from TOML.
+
+The constitution holds the parameters the design leaves to each organisation. For now: the tiers
+of the pyramid, how a council's seats are apportioned among the constituencies beneath it, and the
+eligibility cut-off that freezes a ballot's voter roll. See ``docs/constitution.md``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from communard.count import ApportionmentMethod
+
+#: Days of membership before a poll opens that a member needs to be on its frozen roll.
+DEFAULT_CUTOFF_DAYS = 30
+DEFAULT_MEMBERS_PER_SEAT = 50
+
+
+class ConstitutionError(ValueError):
+    """The constitution text is malformed or inconsistent; the message names the field."""
+
+
+@dataclass(frozen=True)
+class PerMembersRule:
+    """One delegate per ``members_per_seat`` members (rounded down), at least ``minimum``."""
+
+    members_per_seat: int = DEFAULT_MEMBERS_PER_SEAT
+    minimum: int = 1
+    kind: str = "per-members"
+
+
+@dataclass(frozen=True)
+class FixedSeatsRule:
+    """A fixed number of seats shared among the constituencies by ``method``, at least ``minimum``."""
+
+    seats: int
+    method: ApportionmentMethod = ApportionmentMethod.SAINTE_LAGUE
+    minimum: int = 1
+    kind: str = "fixed"
+
+
+ApportionmentRule = PerMembersRule | FixedSeatsRule
+
+
+@dataclass(frozen=True)
+class Tier:
+    key: str
+    name: str
+    #: How this tier's councils share their seats among the councils beneath them. The base tier
+    #: (a general assembly of members) has none.
+    apportionment: ApportionmentRule | None = None
+
+
+@dataclass(frozen=True)
+class Constitution:
+    version: int
+    tiers: tuple[Tier, ...]
+    cutoff_days: int = DEFAULT_CUTOFF_DAYS
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def tier(self, key: str) -> Tier:
+        for t in self.tiers:
+            if t.key == key:
+                return t
+        known = ", ".join(t.key for t in self.tiers)
+        raise ConstitutionError(f"unknown tier {key!r} (the constitution has: {known})")
+
+    def level(self, key: str) -> int:
+        """0 for the base tier, 1 for the tier above it, …"""
+        return [t.key for t in self.tiers].index(self.tier(key).key)
+
+
+def parse_constitution(text: str, *, source: str = "constitution") -> Constitution:
+    """Read a constitution from TOML text; every error names ``source`` and the field."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConstitutionError(f"{source}: not valid TOML: {exc}") from exc
+    return constitution_from_dict(data, source=source)
+
+
+def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution") -> Constitution:
+    version = data.get("version", 1)
+    if not isinstance(version, int) or version < 1:
+        raise ConstitutionError(f"{source}: version must be a positive integer, not {version!r}")
+    raw_tiers = data.get("tiers")
+    if not isinstance(raw_tiers, list) or len(raw_tiers) < 2:
+        raise ConstitutionError(
+            f"{source}: [[tiers]] must list at least two tiers, base first (e.g. workplace, congress)"
+        )
+    tiers = []
+    seen: set[str] = set()
+    for n, raw in enumerate(raw_tiers, start=1):
+        where = f"{source}: tiers[{n}]"
+        if not isinstance(raw, dict):
+            raise ConstitutionError(f"{where}: must be a table")
+        key = raw.get("key")
+        if not isinstance(key, str) or not key.strip():
+            raise ConstitutionError(f"{where}.key: a non-empty name is required")
+        if key in seen:
+            raise ConstitutionError(f"{where}.key: tier {key!r} is listed twice")
+        seen.add(key)
+        name = raw.get("name", key)
+        rule_data = raw.get("apportionment")
+        if n == 1:
+            if rule_data is not None:
+                raise ConstitutionError(
+                    f"{where}.apportionment: the base tier is a general assembly and has no seats"
+                )
+            rule = None
+        else:
+            rule = _rule(rule_data if rule_data is not None else {}, f"{where}.apportionment")
+        tiers.append(Tier(key=key, name=str(name), apportionment=rule))
+    eligibility = data.get("eligibility", {})
+    cutoff = eligibility.get("cutoff_days", DEFAULT_CUTOFF_DAYS)
+    if not isinstance(cutoff, int) or cutoff < 0:
+        raise ConstitutionError(
+            f"{source}: eligibility.cutoff_days must be a whole number of days ≥ 0, not {cutoff!r}"
+        )
+    known = {"version", "tiers", "eligibility"}
+    extra = {k: v for k, v in data.items() if k not in known}
+    return Constitution(version=version, tiers=tuple(tiers), cutoff_days=cutoff, extra=extra)
+
+
+def _positive_int(data: dict[str, Any], key: str, where: str, default: int | None, low: int) -> int:
+    value = data.get(key, default)
+    if value is None:
+        raise ConstitutionError(f"{where}.{key}: required")
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ConstitutionError(f"{where}.{key}: must be a whole number ≥ {low}, not {value!r}")
+    return value
+
+
+def _rule(data: Any, where: str) -> ApportionmentRule:
+    if not isinstance(data, dict):
+        raise ConstitutionError(f"{where}: must be a table")
+    kind = data.get("rule", "per-members")
+    if kind == "per-members":
+        return PerMembersRule(
+            members_per_seat=_positive_int(
+                data, "members_per_seat", where, DEFAULT_MEMBERS_PER_SEAT, 1
+            ),
+            minimum=_positive_int(data, "minimum", where, 1, 1),
+        )
+    if kind == "fixed":
+        method = data.get("method", ApportionmentMethod.SAINTE_LAGUE.value)
+        try:
+            parsed = ApportionmentMethod(method)
+        except ValueError:
+            options = ", ".join(m.value for m in ApportionmentMethod)
+            raise ConstitutionError(f"{where}.method: {method!r} is not one of {options}") from None
+        return FixedSeatsRule(
+            seats=_positive_int(data, "seats", where, None, 1),
+            method=parsed,
+            minimum=_positive_int(data, "minimum", where, 1, 0),
+        )
+    raise ConstitutionError(f"{where}.rule: {kind!r} is not 'per-members' or 'fixed'")
+
+
+DEFAULT_CONSTITUTION_TOML = """\
+# A Communard constitution. Every value below is a default; change what your members decide.
+version = 1
+
+[eligibility]
+# A member must have been admitted at least this many days before a poll opens to vote in it.
+cutoff_days = 30
+
+[[tiers]]
+key = "workplace"
+name = "Workplace assembly"
+
+[[tiers]]
+key = "district"
+name = "District council"
+apportionment = { rule = "per-members", members_per_seat = 10, minimum = 1 }
+
+[[tiers]]
+key = "congress"
+name = "Congress"
+apportionment = { rule = "fixed", seats = 15, method = "sainte-lague", minimum = 1 }
+"""

@@ -1,0 +1,120 @@
+"""The one place that reads the environment (settings never sniff ``sys.argv`` or ``os.environ``).
+
+Every setting an operator can change is a field here, with its variable name, type and default.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value Communard cannot use."""
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}={raw!r}: expected one of 1/0, true/false, yes/no, on/off")
+
+
+def _env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def database_settings(url: str | None, data_dir: Path) -> dict[str, Any]:
+    """Django ``DATABASES['default']`` for a ``DATABASE_URL``; ``None`` means embedded SQLite."""
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(data_dir / "communard.sqlite3"),
+            # WAL lets readers proceed while one writer commits; IMMEDIATE takes the write lock at
+            # BEGIN so concurrent actions queue instead of failing with "database is locked".
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path.lstrip("/")) if parts.netloc == "" else unquote(parts.path)
+        settings = database_settings(None, data_dir)
+        settings["NAME"] = path or settings["NAME"]
+        return settings
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise ConfigError(
+            f"DATABASE_URL scheme {parts.scheme!r} is not supported; use postgresql://… or sqlite:///…"
+        )
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        raise ConfigError("DATABASE_URL names no database (expected postgresql://user@host/NAME)")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+    }
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything Communard reads from its environment."""
+
+    data_dir: Path
+    database: dict[str, Any]
+    secret_key: str
+    debug: bool
+    allowed_hosts: list[str]
+    time_zone: str
+    signing_key_path: Path
+
+    @classmethod
+    def from_env(cls) -> Config:
+        data_dir = Path(os.environ.get("COMMUNARD_DATA_DIR", ".")).resolve()
+        return cls(
+            data_dir=data_dir,
+            database=database_settings(os.environ.get("DATABASE_URL"), data_dir),
+            secret_key=os.environ.get("COMMUNARD_SECRET_KEY") or _stored_secret(data_dir),
+            debug=_env_bool("COMMUNARD_DEBUG", False),
+            allowed_hosts=_env_list("COMMUNARD_ALLOWED_HOSTS", ["127.0.0.1", "localhost"]),
+            time_zone=os.environ.get("COMMUNARD_TIME_ZONE", "UTC"),
+            signing_key_path=Path(
+                os.environ.get("COMMUNARD_SIGNING_KEY", data_dir / ".communard" / "signing.key")
+            ),
+        )
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """A per-installation secret kept beside the database, made on first use."""
+    path = data_dir / ".communard" / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as f:
+            f.write(key)
+        return key
