@@ -26,12 +26,16 @@ class CouncilNode:
     parent: str | None
 
 
-def seats_by_rule(rule: ApportionmentRule, memberships: Sequence[int], *, seed: int = 0) -> list[int]:
+def seats_by_rule(
+    rule: ApportionmentRule, memberships: Sequence[int], *, seed: int = 0
+) -> list[int]:
     """Seats each constituency gets in a council, in the order of ``memberships``."""
     if isinstance(rule, PerMembersRule):
         return [max(rule.minimum, m // rule.members_per_seat) for m in memberships]
     assert isinstance(rule, FixedSeatsRule)
-    return list(apportion(memberships, rule.seats, rule.method, minimum=rule.minimum, seed=seed).seats)
+    return list(
+        apportion(memberships, rule.seats, rule.method, minimum=rule.minimum, seed=seed).seats
+    )
 
 
 def check_tree(constitution: Constitution, councils: Sequence[CouncilNode]) -> None:
@@ -49,7 +53,9 @@ def check_tree(constitution: Constitution, councils: Sequence[CouncilNode]) -> N
             continue
         parent = by_key.get(c.parent)
         if parent is None:
-            raise ConstitutionError(f"council {c.key!r}: parent {c.parent!r} is not a known council")
+            raise ConstitutionError(
+                f"council {c.key!r}: parent {c.parent!r} is not a known council"
+            )
         if constitution.level(parent.tier) != level + 1:
             raise ConstitutionError(
                 f"council {c.key!r} ({c.tier}) cannot sit under {parent.key!r} ({parent.tier}): "
