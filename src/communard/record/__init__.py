@@ -1,0 +1,1 @@
+"""The public record (framework-free)."""
