@@ -41,7 +41,9 @@ def test_fixed_seats_sum_to_the_council_size(rule: FixedSeatsRule, members: list
 
 
 @given(rule=per_member_rules, members=memberships)
-def test_per_members_rule_never_leaves_a_constituency_out(rule: PerMembersRule, members: list[int]) -> None:
+def test_per_members_rule_never_leaves_a_constituency_out(
+    rule: PerMembersRule, members: list[int]
+) -> None:
     """One seat per N members, rounded down, but never fewer than the minimum."""
     seats = seats_by_rule(rule, members)
     assert seats == [max(rule.minimum, m // rule.members_per_seat) for m in members]
@@ -102,7 +104,11 @@ apportionment = { rule = "fixed", seats = 9, method = "dhondt" }
 def test_pyramid_apportions_every_level(sizes: list[int]) -> None:
     """Every council below the top gets seats; the top council's seats sum to its size."""
     constitution = parse_constitution(CONSTITUTION)
-    nodes = [CouncilNode("top", "c", None), CouncilNode("d0", "d", "top"), CouncilNode("d1", "d", "top")]
+    nodes = [
+        CouncilNode("top", "c", None),
+        CouncilNode("d0", "d", "top"),
+        CouncilNode("d1", "d", "top"),
+    ]
     nodes += [CouncilNode(f"w{i}", "w", f"d{i % 2}") for i in range(len(sizes))]
     seats = apportion_pyramid(constitution, nodes, {f"w{i}": n for i, n in enumerate(sizes)})
     assert seats["d0"] + seats["d1"] == 9
@@ -127,6 +133,16 @@ def test_tree_must_step_one_tier_at_a_time() -> None:
     """A workplace directly under the congress is refused; so is an orphan district."""
     constitution = parse_constitution(CONSTITUTION)
     with pytest.raises(ConstitutionError, match="exactly one tier up"):
-        apportion_pyramid(constitution, [CouncilNode("top", "c", None), CouncilNode("w", "w", "top")], {})
+        apportion_pyramid(
+            constitution, [CouncilNode("top", "c", None), CouncilNode("w", "w", "top")], {}
+        )
     with pytest.raises(ConstitutionError, match="only the top tier"):
         apportion_pyramid(constitution, [CouncilNode("d", "d", None)], {})
+
+
+def test_too_few_fixed_seats_for_the_constituencies_is_refused() -> None:
+    """A congress of 9 seats cannot give 10 districts one seat each: refused before any count."""
+    constitution = parse_constitution(CONSTITUTION)
+    nodes = [CouncilNode("top", "c", None)] + [CouncilNode(f"d{i}", "d", "top") for i in range(10)]
+    with pytest.raises(ConstitutionError, match="'top' has 9 seats but 10 constituencies"):
+        apportion_pyramid(constitution, nodes, {})

@@ -48,7 +48,9 @@ def test_member_logs_in_walks_pyramid_and_sees_delegates(page: Any, live_server:
     assert page.get_by_role("heading", level=1).inner_text() == me.name
 
     page.goto(live_server.url + f"/f/{DEMO_SLUG}/")
-    page.get_by_role("list", name="The pyramid").get_by_role("link", name="Congress", exact=True).click()
+    page.get_by_role("list", name="The pyramid").get_by_role(
+        "link", name="Congress", exact=True
+    ).click()
     assert page.get_by_role("heading", level=1).inner_text() == "Congress"
     page.get_by_role("table").get_by_role("link", name=district.name).click()
     assert page.get_by_role("heading", level=1).inner_text() == district.name
@@ -58,7 +60,9 @@ def test_member_logs_in_walks_pyramid_and_sees_delegates(page: Any, live_server:
 
     page.get_by_role("link", name="My page").click()
     table = page.get_by_role("table")
-    for d in Delegate.objects.filter(constituency__in=[me.council, district]).select_related("member"):
+    for d in Delegate.objects.filter(constituency__in=[me.council, district]).select_related(
+        "member"
+    ):
         assert table.get_by_text(d.member.name).count() >= 1
 
 

@@ -70,8 +70,14 @@ def write(tmp_path: Path, members: str | bytes, structure: str = STRUCTURE) -> t
 
 
 def state() -> tuple[int, ...]:
-    return (Federation.objects.count(), Council.objects.count(), Member.objects.count(),
-            MembershipEvent.objects.count(), Platform.objects.count(), Entry.objects.count())
+    return (
+        Federation.objects.count(),
+        Council.objects.count(),
+        Member.objects.count(),
+        MembershipEvent.objects.count(),
+        Platform.objects.count(),
+        Entry.objects.count(),
+    )
 
 
 def rejected(tmp_path: Path, members: str | bytes, structure: str = STRUCTURE) -> list[str]:
@@ -128,7 +134,9 @@ def test_import_wrong_columns_is_rejected(tmp_path: Path) -> None:
 
 def test_import_unknown_council_is_rejected(tmp_path: Path) -> None:
     """A member of a council that does not exist, or of a higher council, is named by line."""
-    problems = rejected(tmp_path, HEADER + GOOD_ROWS + "4,Dara,,w9,2024-01-01,\n5,Eli,,d1,2024-01-01,\n")
+    problems = rejected(
+        tmp_path, HEADER + GOOD_ROWS + "4,Dara,,w9,2024-01-01,\n5,Eli,,d1,2024-01-01,\n"
+    )
     assert any("members.csv:5: council: unknown council 'w9'" in p for p in problems)
     assert any("members.csv:6: council: 'd1' is a district council" in p for p in problems)
 
@@ -136,13 +144,14 @@ def test_import_unknown_council_is_rejected(tmp_path: Path) -> None:
 def test_import_duplicate_member_is_rejected(tmp_path: Path) -> None:
     """The second row with a membership number points back to the first."""
     problems = rejected(tmp_path, HEADER + GOOD_ROWS + "2,Ben Again,,w2,2024-01-01,\n")
-    assert problems == ["{}:5: number: duplicate member '2' (first on line 3)".format(
-        tmp_path / "members.csv")]
+    assert problems == [
+        "{}:5: number: duplicate member '2' (first on line 3)".format(tmp_path / "members.csv")
+    ]
 
 
 def test_import_bad_dates_are_rejected(tmp_path: Path) -> None:
     """Dates that are not YYYY-MM-DD, impossible, empty or in the future are each reported."""
-    rows = ("4,A,,w1,10/01/2024,\n5,B,,w1,2024-02-30,\n6,C,,w1,,\n7,D,,w1,2999-01-01,\n")
+    rows = "4,A,,w1,10/01/2024,\n5,B,,w1,2024-02-30,\n6,C,,w1,,\n7,D,,w1,2999-01-01,\n"
     problems = rejected(tmp_path, HEADER + rows)
     assert len(problems) == 4
     assert all(": admitted_on: " in p for p in problems)
@@ -175,7 +184,9 @@ def test_import_empty_file_is_rejected(tmp_path: Path) -> None:
 
 def test_import_bad_structure_is_rejected(tmp_path: Path) -> None:
     """A council under a parent of the wrong tier, and a bad time zone, are named."""
-    bad = STRUCTURE.replace('parent = "d1"', 'parent = "congress"', 1).replace("Europe/Paris", "Mars/Base")
+    bad = STRUCTURE.replace('parent = "d1"', 'parent = "congress"', 1).replace(
+        "Europe/Paris", "Mars/Base"
+    )
     problems = rejected(tmp_path, HEADER + GOOD_ROWS, bad)
     assert any("time_zone" in p and "Mars/Base" in p for p in problems)
     assert any("cannot sit under 'congress'" in p for p in problems)
@@ -185,7 +196,9 @@ def test_import_changed_member_is_rejected(tmp_path: Path) -> None:
     """A re-run that moves a member is refused: transfers are actions, not imports."""
     s, m = write(tmp_path, HEADER + GOOD_ROWS)
     do_import(s, m, actor="operator:test")
-    problems = rejected(tmp_path, HEADER + GOOD_ROWS.replace("2,Ben Okafor,,w1", "2,Ben Okafor,,w2"))
+    problems = rejected(
+        tmp_path, HEADER + GOOD_ROWS.replace("2,Ben Okafor,,w1", "2,Ben Okafor,,w2")
+    )
     assert len(problems) == 1 and "council 'w1' (file: 'w2')" in problems[0]
 
 
@@ -195,7 +208,8 @@ def test_import_founding_delegates_are_checked(tmp_path: Path) -> None:
     problems = rejected(tmp_path, HEADER + GOOD_ROWS, structure)
     assert any("member '3' belongs to 'w2', not to constituency 'w1'" in p for p in problems)
     structure = STRUCTURE + "".join(
-        f'\n[[delegates]]\nmember = "{n}"\nconstituency = "w1"\n' for n in (1, 2))
+        f'\n[[delegates]]\nmember = "{n}"\nconstituency = "w1"\n' for n in (1, 2)
+    )
     problems = rejected(tmp_path, HEADER + GOOD_ROWS, structure)
     assert any("'w1' has 1 seat(s) but 2 founding delegates" in p for p in problems)
 
@@ -212,7 +226,9 @@ def test_cli_import_prints_problems_and_exits_nonzero(
     assert "Traceback" not in err and Federation.objects.count() == 0
 
 
-def test_cli_import_valid_files_reports_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_import_valid_files_reports_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A good import says what it did."""
     s, m = write(tmp_path, HEADER + GOOD_ROWS)
     assert main(["import", str(s), str(m), "--as", "tester"]) == 0

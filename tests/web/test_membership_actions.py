@@ -33,8 +33,14 @@ def test_admit_member_recomputes_seats_and_records(tmp_path: Path) -> None:
     fed = small_federation(tmp_path, {"w1": 9, "w2": 3, "w3": 4})
     assert seats()["w1"] == 1
     entries = Entry.objects.count()
-    do_admit_member(fed, number="x1", name="New", council=Council.objects.get(key="w1"),
-                    admitted_on=DAY, actor="operator:t")
+    do_admit_member(
+        fed,
+        number="x1",
+        name="New",
+        council=Council.objects.get(key="w1"),
+        admitted_on=DAY,
+        actor="operator:t",
+    )
     assert seats()["w1"] == 2
     assert Council.objects.get(key="d1").members_count == 13
     kinds = list(Entry.objects.order_by("index").values_list("kind", flat=True)[entries:])
@@ -46,11 +52,23 @@ def test_admit_member_to_higher_council_is_refused(tmp_path: Path) -> None:
     fed = small_federation(tmp_path, {"w1": 2, "w2": 2, "w3": 2})
     before = (Member.objects.count(), Entry.objects.count())
     with pytest.raises(MembershipError, match="district council; members belong to a base council"):
-        do_admit_member(fed, number="x", name="X", council=Council.objects.get(key="d1"),
-                        admitted_on=DAY, actor="operator:t")
+        do_admit_member(
+            fed,
+            number="x",
+            name="X",
+            council=Council.objects.get(key="d1"),
+            admitted_on=DAY,
+            actor="operator:t",
+        )
     with pytest.raises(MembershipError, match="already taken"):
-        do_admit_member(fed, number="1", name="X", council=Council.objects.get(key="w1"),
-                        admitted_on=DAY, actor="operator:t")
+        do_admit_member(
+            fed,
+            number="1",
+            name="X",
+            council=Council.objects.get(key="w1"),
+            admitted_on=DAY,
+            actor="operator:t",
+        )
     assert (Member.objects.count(), Entry.objects.count()) == before
 
 

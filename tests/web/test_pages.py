@@ -42,8 +42,11 @@ def test_council_page_shows_constituencies_and_delegates(client: Client, demo: N
     html = client.get(f"/f/{DEMO_SLUG}/c/east/").content.decode()
     for d in Delegate.objects.filter(council=east):
         assert d.member.name in html
-    assert re.search(r"Total</th><td class=\"num\">\d+</td><td class=\"num\">"
-                     + str(sum(c.seats_in_parent for c in east.children.all())), html)
+    assert re.search(
+        r"Total</th><td class=\"num\">\d+</td><td class=\"num\">"
+        + str(sum(c.seats_in_parent for c in east.children.all())),
+        html,
+    )
 
 
 def test_member_list_is_for_members_only(client: Client, demo: None) -> None:

@@ -61,6 +61,24 @@ def check_tree(constitution: Constitution, councils: Sequence[CouncilNode]) -> N
                 f"council {c.key!r} ({c.tier}) cannot sit under {parent.key!r} ({parent.tier}): "
                 "a parent must be exactly one tier up"
             )
+    check_seats_suffice(constitution, councils)
+
+
+def check_seats_suffice(constitution: Constitution, councils: Sequence[CouncilNode]) -> None:
+    """A fixed-size council has enough seats to give every constituency its minimum."""
+    children: dict[str, int] = {}
+    for c in councils:
+        if c.parent is not None:
+            children[c.parent] = children.get(c.parent, 0) + 1
+    for c in councils:
+        rule = constitution.tier(c.tier).apportionment
+        n = children.get(c.key, 0)
+        if isinstance(rule, FixedSeatsRule) and rule.minimum * n > rule.seats:
+            raise ConstitutionError(
+                f"council {c.key!r} has {rule.seats} seats but {n} constituencies beneath it, "
+                f"each owed at least {rule.minimum}; raise the {c.tier} tier's seats or lower "
+                "its minimum"
+            )
 
 
 def membership_totals(
@@ -98,6 +116,8 @@ def apportion_pyramid(
             continue
         rule = constitution.tier(c.tier).apportionment
         assert rule is not None  # parse_constitution guarantees every non-base tier has one
-        for key, n in zip(below, seats_by_rule(rule, [totals[k] for k in below], seed=seed)):
+        for key, n in zip(
+            below, seats_by_rule(rule, [totals[k] for k in below], seed=seed), strict=True
+        ):
             seats[key] = n
     return seats

@@ -134,7 +134,7 @@ def _largest_remainder(
         # Droop's quota can hand out one seat too many in whole quotas: take it back from the
         # smallest remainders, as the rule's usual statement does.
         order = sorted(range(n), key=lambda i: (quotas[i][1], weights[i]))
-        for i in order[: -left]:
+        for i in order[:-left]:
             held[i] -= 1
         return Apportionment(tuple(held), seed, False)
     rng = random.Random(seed)

@@ -40,15 +40,81 @@ PLATFORMS = [
     ("cooperative-unity", "Co-operative Unity", "For one federation-wide purchasing co-operative."),
     ("left-opposition", "Left Opposition", "For a shorter working week, won at the congress."),
 ]
-FIRST = (
-    "Ada Alex Amal Ana Ben Bo Carla Chen Dara Eli Emma Farah Finn Gita Hana Ivan Jo Kai Lea "
-    "Lin Malik Mara Nia Noor Olga Omar Pia Ravi Rosa Sam Sara Tariq Una Vera Wei Yara Zoe"
-).split()
-LAST = (
-    "Abbott Adeyemi Baker Bauer Costa Dubois Evans Fischer Garcia Haddad Ito Jensen Khan Kowalski "
-    "Larsen Lopez Mbeki Meyer Novak Okafor Petrov Quinn Rossi Santos Silva Singh Tanaka Ueda "
-    "Varga Walsh Weber Xu Yilmaz Zhang"
-).split()
+FIRST = [
+    "Ada",
+    "Alex",
+    "Amal",
+    "Ana",
+    "Ben",
+    "Bo",
+    "Carla",
+    "Chen",
+    "Dara",
+    "Eli",
+    "Emma",
+    "Farah",
+    "Finn",
+    "Gita",
+    "Hana",
+    "Ivan",
+    "Jo",
+    "Kai",
+    "Lea",
+    "Lin",
+    "Malik",
+    "Mara",
+    "Nia",
+    "Noor",
+    "Olga",
+    "Omar",
+    "Pia",
+    "Ravi",
+    "Rosa",
+    "Sam",
+    "Sara",
+    "Tariq",
+    "Una",
+    "Vera",
+    "Wei",
+    "Yara",
+    "Zoe",
+]
+LAST = [
+    "Abbott",
+    "Adeyemi",
+    "Baker",
+    "Bauer",
+    "Costa",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Khan",
+    "Kowalski",
+    "Larsen",
+    "Lopez",
+    "Mbeki",
+    "Meyer",
+    "Novak",
+    "Okafor",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Santos",
+    "Silva",
+    "Singh",
+    "Tanaka",
+    "Ueda",
+    "Varga",
+    "Walsh",
+    "Weber",
+    "Xu",
+    "Yilmaz",
+    "Zhang",
+]
 
 
 def _slug(name: str) -> str:

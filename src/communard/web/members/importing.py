@@ -366,11 +366,11 @@ def read_rows(
                 Problem(name, line, "", f"{len(cells)} fields where the header has {len(columns)}")
             )
             continue
-        get = lambda col: cells[index[col]].strip() if col in index else ""  # noqa: E731
+        get = lambda col: cells[index[col]].strip() if col in index else ""  # noqa: E731, B023
         before = len(problems)
 
         def bad(col: str, message: str) -> None:
-            problems.append(Problem(name, line, col, message))
+            problems.append(Problem(name, line, col, message))  # noqa: B023 (used at once)
 
         number = get("number")
         if not number:
@@ -586,7 +586,10 @@ def _check_members(
                     diffs = [
                         f"{col} {old!r} (file: {new!r})"
                         for col, old, new in zip(
-                            ("name", "email", "council", "admitted_on", "status"), stored, given
+                            ("name", "email", "council", "admitted_on", "status"),
+                            stored,
+                            given,
+                            strict=True,
                         )
                         if old != new
                     ]
@@ -743,7 +746,7 @@ def _write_members(
         )
         events = []
         links = []
-        for r, m in zip(batch, members):
+        for r, m in zip(batch, members, strict=True):
             events.append(
                 MembershipEvent(
                     member_id=m.pk,
