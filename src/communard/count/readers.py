@@ -89,14 +89,13 @@ def parse_blt(data: bytes | str, source: str = "<blt>") -> Ballots:
     m = _END_OF_BALLOTS.search(data, start)
     if m is None:
         raise BallotFileError(
-            source, lines_iter.total_lines(), "the file is truncated: no '0' line ends the ballots"
+            source, _last_line(data), "the file is truncated: no '0' line ends the ballots"
         )
     rankings, weights = _parse_blt_ballots(data[start : m.start()], source, first_line, n_cand)
     tail = data[m.end() :].decode("utf-8", errors="replace").splitlines()
-    end_line = data[: m.end()].count(b"\n") + 1
     names: list[str] = []
     title = ""
-    for k, raw in enumerate(tail):
+    for raw in tail:
         text = raw.strip()
         if not text or text.startswith("#"):
             continue
@@ -105,12 +104,11 @@ def parse_blt(data: bytes | str, source: str = "<blt>") -> Ballots:
         elif not title:
             title = _unquote(text)
         else:
-            del k
             break
     if len(names) < n_cand:
         raise BallotFileError(
             source,
-            end_line + len(tail),
+            _last_line(data),
             f"the file is truncated: {n_cand} candidate names expected, {len(names)} found",
         )
     ballots = Ballots(tuple(names), rankings, weights, frozenset(withdrawn), seats, title, source)
@@ -235,8 +233,10 @@ class _Lines:
         self.offset, self.line = r[1], r[2]
         return r[0], r[3]
 
-    def total_lines(self) -> int:
-        return self.data.count(b"\n") + 1
+
+
+def _last_line(data: bytes) -> int:
+    return data.rstrip(b"\r\n").count(b"\n") + 1
 
 
 def _is_int(s: str) -> bool:
