@@ -47,6 +47,7 @@ def meek_stv(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Re
     history: list[tuple[int, ...]] = []
     rng = random.Random(seed)
     prev = [0] * n
+    prev_exhausted = prev_lost = 0
 
     def distribute() -> tuple[list[int], int]:
         rem = np.full(rank.shape[0], SCALE, dtype=np.int64)
@@ -125,15 +126,15 @@ def meek_stv(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Re
                 subject,
                 tuple(votes),
                 tuple(v - p for v, p in zip(votes, prev, strict=True)),
-                exhausted,
-                lost,
+                exhausted - prev_exhausted,  # stage quantities are changes, as in STV sheets
+                lost - prev_lost,
                 tuple(order),
                 subject if action == "exclusion" else (),
                 (),
                 note,
             )
         )
-        prev = votes
+        prev, prev_exhausted, prev_lost = votes, exhausted, lost
         if len(elected) >= s or not hopeful:
             break
         if order:
