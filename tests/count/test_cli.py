@@ -15,8 +15,23 @@ WARD = LOCAL / "ballots" / "north_lanarkshire_2017_ward11.blt"
 
 def test_count_json_has_the_documented_schema(capsys: pytest.CaptureFixture[str]) -> None:
     """winners 1-based in order of election, quota, seed, stages with decimal-string totals."""
-    assert main(["count", str(WARD), "--method", "scottish-stv", "--seats", "4",
-                 "--format", "json", "--seed", "5"]) == 0
+    assert (
+        main(
+            [
+                "count",
+                str(WARD),
+                "--method",
+                "scottish-stv",
+                "--seats",
+                "4",
+                "--format",
+                "json",
+                "--seed",
+                "5",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert out["schema"] == "communard.count/1"
     assert out["winners"] == [3, 4, 7, 5]
@@ -47,8 +62,19 @@ def test_count_draws_a_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 @pytest.mark.parametrize(
-    "method", ["meek-stv", "gregory-stv", "irv", "schulze", "ranked-pairs", "plurality",
-               "approval", "dhondt", "sainte-lague", "largest-remainder-hare"]
+    "method",
+    [
+        "meek-stv",
+        "gregory-stv",
+        "irv",
+        "schulze",
+        "ranked-pairs",
+        "plurality",
+        "approval",
+        "dhondt",
+        "sainte-lague",
+        "largest-remainder-hare",
+    ],
 )
 def test_count_runs_every_method(method: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Every method counts a real ward from the command line."""

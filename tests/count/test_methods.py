@@ -37,8 +37,14 @@ def test_schulze_wikipedia_example_elects_e() -> None:
     """Schulze's 45-voter example: E wins though no one has a majority of first preferences."""
     a, b, c, d, e = range(5)
     rows = [
-        ([a, c, b, e, d], 5), ([a, d, e, c, b], 5), ([b, e, d, a, c], 8), ([c, a, b, e, d], 3),
-        ([c, a, e, b, d], 7), ([c, b, a, d, e], 2), ([d, c, e, b, a], 7), ([e, b, a, d, c], 8),
+        ([a, c, b, e, d], 5),
+        ([a, d, e, c, b], 5),
+        ([b, e, d, a, c], 8),
+        ([c, a, b, e, d], 3),
+        ([c, a, e, b, d], 7),
+        ([c, b, a, d, e], 2),
+        ([d, c, e, b, a], 7),
+        ([e, b, a, d, c], 8),
     ]
     box = Ballots.from_rankings([r for r, _ in rows], 5, weights=[w for _, w in rows])
     result = count(box, "schulze")
@@ -68,7 +74,9 @@ def test_party_lists_use_the_one_apportionment() -> None:
     votes = [100_000, 80_000, 30_000, 20_000]
     box = Ballots.from_rankings([[0], [1], [2], [3]], ["A", "B", "C", "D"], weights=votes)
     dhondt = count(box, "dhondt", 8)
-    assert dhondt.extra["seats_per_list"] == [4, 3, 1, 0] == list(apportion(votes, 8, "dhondt").seats)
+    assert (
+        dhondt.extra["seats_per_list"] == [4, 3, 1, 0] == list(apportion(votes, 8, "dhondt").seats)
+    )
     assert count(box, "sainte-lague", 8).extra["seats_per_list"] == [3, 3, 1, 1]
     assert count(box, "largest-remainder-hare", 8).extra["seats_per_list"] == [3, 3, 1, 1]
 

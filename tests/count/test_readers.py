@@ -124,7 +124,10 @@ def test_csv_rejects_malformed_input_naming_line_and_problem(
 
 def test_json_reads_names_numbers_and_weighted_ballots() -> None:
     """Ballots as lists of names or 1-based numbers, or objects with a weight."""
-    text = '{"candidates": ["A", "B", "C"], "seats": 2, "withdrawn": ["C"],\n "ballots": [\n ["A", "B"],\n [2, 3],\n {"ranking": ["C"], "weight": 4}\n]}'
+    text = (
+        '{"candidates": ["A", "B", "C"], "seats": 2, "withdrawn": ["C"],\n "ballots": [\n'
+        ' ["A", "B"],\n [2, 3],\n {"ranking": ["C"], "weight": 4}\n]}'
+    )
     b = parse_json(text, "b.json")
     assert b.rankings_list() == [([0, 1], 1), ([1, 2], 1), ([2], 4)]
     assert (b.seats, b.withdrawn) == (2, frozenset({2}))
@@ -133,14 +136,20 @@ def test_json_reads_names_numbers_and_weighted_ballots() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "problem"),
     [
-        ('{"candidates": ["A", "B"],\n "ballots": [\n ["A"],\n ["A", "Z"]\n]}', 4,
-         "unknown candidate 'Z'"),
+        (
+            '{"candidates": ["A", "B"],\n "ballots": [\n ["A"],\n ["A", "Z"]\n]}',
+            4,
+            "unknown candidate 'Z'",
+        ),
         ('{"candidates": ["A", "B"],\n "ballots": [\n ["A", "A"]\n]}', 3, "ranks 'A' twice"),
         ('{"candidates": ["A", "B"],\n "ballots": [\n ["A"],\n', 4, "not valid JSON"),
         ('{"candidates": ["A", "B"],\n "ballots": []}', 2, "the ballot box is empty"),
-        ('{"candidates": ["A", "B"],\n "ballots": [{"ranking": ["A"], "weight": 0}]}', 2,
-         "weight 0"),
-        ('[1, 2]', 1, "expected a JSON object"),
+        (
+            '{"candidates": ["A", "B"],\n "ballots": [{"ranking": ["A"], "weight": 0}]}',
+            2,
+            "weight 0",
+        ),
+        ("[1, 2]", 1, "expected a JSON object"),
     ],
 )
 def test_json_rejects_malformed_input_naming_line_and_problem(
@@ -157,7 +166,9 @@ def test_read_ballots_chooses_the_reader_by_suffix(tmp_path: Path) -> None:
     """.blt, .csv and .json files give the same count."""
     (tmp_path / "b.blt").write_bytes(b"3 1\n2 1 2 0\n1 3 0\n0\nA\nB\nC\n")
     (tmp_path / "b.csv").write_text("A,B,C\n1,2,\n1,2,\n,,1\n")
-    (tmp_path / "b.json").write_text('{"candidates": ["A","B","C"], "ballots": [["A","B"],["A","B"],["C"]]}')
+    (tmp_path / "b.json").write_text(
+        '{"candidates": ["A","B","C"], "ballots": [["A","B"],["A","B"],["C"]]}'
+    )
     results = [scottish_stv(read_ballots(tmp_path / f"b.{s}"), 1) for s in ("blt", "csv", "json")]
     assert {r.winners for r in results} == {(0,)}
     with pytest.raises(BallotFileError, match="unknown ballot format"):
@@ -169,4 +180,4 @@ def test_grouping_merges_identical_rankings() -> None:
     b = Ballots.from_rankings([[0, 1], [1], [0, 1], [1], [2]], 3, seats=1)
     g = b.group()
     assert sorted(g.rankings_list()) == [([0, 1], 2), ([1], 2), ([2], 1)]
-    assert scottish_stv(g) .winners == scottish_stv(b).winners
+    assert scottish_stv(g).winners == scottish_stv(b).winners

@@ -25,18 +25,43 @@ def register(sub: Any) -> None:
         description="Count a ballot file and print the result with its full count sheet.",
     )
     p.add_argument("file", help="ballot file: .blt, .csv or .json")
-    p.add_argument("--method", default="scottish-stv", choices=sorted(METHODS),
-                   help="counting method (default: scottish-stv)")
-    p.add_argument("--seats", type=int, default=None,
-                   help="seats to fill (default: as the file says; 1 for single-winner methods)")
-    p.add_argument("--format", dest="fmt", default="table", choices=("table", "json", "csv"),
-                   help="output format (default: table)")
-    p.add_argument("--chart", metavar="OUT.svg", default=None,
-                   help="also draw the stages to this image file (svg, png, pdf)")
-    p.add_argument("--seed", type=int, default=0,
-                   help="seed for ties the rules leave to lot; recorded with the result")
-    p.add_argument("--input-format", choices=("blt", "csv", "json"), default=None,
-                   help="ballot file format (default: from the file's suffix)")
+    p.add_argument(
+        "--method",
+        default="scottish-stv",
+        choices=sorted(METHODS),
+        help="counting method (default: scottish-stv)",
+    )
+    p.add_argument(
+        "--seats",
+        type=int,
+        default=None,
+        help="seats to fill (default: as the file says; 1 for single-winner methods)",
+    )
+    p.add_argument(
+        "--format",
+        dest="fmt",
+        default="table",
+        choices=("table", "json", "csv"),
+        help="output format (default: table)",
+    )
+    p.add_argument(
+        "--chart",
+        metavar="OUT.svg",
+        default=None,
+        help="also draw the stages to this image file (svg, png, pdf)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed for ties the rules leave to lot; recorded with the result",
+    )
+    p.add_argument(
+        "--input-format",
+        choices=("blt", "csv", "json"),
+        default=None,
+        help="ballot file format (default: from the file's suffix)",
+    )
     p.set_defaults(handler=run)
 
 

@@ -11,13 +11,13 @@ from communard.count.apportionment import (
     apportion,
 )
 from communard.count.ballots import Ballots
-from communard.count.errors import BallotFileError, CountError, UnknownMethodError
-from communard.count.readers import parse_blt, parse_csv, parse_json, read_ballots, write_blt
-from communard.count.result import Lot, Result, Stage
 from communard.count.condorcet import pairwise, ranked_pairs, schulze
+from communard.count.errors import BallotFileError, CountError, UnknownMethodError
 from communard.count.irv import irv
 from communard.count.meek import meek_stv
 from communard.count.methods import METHODS, count
+from communard.count.readers import parse_blt, parse_csv, parse_json, read_ballots, write_blt
+from communard.count.result import Lot, Result, Stage
 from communard.count.simple import approval, party_list, plurality
 from communard.count.stv import gregory_stv, scottish_stv
 

@@ -60,7 +60,7 @@ class Ballots:
         seats: int | None = None,
         title: str = "",
     ) -> Ballots:
-        """Build from 0-based rankings, e.g. ``Ballots.from_rankings([[0, 2], [1]], ["A", "B", "C"])``."""
+        """Build from 0-based rankings: ``from_rankings([[0, 2], [1]], ["A", "B", "C"])``."""
         names = (
             tuple(f"Candidate {i + 1}" for i in range(candidates))
             if isinstance(candidates, int)
@@ -124,7 +124,7 @@ class Ballots:
 
 
 def _group_rows(rows: RankArray) -> tuple[IntArray, int]:
-    """Label equal rows with equal ids, fast: hash each row, then check the hash grouping exactly."""
+    """Label equal rows with equal ids: hash each row, then check the hash grouping exactly."""
     r64 = rows.astype(np.int64) + 1
     h = np.zeros(rows.shape[0], dtype=np.uint64)
     mult = np.uint64(0x9E3779B97F4A7C15)

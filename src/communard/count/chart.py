@@ -27,8 +27,13 @@ def draw_chart(result: Result, path: str) -> None:
         ys = [float(result.votes(t)) for t in s.totals]
         ax.bar(xs, ys, width=width, color=cmap(k), label=f"stage {s.number}")
     if result.quota is not None:
-        ax.axhline(float(result.votes(result.quota)), color="crimson", linestyle="--",
-                   linewidth=1, label="quota")
+        ax.axhline(
+            float(result.votes(result.quota)),
+            color="crimson",
+            linestyle="--",
+            linewidth=1,
+            label="quota",
+        )
     labels = [
         ("★ " if c in result.winners else "") + name for c, name in enumerate(result.candidates)
     ]

@@ -44,8 +44,13 @@ def _single(seats: int | None) -> None:
 
 
 def _result(
-    method: str, ballots: Ballots, d: npt.NDArray[np.int64], winner: int, seed: int,
-    lots: list[Lot], extra: dict[str, object]
+    method: str,
+    ballots: Ballots,
+    d: npt.NDArray[np.int64],
+    winner: int,
+    seed: int,
+    lots: list[Lot],
+    extra: dict[str, object],
 ) -> Result:
     wins = tuple(int(x) for x in (d > d.T).sum(axis=1))
     extra = {"pairwise": d.tolist(), **extra}
@@ -56,8 +61,11 @@ def _result(
         winners=(winner,),
         seed=seed,
         valid_poll=ballots.total,
-        stages=(Stage(1, "count", (), wins, wins, elected=(winner,),
-                      note="totals: pairwise contests won"),),
+        stages=(
+            Stage(
+                1, "count", (), wins, wins, elected=(winner,), note="totals: pairwise contests won"
+            ),
+        ),
         lots=tuple(lots),
         withdrawn=tuple(sorted(ballots.withdrawn)),
         title=ballots.title,
@@ -75,7 +83,7 @@ def _candidates(ballots: Ballots) -> list[int]:
 
 
 def schulze(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Result:
-    """Schulze (2011): strongest beatpaths by winning votes; the winner beats or ties every other."""
+    """Schulze (2011): strongest beatpaths by winning votes; the winner beats or ties all."""
     _single(seats)
     cands = _candidates(ballots)
     d = pairwise(ballots)

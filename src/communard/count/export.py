@@ -68,8 +68,16 @@ def result_to_csv(r: Result) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(
-        ["stage", "action", "subject", *r.candidates, "non_transferable", "lost_fractions",
-         "elected", "excluded"]
+        [
+            "stage",
+            "action",
+            "subject",
+            *r.candidates,
+            "non_transferable",
+            "lost_fractions",
+            "elected",
+            "excluded",
+        ]
     )
     for s in r.stages:
         w.writerow(

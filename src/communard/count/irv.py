@@ -32,12 +32,12 @@ class _Runoff(_Count[int]):
             top = max(self.totals[c] for c in self.continuing)
             if 2 * top > active or len(self.continuing) == 1:
                 leaders = [c for c in self.continuing if self.totals[c] == top]
-                winner = leaders[0] if len(leaders) == 1 else self._break_tie(
-                    leaders, True, "winner"
+                winner = (
+                    leaders[0] if len(leaders) == 1 else self._break_tie(leaders, True, "winner")
                 )
                 self._deem_elected([winner], "a majority of the continuing ballots")
                 break
             self._exclude(self._lowest())
-            active -= self.stages[-1].non_transferable
+            active -= int(self.stages[-1].non_transferable)
             self.quota = active // 2 + 1
         return self._result()

@@ -79,7 +79,8 @@ def meek_stv(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Re
         return chosen
 
     quota = 0
-    action, subject = "first-preferences", ()
+    action: str = "first-preferences"
+    subject: tuple[int, ...] = ()
     while True:
         iterations = 0
         while True:
@@ -114,7 +115,7 @@ def meek_stv(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Re
             f"{c + 1}:{keep[c] / SCALE:.9f}" for c in elected
         )
         vacancies = s - len(elected)
-        if 0 < vacancies and len(hopeful) <= vacancies:
+        if vacancies > 0 and len(hopeful) <= vacancies:
             order += sorted(hopeful, key=lambda c: -votes[c])
             elected.extend(sorted(hopeful, key=lambda c: -votes[c]))
             hopeful = []

@@ -56,7 +56,8 @@ def _decode(data: bytes, source: str) -> str:
 
 
 def parse_blt(data: bytes | str, source: str = "<blt>") -> Ballots:
-    """Parse BLT: ``C S``; optional withdrawn line ``-i -j``; ``w p1 p2 … 0`` rows; ``0``; names; title."""
+    """Parse BLT: ``C S``; optional ``-i -j`` withdrawn line; ``w p1 p2 … 0`` rows; ``0``; names;
+    title."""
     if isinstance(data, str):
         data = data.encode()
     lines_iter = _Lines(data)
@@ -79,7 +80,9 @@ def parse_blt(data: bytes | str, source: str = "<blt>") -> Ballots:
         lines_iter.next_content()
         for tok in wtext.split():
             if not _is_int(tok) or int(tok) >= 0:
-                raise BallotFileError(source, wline, f"withdrawn candidates are written -N, not {tok!r}")
+                raise BallotFileError(
+                    source, wline, f"withdrawn candidates are written -N, not {tok!r}"
+                )
             c = -int(tok)
             if c > n_cand:
                 raise BallotFileError(source, wline, f"withdrawn candidate {c} does not exist")
@@ -234,7 +237,6 @@ class _Lines:
         return r[0], r[3]
 
 
-
 def _last_line(data: bytes) -> int:
     return data.rstrip(b"\r\n").count(b"\n") + 1
 
@@ -287,7 +289,9 @@ def parse_csv(text: str, source: str = "<csv>", *, seats: int | None = None) -> 
             if weight_col is not None:
                 cell = row[weight_col].strip()
                 if not cell.isdigit() or int(cell) == 0:
-                    raise BallotFileError(source, line, f"weight {cell!r} is not a whole number > 0")
+                    raise BallotFileError(
+                        source, line, f"weight {cell!r} is not a whole number > 0"
+                    )
                 w = int(cell)
             marks: dict[int, int] = {}
             for k, i in enumerate(cand_cols):
@@ -337,12 +341,16 @@ def parse_json(text: str, source: str = "<json>") -> Ballots:
         raise BallotFileError(source, 1, "expected a JSON object with 'candidates' and 'ballots'")
     names = doc.get("candidates")
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        raise BallotFileError(source, _key_line(text, "candidates"), "'candidates' must be a list of names")
+        raise BallotFileError(
+            source, _key_line(text, "candidates"), "'candidates' must be a list of names"
+        )
     if len(set(names)) != len(names):
         raise BallotFileError(source, _key_line(text, "candidates"), "a candidate is named twice")
     seats = doc.get("seats")
     if seats is not None and (not isinstance(seats, int) or isinstance(seats, bool) or seats < 1):
-        raise BallotFileError(source, _key_line(text, "seats"), "'seats' must be a whole number ≥ 1")
+        raise BallotFileError(
+            source, _key_line(text, "seats"), "'seats' must be a whole number ≥ 1"
+        )
     index = {n: i for i, n in enumerate(names)}
 
     def cand(x: Any, where: int | None) -> int:
@@ -376,7 +384,9 @@ def parse_json(text: str, source: str = "<json>") -> Ballots:
         if not isinstance(ranking, list):
             raise BallotFileError(source, line_of(k), f"ballot {k + 1} is not a list of candidates")
         if not isinstance(w, int) or isinstance(w, bool) or w < 1:
-            raise BallotFileError(source, line_of(k), f"ballot {k + 1} has weight {w!r}, not a whole number ≥ 1")
+            raise BallotFileError(
+                source, line_of(k), f"ballot {k + 1} has weight {w!r}, not a whole number ≥ 1"
+            )
         try:
             r = [cand(x, None) for x in ranking]
         except BallotFileError as e:
@@ -388,9 +398,7 @@ def parse_json(text: str, source: str = "<json>") -> Ballots:
         weights.append(w)
     b = Ballots.from_rankings(rankings, names, weights=weights, withdrawn=withdrawn, seats=seats)
     title = doc.get("title", "")
-    return Ballots(
-        b.candidates, b.rankings, b.weights, b.withdrawn, b.seats, str(title), source
-    )
+    return Ballots(b.candidates, b.rankings, b.weights, b.withdrawn, b.seats, str(title), source)
 
 
 def _key_line(text: str, key: str) -> int | None:

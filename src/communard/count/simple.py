@@ -99,9 +99,7 @@ def approval(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Re
     return _by_votes("approval", ballots, approvals(ballots), s, seed)
 
 
-def party_list(
-    ballots: Ballots, seats: int | None = None, *, method: str, seed: int = 0
-) -> Result:
+def party_list(ballots: Ballots, seats: int | None = None, *, method: str, seed: int = 0) -> Result:
     """Seats for each list (a "candidate" here) in proportion to its votes, by ``method``."""
     s = _seats(ballots, seats)
     m = ApportionmentMethod(method)
@@ -119,8 +117,17 @@ def party_list(
         winners=winners,
         seed=seed,
         valid_poll=ballots.total,
-        stages=(Stage(1, "count", (), tuple(votes), tuple(votes), elected=winners,
-                      note="seats: " + ", ".join(str(x) for x in shares.seats)),),
+        stages=(
+            Stage(
+                1,
+                "count",
+                (),
+                tuple(votes),
+                tuple(votes),
+                elected=winners,
+                note="seats: " + ", ".join(str(x) for x in shares.seats),
+            ),
+        ),
         withdrawn=tuple(sorted(ballots.withdrawn)),
         title=ballots.title,
         extra={"seats_per_list": list(shares.seats), "decided_by_lot": shares.tied},

@@ -68,12 +68,12 @@ class _Count(Generic[V]):
     ) -> None:
         self.b = ballots
         self.seats = seats
-        self.arith = arith
+        self.arith: _Arithmetic[V] = arith
         self.seed = seed
         self.rng = random.Random(seed)
         self.method = method
         self.n = ballots.n_candidates
-        self.piles = Piles(ballots, arith.one)
+        self.piles: Piles[V] = Piles(ballots, arith.one)
         zero = arith.one * 0
         self.zero: V = zero
         self.totals: list[V] = [zero] * self.n
@@ -248,7 +248,18 @@ class _Count(Generic[V]):
         self.history.append(totals)
         transfers = tuple(delta.get(c, self.zero) for c in range(self.n))
         self.stages.append(
-            Stage(len(self.stages) + 1, action, subject, totals, transfers, nt, lost, (), excluded, tvs)
+            Stage(
+                len(self.stages) + 1,
+                action,
+                subject,
+                totals,
+                transfers,
+                nt,
+                lost,
+                (),
+                excluded,
+                tvs,
+            )
         )
 
     def _result(self) -> Result:
