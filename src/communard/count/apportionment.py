@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 
-class ApportionmentMethod(str, Enum):
+class ApportionmentMethod(str, Enum):  # noqa: UP042 - str mixin kept for existing callers
     DHONDT = "dhondt"
     SAINTE_LAGUE = "sainte-lague"
     LARGEST_REMAINDER_HARE = "largest-remainder-hare"
@@ -71,7 +71,7 @@ def _check(weights: Sequence[int], seats: int, minimum: int) -> None:
 
 
 def _divisor(method: ApportionmentMethod, held: int) -> tuple[int, int]:
-    """The divisor for the next seat after ``held`` seats, as a fraction (numerator, denominator)."""
+    """The divisor for the next seat after ``held`` seats, as (numerator, denominator)."""
     if method is ApportionmentMethod.DHONDT:
         return held + 1, 1
     return 2 * held + 1, 2  # Sainte-Laguë: 0.5, 1.5, 2.5, … (same order as 1, 3, 5, …)

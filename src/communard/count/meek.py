@@ -1,0 +1,164 @@
+"""Meek STV, as used in New Zealand local elections (Local Electoral Regulations 2001,
+schedule 1A; Hill, Wichmann & Woodall, *Algorithm 123*, 1987).
+
+Arithmetic is fixed point with nine decimal places, as in the New Zealand rules: a candidate
+receives a ballot's remaining value times its keep value, rounded down; keep values are rounded
+up; the quota is the active vote divided by (seats + 1), truncated, plus 10^-9. Each stage
+iterates the keep values until the elected candidates' surpluses total less than 0.00001 vote,
+then elects everyone at or above the quota, or else excludes the lowest hopeful candidate.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from communard.count.ballots import Ballots
+from communard.count.errors import CountError
+from communard.count.result import Lot, Result, Stage
+from communard.count.stv import _seats
+
+SCALE = 10**9
+TOLERANCE = 10**4  # 0.00001 vote, in units of 10^-9
+MAX_ITERATIONS = 10_000
+
+
+def meek_stv(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Result:
+    s = _seats(ballots, seats)
+    b = ballots.group()
+    total = b.total
+    if total <= 0:
+        raise CountError("the ballot box is empty")
+    if total * SCALE >= 2**53:
+        raise CountError("Meek STV here counts at most 9 million ballots")
+    n = b.n_candidates
+    rank = b.rankings.astype(np.intp)
+    w = b.weights.astype(np.int64)
+    keep = np.full(n + 1, SCALE, dtype=np.int64)
+    keep[n] = 0  # padding (index -1) keeps nothing: the remainder is exhausted
+    hopeful = [c for c in range(n) if c not in b.withdrawn]
+    for c in b.withdrawn:
+        keep[c] = 0
+    elected: list[int] = []
+    excluded: list[int] = []
+    stages: list[Stage] = []
+    lots: list[Lot] = []
+    history: list[tuple[int, ...]] = []
+    rng = random.Random(seed)
+    prev = [0] * n
+    prev_exhausted = prev_lost = 0
+
+    def distribute() -> tuple[list[int], int]:
+        rem = np.full(rank.shape[0], SCALE, dtype=np.int64)
+        votes = np.zeros(n + 1, dtype=np.float64)
+        for j in range(rank.shape[1]):
+            c = rank[:, j]
+            give = rem * keep[c] // SCALE
+            votes += np.bincount(c + 1, weights=(give * w).astype(np.float64), minlength=n + 1)[
+                np.r_[1 : n + 1, 0]
+            ]
+            rem -= give
+            if not rem.any():
+                break
+        exhausted = int((rem * w).sum())
+        return [int(v) for v in votes[:n]], exhausted
+
+    def tie(group: list[int], highest: bool, purpose: str) -> int:
+        for past in reversed(history[:-1]):
+            vals = [past[c] for c in group]
+            pick = max(vals) if highest else min(vals)
+            narrowed = [c for c, v in zip(group, vals, strict=True) if v == pick]
+            if len(narrowed) < len(group):
+                group = narrowed
+                if len(group) == 1:
+                    return group[0]
+        group = sorted(group)
+        chosen = group[rng.randrange(len(group))]
+        lots.append(Lot(len(stages), purpose, tuple(group), chosen))
+        return chosen
+
+    quota = 0
+    action: str = "first-preferences"
+    subject: tuple[int, ...] = ()
+    while True:
+        iterations = 0
+        while True:
+            votes, exhausted = distribute()
+            quota = (total * SCALE - exhausted) // (s + 1) + 1
+            iterations += 1
+            surplus = sum(max(votes[c] - quota, 0) for c in elected)
+            if (
+                not elected
+                or surplus < TOLERANCE
+                or any(votes[c] >= quota for c in hopeful)
+                or iterations >= MAX_ITERATIONS
+            ):
+                break
+            for c in elected:
+                keep[c] = -(-int(keep[c]) * quota // votes[c])  # rounded up
+        history.append(tuple(votes))
+        lost = total * SCALE - sum(votes) - exhausted
+        reached = [c for c in hopeful if votes[c] >= quota]
+        order: list[int] = []
+        rest = list(reached)
+        while rest:
+            top = max(votes[c] for c in rest)
+            tied = [c for c in rest if votes[c] == top]
+            pick = tied[0] if len(tied) == 1 else tie(tied, True, "election-order")
+            order.append(pick)
+            rest.remove(pick)
+        for c in order:
+            hopeful.remove(c)
+            elected.append(c)
+        note = f"{iterations} iteration(s); keep values " + ", ".join(
+            f"{c + 1}:{keep[c] / SCALE:.9f}" for c in elected
+        )
+        vacancies = s - len(elected)
+        if vacancies > 0 and len(hopeful) <= vacancies:
+            order += sorted(hopeful, key=lambda c: -votes[c])
+            elected.extend(sorted(hopeful, key=lambda c: -votes[c]))
+            hopeful = []
+            note += "; the remaining hopefuls fill the remaining seats"
+        stages.append(
+            Stage(
+                len(stages) + 1,
+                action,
+                subject,
+                tuple(votes),
+                tuple(v - p for v, p in zip(votes, prev, strict=True)),
+                exhausted - prev_exhausted,  # stage quantities are changes, as in STV sheets
+                lost - prev_lost,
+                tuple(order),
+                subject if action == "exclusion" else (),
+                (),
+                note,
+            )
+        )
+        prev, prev_exhausted, prev_lost = votes, exhausted, lost
+        if len(elected) >= s or not hopeful:
+            break
+        if order:
+            action, subject = "iteration", ()
+            continue
+        low = min(votes[c] for c in hopeful)
+        tied = [c for c in hopeful if votes[c] == low]
+        x = tied[0] if len(tied) == 1 else tie(tied, False, "exclusion")
+        hopeful.remove(x)
+        excluded.append(x)
+        keep[x] = 0
+        action, subject = "exclusion", (x,)
+    return Result(
+        method="meek-stv",
+        candidates=b.candidates,
+        seats=s,
+        winners=tuple(elected[:s]),
+        seed=seed,
+        valid_poll=total * SCALE,
+        scale=SCALE,
+        quota=quota,
+        stages=tuple(stages),
+        lots=tuple(lots),
+        withdrawn=tuple(sorted(b.withdrawn)),
+        title=b.title,
+    )

@@ -1,0 +1,137 @@
+"""Plurality, approval, and party-list seats by the divisor and largest-remainder methods.
+
+Party lists reuse :func:`communard.count.apportionment.apportion` (one implementation for party
+lists and the pyramid's seat apportionment): each ballot's first preference is a vote for a list.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from communard.count.apportionment import ApportionmentMethod, apportion
+from communard.count.ballots import PAD, Ballots
+from communard.count.errors import CountError
+from communard.count.result import Lot, Result, Stage
+from communard.count.stv import _seats
+
+
+def first_preferences(ballots: Ballots) -> list[int]:
+    """Votes per candidate from first preferences, skipping withdrawn candidates."""
+    r = ballots.rankings.astype(np.intp)
+    ok = np.ones(ballots.n_candidates + 1, dtype=bool)
+    for c in ballots.withdrawn:
+        ok[c] = False
+    pos = np.zeros(r.shape[0], dtype=np.intp)
+    cur = r[:, 0]
+    sel = np.flatnonzero(~ok[cur])
+    while sel.size:
+        pos[sel] += 1
+        cur[sel] = r[sel, pos[sel]]
+        sel = sel[~ok[cur[sel]]]
+    counts = np.bincount(cur + 1, weights=ballots.weights, minlength=ballots.n_candidates + 1)
+    return [int(x) for x in counts[1:]]
+
+
+def approvals(ballots: Ballots) -> list[int]:
+    """Approvals per candidate: every candidate a ballot names (ranked) is approved."""
+    r = ballots.rankings.astype(np.intp)
+    w = np.repeat(ballots.weights, r.shape[1])
+    flat = r.reshape(-1)
+    counts = np.bincount(flat + 1, weights=w, minlength=ballots.n_candidates + 1)[1:]
+    out = [int(x) for x in counts]
+    for c in ballots.withdrawn:
+        out[c] = 0
+    return out
+
+
+def _top(votes: list[int], cands: list[int], seats: int, seed: int) -> tuple[list[int], list[Lot]]:
+    rng = random.Random(seed)
+    lots: list[Lot] = []
+    winners: list[int] = []
+    rest = list(cands)
+    while rest and len(winners) < seats:
+        top = max(votes[c] for c in rest)
+        tied = sorted(c for c in rest if votes[c] == top)
+        if len(tied) > seats - len(winners):
+            # Only here does the order among the tied matter: the lot decides who gets the seats.
+            while len(winners) < seats:
+                pick = tied[rng.randrange(len(tied))]
+                lots.append(Lot(1, "winner", tuple(tied), pick))
+                tied.remove(pick)
+                winners.append(pick)
+            break
+        winners.extend(tied)
+        for c in tied:
+            rest.remove(c)
+    return winners, lots
+
+
+def _by_votes(method: str, ballots: Ballots, votes: list[int], seats: int, seed: int) -> Result:
+    if ballots.total <= 0:
+        raise CountError("the ballot box is empty")
+    cands = [c for c in range(ballots.n_candidates) if c not in ballots.withdrawn]
+    winners, lots = _top(votes, cands, seats, seed)
+    return Result(
+        method=method,
+        candidates=ballots.candidates,
+        seats=seats,
+        winners=tuple(winners),
+        seed=seed,
+        valid_poll=ballots.total,
+        stages=(Stage(1, "count", (), tuple(votes), tuple(votes), elected=tuple(winners)),),
+        lots=tuple(lots),
+        withdrawn=tuple(sorted(ballots.withdrawn)),
+        title=ballots.title,
+    )
+
+
+def plurality(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Result:
+    """The ``seats`` candidates with most first preferences (ties for the last seat by lot)."""
+    s = _seats(ballots, seats) if seats is not None or ballots.seats else 1
+    return _by_votes("plurality", ballots, first_preferences(ballots), s, seed)
+
+
+def approval(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Result:
+    """The ``seats`` candidates approved on most ballots (ties for the last seat by lot)."""
+    s = _seats(ballots, seats) if seats is not None or ballots.seats else 1
+    return _by_votes("approval", ballots, approvals(ballots), s, seed)
+
+
+def party_list(ballots: Ballots, seats: int | None = None, *, method: str, seed: int = 0) -> Result:
+    """Seats for each list (a "candidate" here) in proportion to its votes, by ``method``."""
+    s = _seats(ballots, seats)
+    m = ApportionmentMethod(method)
+    if ballots.total <= 0:
+        raise CountError("the ballot box is empty")
+    votes = first_preferences(ballots)
+    shares = apportion(votes, s, m, seed=seed)
+    winners = tuple(
+        sorted((c for c in range(len(votes)) if shares.seats[c]), key=lambda c: -shares.seats[c])
+    )
+    return Result(
+        method=m.value,
+        candidates=ballots.candidates,
+        seats=s,
+        winners=winners,
+        seed=seed,
+        valid_poll=ballots.total,
+        stages=(
+            Stage(
+                1,
+                "count",
+                (),
+                tuple(votes),
+                tuple(votes),
+                elected=winners,
+                note="seats: " + ", ".join(str(x) for x in shares.seats),
+            ),
+        ),
+        withdrawn=tuple(sorted(ballots.withdrawn)),
+        title=ballots.title,
+        extra={"seats_per_list": list(shares.seats), "decided_by_lot": shares.tied},
+    )
+
+
+__all__ = ["PAD", "approval", "approvals", "first_preferences", "party_list", "plurality"]
