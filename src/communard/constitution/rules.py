@@ -53,11 +53,30 @@ class Tier:
     apportionment: ApportionmentRule | None = None
 
 
+CANDIDATE_ORDERS = ("alphabetical", "random")
+VACANCY_RULES = ("countback", "by-election")
+
+
+@dataclass(frozen=True)
+class ElectionRules:
+    """How delegates and officers are elected, and how a vacant seat is filled."""
+
+    delegate_method: str = "scottish-stv"
+    office_method: str = "irv"
+    #: Order of names on the ballot: alphabetical, or shuffled afresh for every voter.
+    candidate_order: str = "alphabetical"
+    #: countback: recount the same ballots without the departing member; by-election: a new poll.
+    vacancy: str = "countback"
+    nomination_days: int = 7
+    poll_days: int = 7
+
+
 @dataclass(frozen=True)
 class Constitution:
     version: int
     tiers: tuple[Tier, ...]
     cutoff_days: int = DEFAULT_CUTOFF_DAYS
+    elections: ElectionRules = ElectionRules()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def tier(self, key: str) -> Tier:
@@ -119,9 +138,37 @@ def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution"
         raise ConstitutionError(
             f"{source}: eligibility.cutoff_days must be a whole number of days ≥ 0, not {cutoff!r}"
         )
-    known = {"version", "tiers", "eligibility"}
+    elections = _election_rules(data.get("elections", {}), f"{source}: elections")
+    known = {"version", "tiers", "eligibility", "elections"}
     extra = {k: v for k, v in data.items() if k not in known}
-    return Constitution(version=version, tiers=tuple(tiers), cutoff_days=cutoff, extra=extra)
+    return Constitution(
+        version=version, tiers=tuple(tiers), cutoff_days=cutoff, elections=elections, extra=extra
+    )
+
+
+def _election_rules(data: Any, where: str) -> ElectionRules:
+    from communard.count import METHODS
+
+    if not isinstance(data, dict):
+        raise ConstitutionError(f"{where}: must be a table")
+    defaults = ElectionRules()
+    values: dict[str, Any] = {}
+    for key in ("delegate_method", "office_method"):
+        method = data.get(key, getattr(defaults, key))
+        if method not in METHODS:
+            raise ConstitutionError(f"{where}.{key}: {method!r} is not one of {', '.join(METHODS)}")
+        values[key] = method
+    for key, options in (("candidate_order", CANDIDATE_ORDERS), ("vacancy", VACANCY_RULES)):
+        value = data.get(key, getattr(defaults, key))
+        if value not in options:
+            raise ConstitutionError(f"{where}.{key}: {value!r} is not one of {', '.join(options)}")
+        values[key] = value
+    for key in ("nomination_days", "poll_days"):
+        values[key] = _positive_int(data, key, where, getattr(defaults, key), 1)
+    unknown = set(data) - set(values)
+    if unknown:
+        raise ConstitutionError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
+    return ElectionRules(**values)
 
 
 def _positive_int(data: dict[str, Any], key: str, where: str, default: int | None, low: int) -> int:
@@ -166,6 +213,18 @@ version = 1
 [eligibility]
 # A member must have been admitted at least this many days before a poll opens to vote in it.
 cutoff_days = 30
+
+[elections]
+# Counting method for delegates (multi-seat) and for a council's offices (single seat).
+delegate_method = "scottish-stv"
+office_method = "irv"
+# Order of candidates on the ballot: "alphabetical", or "random" (shuffled for every voter).
+candidate_order = "alphabetical"
+# A vacant seat is filled by "countback" (recount the same ballots without the departing
+# member) or by a "by-election".
+vacancy = "countback"
+nomination_days = 7
+poll_days = 7
 
 [[tiers]]
 key = "workplace"
