@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from communard.web.api import api
 from communard.web.councils import views as councils
+from communard.web.elections import views as elections
 from communard.web.members import views as members
 
 urlpatterns = [
@@ -12,5 +14,13 @@ urlpatterns = [
     path("me/", members.me, name="me"),
     path("f/<slug:slug>/", councils.federation_page, name="federation"),
     path("f/<slug:slug>/c/<slug:key>/", councils.council_page, name="council"),
+    path("f/<slug:slug>/elections/", elections.election_list, name="elections"),
+    path("e/<int:election_id>/", elections.election_page, name="election"),
+    path("e/<int:election_id>/nominate/", elections.nominate, name="nominate"),
+    path("e/<int:election_id>/vote/", elections.vote, name="vote"),
+    path("e/<int:election_id>/box.blt", elections.box_blt, name="box_blt"),
+    path("e/<int:election_id>/box.csv", elections.box_csv, name="box_csv"),
+    path("e/<int:election_id>/track/", elections.track, name="track"),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

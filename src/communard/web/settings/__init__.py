@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "communard.web.councils",
     "communard.web.members",
     "communard.web.platforms",
+    "communard.web.elections",
 ]
 
 MIDDLEWARE = [

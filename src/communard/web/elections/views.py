@@ -1,0 +1,235 @@
+"""Election pages: the election, the ranked ballot (with a confirmation step), the receipt, the
+published ballot box and the tracking-code lookup. All work without JavaScript."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import random
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from communard.count import write_blt
+from communard.web.councils.models import Federation
+from communard.web.elections.actions import (
+    ballot_box,
+    close_if_due,
+    do_accept_nomination,
+    do_cast_ballot,
+    do_nominate,
+    open_poll_if_due,
+)
+from communard.web.elections.errors import ElectionError
+from communard.web.elections.models import Ballot, Candidate, Election, Mark, Phase
+from communard.web.elections.roll import constituency_of
+from communard.web.core.actors import actor_of
+from communard.web.members.models import Member
+from communard.web.platforms.models import Platform
+
+
+def _load(election_id: int) -> Election:
+    election = get_object_or_404(
+        Election.objects.select_related("federation", "constituency", "council"), pk=election_id
+    )
+    # No broker: the first request after the poll opens or ends does what is due.
+    election = open_poll_if_due(election)
+    return close_if_due(election)
+
+
+def _member(request: HttpRequest, federation: Federation) -> Member | None:
+    if not request.user.is_authenticated:
+        return None
+    return Member.objects.filter(user=request.user, federation=federation).select_related("council").first()
+
+
+def election_list(request: HttpRequest, slug: str) -> HttpResponse:
+    federation = get_object_or_404(Federation, slug=slug)
+    for e in federation.elections.filter(closed_at__isnull=True):
+        close_if_due(open_poll_if_due(e))
+    elections = federation.elections.select_related("constituency", "council")
+    return render(request, "elections/list.html", {"federation": federation, "elections": elections})
+
+
+def election_page(request: HttpRequest, election_id: int) -> HttpResponse:
+    election = _load(election_id)
+    me = _member(request, election.federation)
+    phase = election.phase()
+    candidates = election.candidates.select_related("member", "platform")
+    if phase not in (Phase.SCHEDULED, Phase.NOMINATIONS):
+        candidates = candidates.filter(number__isnull=False)
+    context: dict[str, Any] = {
+        "election": election, "phase": phase, "candidates": candidates, "me": me,
+        "in_constituency": bool(me and me.is_active and constituency_of(me, election.constituency)),
+        "platforms": Platform.objects.filter(federation=election.federation, members=me) if me else [],
+        "has_voted": bool(me and Mark.objects.filter(entry__election=election, entry__member=me).exists()),
+        "my_nominations": candidates.filter(member=me, accepted=False) if me else [],
+    }
+    if phase == Phase.CLOSED:
+        result = election.result
+        by_number = {c.number: c for c in candidates}
+        context.update(result=result, winners=[by_number[n] for n in result.winners],
+                       stages=_stage_rows(result.sheet, candidates))
+    return render(request, "elections/election.html", context)
+
+
+def _stage_rows(sheet: dict[str, Any], candidates: Any) -> dict[str, Any]:
+    """The count sheet as a table: one row per candidate, one column per stage."""
+    stages = sheet.get("stages", [])
+    names = {c.number: c.member.name for c in candidates}
+    rows = []
+    for number in sorted(names):
+        totals = []
+        for s in stages:
+            t = s.get("totals", {})
+            totals.append(t.get(str(number), t.get(number, "")) if isinstance(t, dict) else
+                          (t[number - 1] if number - 1 < len(t) else ""))
+        rows.append({"number": number, "name": names[number], "totals": totals})
+    return {"count": len(stages), "rows": rows, "raw": stages}
+
+
+@login_required
+@require_http_methods(["POST"])
+def nominate(request: HttpRequest, election_id: int) -> HttpResponseBase:
+    election = _load(election_id)
+    me = _member(request, election.federation)
+    if me is None:
+        messages.error(request, "Only members can nominate.")
+        return redirect("election", election.pk)
+    try:
+        accept = request.POST.get("accept")
+        if accept:
+            nominee = get_object_or_404(Candidate, pk=int(accept), election=election, member=me)
+            do_accept_nomination(nominee, actor=actor_of(request.user))
+            messages.success(request, "You have accepted your nomination.")
+        else:
+            number = request.POST.get("member", "").strip() or me.number
+            candidate = Member.objects.filter(federation=election.federation, number=number).first()
+            if candidate is None:
+                raise ElectionError(f"no member with number {number!r}")
+            slug = request.POST.get("platform", "").strip()
+            platform = Platform.objects.filter(federation=election.federation, slug=slug).first() if slug else None
+            do_nominate(election, candidate, nominated_by=me, platform=platform,
+                        statement=request.POST.get("statement", ""), actor=actor_of(request.user))
+            messages.success(request, f"{candidate.name} is nominated.")
+    except ElectionError as refusal:
+        messages.error(request, str(refusal))
+    return redirect("election", election.pk)
+
+
+def _ballot_order(election: Election, candidates: list[Candidate], request: HttpRequest) -> list[Candidate]:
+    if election.candidate_order != "random":
+        return sorted(candidates, key=lambda c: c.number or 0)
+    # Random per voter, but stable for that voter across the form and its confirmation.
+    seed = hashlib.sha256(f"{settings.SECRET_KEY}:{election.pk}:{request.user.pk}".encode()).digest()
+    order = list(candidates)
+    random.Random(seed).shuffle(order)
+    return order
+
+
+def _ranking_from_form(post: Any, candidates: list[Candidate]) -> tuple[list[int], list[str]]:
+    """Read 'pref-N' fields (the preference given to candidate N) into a ranking."""
+    errors: list[str] = []
+    chosen: dict[int, int] = {}
+    for c in candidates:
+        raw = post.get(f"pref-{c.number}", "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or not 1 <= int(raw) <= len(candidates):
+            errors.append(f"{c.member.name}: “{raw}” is not a preference from 1 to {len(candidates)}")
+            continue
+        p = int(raw)
+        if p in chosen:
+            errors.append(f"preference {p} is given to more than one candidate")
+        chosen[p] = c.number or 0
+    if not chosen and not errors:
+        errors.append("mark at least your first preference")
+    expected = list(range(1, len(chosen) + 1))
+    if not errors and sorted(chosen) != expected:
+        missing = next(p for p in expected if p not in chosen)
+        errors.append(f"preferences must run 1, 2, 3 … without gaps: preference {missing} is missing")
+    return [chosen[p] for p in sorted(chosen)], errors
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def vote(request: HttpRequest, election_id: int) -> HttpResponse:
+    election = _load(election_id)
+    me = _member(request, election.federation)
+    candidates = list(election.candidates.filter(number__isnull=False).select_related("member"))
+    ordered = _ballot_order(election, candidates, request)
+    context: dict[str, Any] = {"election": election, "candidates": ordered, "errors": [], "values": {}}
+    if election.phase() != Phase.POLL:
+        context["errors"] = ["The poll is not open."]
+        return render(request, "elections/ballot.html", context, status=409)
+    if me is None:
+        context["errors"] = ["Only members of the federation vote."]
+        return render(request, "elections/ballot.html", context, status=403)
+    if request.method == "GET":
+        return render(request, "elections/ballot.html", context)
+    ranking, errors = _ranking_from_form(request.POST, candidates)
+    context["values"] = {c.number: request.POST.get(f"pref-{c.number}", "") for c in candidates}
+    if errors:
+        context["errors"] = errors
+        return render(request, "elections/ballot.html", context, status=400)
+    by_number = {c.number: c for c in candidates}
+    if request.POST.get("confirm") != "yes":
+        context["ranked"] = [by_number[n] for n in ranking]
+        return render(request, "elections/confirm.html", context)
+    try:
+        code = do_cast_ballot(election, me, ranking)
+    except ElectionError as refusal:
+        context["errors"] = [str(refusal)]
+        return render(request, "elections/ballot.html", context, status=refusal.status)
+    return render(request, "elections/receipt.html", {"election": election, "code": code,
+                                                      "ranked": [by_number[n] for n in ranking]})
+
+
+def _closed_or_409(election: Election) -> HttpResponse | None:
+    if election.closed_at is None:
+        return HttpResponse("The ballot box is published when the poll closes.\n", status=409,
+                            content_type="text/plain; charset=utf-8")
+    return None
+
+
+def box_blt(request: HttpRequest, election_id: int) -> HttpResponse:
+    election = _load(election_id)
+    if (refusal := _closed_or_409(election)) is not None:
+        return refusal
+    box, _, _ = ballot_box(election)
+    response = HttpResponse(write_blt(box, election.seats), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="election-{election.pk}.blt"'
+    return response
+
+
+def box_csv(request: HttpRequest, election_id: int) -> HttpResponse:
+    election = _load(election_id)
+    if (refusal := _closed_or_409(election)) is not None:
+        return refusal
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["tracking_code", "ranking"])
+    for b in Ballot.objects.filter(election=election).order_by("tracking_code"):
+        writer.writerow([b.tracking_code, " ".join(str(n) for n in b.ranking)])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="election-{election.pk}.csv"'
+    return response
+
+
+def track(request: HttpRequest, election_id: int) -> HttpResponse:
+    election = _load(election_id)
+    code = request.GET.get("code", "").strip().upper()
+    ballot = None
+    if code and election.closed_at is not None:
+        ballot = Ballot.objects.filter(election=election, tracking_code=code).first()
+    names = {c.number: c.member.name for c in election.candidates.filter(number__isnull=False).select_related("member")}
+    return render(request, "elections/track.html", {
+        "election": election, "code": code, "ballot": ballot,
+        "ranked": [names.get(n, n) for n in ballot.ranking] if ballot else [],
+    })
