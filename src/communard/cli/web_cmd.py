@@ -75,12 +75,30 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_import)
 
     p = sub.add_parser(
+        "tick",
+        help="open polls and close elections that are due (run it from cron or a systemd timer)",
+        description="Freeze the rolls of polls that have opened, and close, count and publish "
+        "every election whose poll has ended. Safe to run as often as you like, and at the "
+        "same time as the web server: each election closes exactly once.",
+    )
+    p.set_defaults(handler=cmd_tick)
+
+    p = sub.add_parser(
         "manage",
         help="run a Django management command (migrate, createsuperuser, …)",
         add_help=False,
     )
     p.add_argument("args", nargs=argparse.REMAINDER)
     p.set_defaults(handler=cmd_manage)
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    setup_django()
+    from communard.web.elections.actions import do_tick
+
+    opened, closed = do_tick()
+    print(f"{opened} poll(s) opened, {closed} election(s) closed")
+    return 0
 
 
 def cmd_manage(args: argparse.Namespace) -> int:

@@ -49,6 +49,9 @@ def database_settings(url: str | None, data_dir: Path) -> dict[str, Any]:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # Tests use a real file (not an in-memory database) so that concurrency, WAL and
+            # locking behave as they do in production.
+            "TEST": {"NAME": str(data_dir / "test-communard.sqlite3")},
         }
     parts = urlsplit(url)
     if parts.scheme == "sqlite":

@@ -225,4 +225,67 @@ def load_demo() -> bool:
         delegate.member, username="delegate", password=DEMO_PASSWORD, actor=SYSTEM
     )
     do_create_operator(username="operator", password=DEMO_PASSWORD, actor=SYSTEM)
+    load_demo_elections()
     return True
+
+
+def load_demo_elections(seed: int = 1917) -> None:
+    """A closed election with its published count, and an open one the demo member can vote in.
+
+    The closed one is played through its calendar in the past (``now=`` on every action).
+    """
+    from communard.web.councils.models import Council
+    from communard.web.elections.actions import (
+        do_call_election,
+        do_cast_ballot,
+        do_close_election,
+        do_nominate,
+    )
+    from communard.web.elections.models import RollEntry
+    from communard.web.platforms.models import Platform
+
+    rng = random.Random(seed)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    day = dt.timedelta(days=1)
+    east = Council.objects.get(federation__slug=DEMO_SLUG, key="east")
+    closed = do_call_election(east, nominations_open_at=now - 20 * day, poll_opens_at=now - 10 * day,
+                              poll_closes_at=now - 3 * day, actor=SYSTEM, now=now - 21 * day)
+    eligible = list(Member.objects.filter(council__parent=east, admitted_on__lte=(now - 45 * day).date())
+                    .order_by("number"))
+    platforms = list(Platform.objects.filter(federation__slug=DEMO_SLUG))
+    standing = rng.sample(eligible, 8)
+    for i, m in enumerate(standing):
+        platform = platforms[i % len(platforms)] if i < 6 else None
+        if platform is not None:
+            platform.members.add(m)  # demo data: slate candidates are members of their platform
+        do_nominate(closed, m, nominated_by=m, platform=platform, actor=SYSTEM, now=now - 18 * day,
+                    statement=rng.choice(STATEMENTS))
+    from communard.web.elections.actions import open_poll_if_due
+
+    open_poll_if_due(closed, now - 10 * day)
+    roll = list(RollEntry.objects.filter(election=closed).select_related("member"))
+    numbers = list(closed.candidates.filter(number__isnull=False).values_list("number", flat=True))
+    for entry in roll:
+        if rng.random() < 0.78:
+            ranking = rng.sample(numbers, rng.randint(1, len(numbers)))
+            do_cast_ballot(closed, entry.member, ranking, now=now - rng.randint(4, 9) * day)
+    do_close_election(closed, now=now - 3 * day)
+
+    bakery = Council.objects.get(federation__slug=DEMO_SLUG, key="harbour-bakery")
+    running = do_call_election(bakery, nominations_open_at=now - 3 * day,
+                               poll_opens_at=now - dt.timedelta(hours=1),
+                               poll_closes_at=now + 7 * day, actor=SYSTEM, now=now - 3 * day)
+    bakers = list(Member.objects.filter(council=bakery, user__isnull=True).order_by("number"))
+    for m in rng.sample(bakers, 6):
+        do_nominate(running, m, nominated_by=m, actor=SYSTEM, now=now - 2 * day,
+                    statement=rng.choice(STATEMENTS))
+
+
+STATEMENTS = [
+    "I will report back to every assembly and vote as the assembly mandates.",
+    "Delegates on a worker's wage, recallable at any meeting: I will stand by that.",
+    "Our shift workers need a voice at the district council. I have worked nights for ten years.",
+    "I will publish every expense and every vote I cast.",
+    "A federation-wide purchasing co-operative would cut our costs by a fifth.",
+    "",
+]

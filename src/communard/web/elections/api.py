@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
 from communard.web.elections.actions import close_if_due, do_cast_ballot, open_poll_if_due
@@ -66,25 +66,25 @@ def election_detail(request: HttpRequest, election_id: int) -> dict[str, Any]:
 
 @router.post("/{election_id}/ballots", response={201: Receipt, 400: Refusal, 403: Refusal,
                                                   404: Refusal, 409: Refusal}, auth=django_auth)
-def cast_ballot(request: HttpRequest, election_id: int, body: BallotIn) -> tuple[int, dict[str, str]]:
+def cast_ballot(request: HttpRequest, election_id: int, body: BallotIn) -> Status:
     """Cast a ranked ballot: ``{"ranking": [3, 1, 2]}`` lists candidate numbers, first
     preference first. Returns the tracking code to find the ballot in the published box."""
     election = _election(election_id)
     member = Member.objects.filter(user=request.user, federation=election.federation).first()
     if member is None:
-        return 403, {"detail": "only members of the federation vote"}
+        return Status(403, {"detail": "only members of the federation vote"})
     try:
         code = do_cast_ballot(election, member, body.ranking)
     except ElectionError as refusal:
-        return refusal.status, {"detail": str(refusal)}
-    return 201, {"tracking_code": code}
+        return Status(refusal.status, {"detail": str(refusal)})
+    return Status(201, {"tracking_code": code})
 
 
 @router.get("/{election_id}/result", response={200: dict, 409: Refusal})
 def result(request: HttpRequest, election_id: int) -> Any:
     election = _election(election_id)
     if election.closed_at is None:
-        return 409, {"detail": "the poll has not closed"}
+        return Status(409, {"detail": "the poll has not closed"})
     r = election.result
     return {"winners": r.winners, "ballots": r.ballots, "marks": r.marks, "seed": r.seed,
             "box_sha256": r.box_sha256, "sheet": r.sheet}
@@ -94,8 +94,8 @@ def result(request: HttpRequest, election_id: int) -> Any:
 def track(request: HttpRequest, election_id: int, code: str) -> Any:
     election = _election(election_id)
     if election.closed_at is None:
-        return 409, {"detail": "ballots are published when the poll closes"}
+        return Status(409, {"detail": "ballots are published when the poll closes"})
     ballot = Ballot.objects.filter(election=election, tracking_code=code.strip().upper()).first()
     if ballot is None:
-        return 404, {"detail": "no ballot with that tracking code in this election"}
+        return Status(404, {"detail": "no ballot with that tracking code in this election"})
     return {"tracking_code": ballot.tracking_code, "ranking": ballot.ranking}

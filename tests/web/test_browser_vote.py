@@ -1,0 +1,66 @@
+"""In Chromium: a member casts a ranked ballot with the keyboard alone, and after the close finds
+their tracking code in the published ballot box."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from communard.web.demo import DEMO_PASSWORD, load_demo
+from communard.web.elections.models import Ballot, Election
+from tests.browser import chromium
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as b:
+        yield b
+
+
+def test_member_votes_by_keyboard_and_finds_tracking_code(browser: Any, live_server: Any) -> None:
+    """Log in, rank three candidates by typing, confirm, keep the code; after close, look it up."""
+    load_demo()
+    election = Election.objects.get(closed_at__isnull=True)
+    page = browser.new_page()
+    page.set_default_timeout(15000)
+    page.goto(live_server.url + "/login/")
+    page.keyboard.type("member")  # the username field has focus on arrival
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/me/")
+
+    page.goto(live_server.url + f"/e/{election.pk}/vote/")
+    fields = page.get_by_role("spinbutton")
+    assert fields.count() == election.candidates.filter(number__isnull=False).count()
+    fields.first.focus()
+    names = []
+    for preference in (1, 2, 3):
+        page.keyboard.type(str(preference))
+        names.append(page.evaluate("document.activeElement.labels[0].textContent.trim()"))
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # submits the form: "Review my ballot"
+    page.wait_for_selector("#ranked")
+    assert page.locator("#ranked li").all_inner_texts() == names
+    page.get_by_role("button", name="Cast my ballot").focus()
+    page.keyboard.press("Enter")
+    code = page.locator("#tracking-code").inner_text()
+    assert Ballot.objects.filter(tracking_code=code).exists()
+
+    # The poll ends; the first request after it closes the election and publishes the box.
+    Election.objects.filter(pk=election.pk).update(
+        poll_closes_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1))
+    page.goto(live_server.url + f"/e/{election.pk}/")
+    assert page.get_by_role("heading", name="Result").is_visible()
+    page.get_by_label("Find my ballot by its tracking code").fill(code)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#found")
+    assert page.locator("#found li").all_inner_texts() == names
+    page.close()

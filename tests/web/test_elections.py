@@ -1,0 +1,283 @@
+"""Elections from call to seats: nomination, the frozen roll, casting, close, count, publication."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from communard.cli import main
+from communard.web.councils.models import Council, Delegate
+from communard.web.elections.actions import (
+    do_cast_ballot,
+    do_close_election,
+    do_nominate,
+    do_tick,
+    do_vacate_seat,
+)
+from communard.web.elections.errors import (
+    AlreadyVoted,
+    InvalidBallot,
+    NominationRefused,
+    NotOnRoll,
+    WrongPhase,
+)
+from communard.web.elections.models import Ballot, Election, Immutable, Mark, Result
+from communard.web.members.actions import do_admit_member, do_expel_member
+from communard.web.members.models import Member
+from communard.web.records.models import Entry
+from tests.web.elections_helpers import DAY, NOW, Calendar, open_election
+from tests.web.factories import small_federation
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def fed(tmp_path: Path):  # type: ignore[no-untyped-def]
+    # w1: members 1-12, w2: 13-15, w3: 16-20 (all admitted 2024-01-01, long before any cut-off)
+    return small_federation(tmp_path, {"w1": 12, "w2": 3, "w3": 5})
+
+
+def cast(election: Election, number: str, ranking: list[int], when: dt.datetime = NOW) -> str:
+    return do_cast_ballot(election, Member.objects.get(number=number), ranking, now=when)
+
+
+def state(election: Election) -> tuple[int, int, int]:
+    return (Ballot.objects.filter(election=election).count(),
+            Mark.objects.filter(entry__election=election).count(), Entry.objects.count())
+
+
+def test_election_runs_from_call_to_seats(fed) -> None:  # type: ignore[no-untyped-def]
+    """Cast, close, count: the winners replace the constituency's delegates, all on the record."""
+    election = open_election(fed, "w1", ["1", "2", "3"])
+    assert election.roll_size == 12 and election.seats == 2
+    for voter, ranking in [("4", [1, 2]), ("5", [1]), ("6", [2, 1]), ("7", [3, 2]), ("8", [1, 3])]:
+        code = cast(election, voter, ranking)
+        assert len(code) == 19
+    result = do_close_election(election, now=NOW + 2 * DAY)
+    assert (result.ballots, result.marks) == (5, 5)
+    assert result.winners[0] == 1 and len(result.winners) == 2
+    seated = Delegate.objects.filter(constituency__key="w1", ended_at__isnull=True)
+    assert sorted(d.member.number for d in seated) == sorted(
+        Election.objects.get(pk=election.pk).candidates.get(number=n).member.number for n in result.winners)
+    kinds = list(Entry.objects.values_list("kind", flat=True))
+    for kind in ("election.called", "candidate.nominated", "election.roll_frozen", "ballot.cast",
+                 "election.closed", "delegates.seated"):
+        assert kind in kinds
+    closed = Entry.objects.get(kind="election.closed").body
+    assert (closed["ballots"], closed["marks"], closed["winners"]) == (5, 5, result.winners)
+
+
+def test_voting_twice_is_refused_and_changes_nothing(fed) -> None:  # type: ignore[no-untyped-def]
+    """A second ballot by the same voter is refused; the first stands."""
+    election = open_election(fed, "w1", ["1", "2"])
+    cast(election, "4", [1])
+    before = state(election)
+    with pytest.raises(AlreadyVoted):
+        cast(election, "4", [2])
+    assert state(election) == before
+
+
+@pytest.mark.parametrize("ranking, message", [
+    ([9], "candidate 9, who is not standing"),
+    ([1, 1], "candidate 1 a second time"),
+    ([], "at least one candidate"),
+    (["1"], "not a candidate number"),
+    ("1 2", "at least one candidate"),
+    ([True], "not a candidate number"),
+])
+def test_malformed_ballots_are_refused(fed, ranking, message) -> None:  # type: ignore[no-untyped-def]
+    """Unknown, repeated, empty or mistyped preferences are refused; nothing is stored or marked."""
+    election = open_election(fed, "w1", ["1", "2"])
+    before = state(election)
+    with pytest.raises(InvalidBallot, match=message):
+        cast(election, "4", ranking)
+    assert state(election) == before
+
+
+def test_voting_outside_the_constituency_or_the_poll_is_refused(fed) -> None:  # type: ignore[no-untyped-def]
+    """Members elsewhere, and everyone before opening or after closing, are refused."""
+    election = open_election(fed, "w1", ["1", "2"])
+    before = state(election)
+    with pytest.raises(NotOnRoll, match="only members of Workshop one"):
+        cast(election, "16", [1])
+    with pytest.raises(WrongPhase, match="not opened yet"):
+        cast(election, "4", [1], when=NOW - 2 * DAY)
+    with pytest.raises(WrongPhase, match="closed"):
+        cast(election, "4", [1], when=NOW + 2 * DAY)
+    assert state(election)[:2] == before[:2]
+
+
+def test_members_admitted_after_the_cutoff_do_not_vote(fed) -> None:  # type: ignore[no-untyped-def]
+    """A mass intake just before the poll does not reach the frozen roll."""
+    w1 = Council.objects.get(key="w1")
+    late = do_admit_member(fed, number="late", name="Late Comer", council=w1,
+                           admitted_on=(NOW - 5 * DAY).date(), actor="operator:t")
+    election = open_election(fed, "w1", ["1", "2"])
+    assert election.roll_size == 12
+    with pytest.raises(NotOnRoll, match="you were admitted later"):
+        do_cast_ballot(election, late, [1], now=NOW)
+
+
+def test_expulsion_after_the_cutoff_does_not_change_the_roll(fed) -> None:  # type: ignore[no-untyped-def]
+    """A member expelled after the cut-off stays on the roll and can still vote."""
+    do_expel_member(Member.objects.get(number="5"), on=(NOW - 3 * DAY).date(), actor="operator:t")
+    election = open_election(fed, "w1", ["1", "2"])
+    assert election.roll_size == 12
+    assert cast(election, "5", [2])
+
+
+def test_nominations_are_checked(fed) -> None:  # type: ignore[no-untyped-def]
+    """Only members of the constituency stand, once; nominations close when the poll opens."""
+    election = open_election(fed, "w1", ["1"], Calendar(opens=NOW + DAY, closes=NOW + 3 * DAY))
+    outsider = Member.objects.get(number="16")
+    with pytest.raises(NominationRefused, match="must be an active member of Workshop one"):
+        do_nominate(election, outsider, nominated_by=outsider, actor="t", now=NOW)
+    one = Member.objects.get(number="1")
+    with pytest.raises(NominationRefused, match="already nominated"):
+        do_nominate(election, one, nominated_by=one, actor="t", now=NOW)
+    with pytest.raises(WrongPhase):
+        do_nominate(election, Member.objects.get(number="2"),
+                    nominated_by=Member.objects.get(number="2"), actor="t", now=NOW + 2 * DAY)
+
+
+def test_published_box_recounted_by_cli_equals_the_result(fed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Download the BLT, run `communard count` on it: same winners and same stage totals."""
+    election = open_election(fed, "w1", ["1", "2", "3", "9"])
+    import random
+    rng = random.Random(4)
+    for n in range(1, 13):
+        cast(election, str(n), rng.sample([1, 2, 3, 4], rng.randint(1, 4)))
+    result = do_close_election(election, now=NOW + 2 * DAY)
+    client = Client()
+    blt = client.get(f"/e/{election.pk}/box.blt")
+    assert blt.status_code == 200
+    path = tmp_path / "box.blt"
+    path.write_bytes(blt.content)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["count", str(path), "--method", "scottish-stv", "--seats", "2",
+                     "--format", "json", "--seed", result.seed]) == 0
+    recount = json.loads(out.getvalue())
+    assert recount["winners"] == result.winners
+    assert [s["totals"] for s in recount["stages"]] == [s["totals"] for s in result.sheet["stages"]]
+    codes = client.get(f"/e/{election.pk}/box.csv").content.decode().splitlines()[1:]
+    assert len(codes) == result.ballots == result.marks == 12
+
+
+def test_box_is_published_only_after_close_and_codes_are_found(fed) -> None:  # type: ignore[no-untyped-def]
+    """Before close the box is withheld; after it, a voter finds their ballot by tracking code."""
+    election = open_election(fed, "w1", ["1", "2"])
+    code = cast(election, "4", [2, 1])
+    client = Client()
+    assert client.get(f"/e/{election.pk}/box.blt").status_code == 409
+    do_close_election(election, now=NOW + 2 * DAY)
+    page = client.get(f"/e/{election.pk}/track/", {"code": code.lower()}).content.decode()
+    assert f"Ballot {code} is in the published box" in page
+    assert "No ballot with that tracking code" in client.get(
+        f"/e/{election.pk}/track/", {"code": "AAAA-BBBB-CCCC-DDDD"}).content.decode()
+
+
+def test_election_closes_itself_on_first_request_after_the_end(fed) -> None:  # type: ignore[no-untyped-def]
+    """No broker: a page view after the poll's end closes, counts and seats."""
+    election = open_election(fed, "w1", ["1", "2"], Calendar(closes=NOW + dt.timedelta(seconds=1)))
+    cast(election, "4", [1])
+    Election.objects.filter(pk=election.pk).update(poll_closes_at=NOW - dt.timedelta(seconds=1))
+    html = Client().get(f"/e/{election.pk}/").content.decode()
+    assert "Elected, in order" in html
+    assert Result.objects.filter(election=election).exists()
+
+
+def test_tick_closes_due_elections_once(fed, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    """`communard tick` closes what is due, and running it again does nothing more."""
+    election = open_election(fed, "w1", ["1", "2"])
+    cast(election, "4", [1])
+    assert do_tick(now=NOW + 2 * DAY) == (0, 1)
+    assert do_tick(now=NOW + 3 * DAY) == (0, 0)
+    assert Result.objects.filter(election=election).count() == 1
+    assert main(["tick"]) == 0
+    assert "0 election(s) closed" in capsys.readouterr().out
+
+
+def test_ballots_and_results_cannot_be_voided(fed) -> None:  # type: ignore[no-untyped-def]
+    """No code path deletes or edits a ballot or a result: models, querysets, admin, API."""
+    election = open_election(fed, "w1", ["1", "2"])
+    code = cast(election, "4", [1])
+    result = do_close_election(election, now=NOW + 2 * DAY)
+    ballot = Ballot.objects.get(tracking_code=code)
+    with pytest.raises(Immutable):
+        ballot.delete()
+    with pytest.raises(Immutable):
+        Ballot.objects.filter(election=election).delete()
+    with pytest.raises(Immutable):
+        Ballot.objects.filter(election=election).update(ranking=[2])
+    ballot.ranking = [2]
+    with pytest.raises(Immutable):
+        ballot.save()
+    with pytest.raises(Immutable):
+        Result.objects.filter(pk=result.pk).update(winners=[2])
+    with pytest.raises(Immutable):
+        result.delete()
+    assert Ballot.objects.get(tracking_code=code).ranking == [1]
+
+
+def test_admin_and_api_offer_no_way_to_void(fed, django_user_model) -> None:  # type: ignore[no-untyped-def]
+    """The admin is read-only for ballots and results; the API has no delete or edit."""
+    election = open_election(fed, "w1", ["1", "2"])
+    code = cast(election, "4", [1])
+    result = do_close_election(election, now=NOW + 2 * DAY)
+    django_user_model.objects.create_superuser("op", password="pw-op-12345")
+    client = Client()
+    client.login(username="op", password="pw-op-12345")
+    assert client.get("/admin/elections/ballot/").status_code == 200
+    assert client.post(f"/admin/elections/ballot/{code}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post(f"/admin/elections/result/{result.pk}/change/", {}).status_code == 403
+    assert client.get("/admin/elections/result/add/").status_code == 403
+    for method in ("delete", "put", "patch"):
+        response = getattr(client, method)(f"/api/elections/{election.pk}/result")
+        assert response.status_code == 405
+    assert Ballot.objects.filter(tracking_code=code).exists()
+
+
+def test_vacancy_is_filled_by_countback(fed) -> None:  # type: ignore[no-untyped-def]
+    """When a delegate leaves, the same ballots recounted without them seat the runner-up."""
+    election = open_election(fed, "w1", ["1", "2", "3"])
+    for voter, ranking in [("4", [1, 3]), ("5", [1, 3]), ("6", [2]), ("7", [3]), ("8", [1, 2]),
+                           ("9", [2, 3]), ("10", [1])]:
+        cast(election, voter, ranking)
+    result = do_close_election(election, now=NOW + 2 * DAY)
+    by_number = {c.number: c.member for c in election.candidates.all()}
+    leaving = Delegate.objects.get(member=by_number[result.winners[0]], ended_at__isnull=True)
+    successor = do_vacate_seat(leaving, reason="resigned", actor="operator:t", now=NOW + 3 * DAY)
+    assert isinstance(successor, Delegate)
+    loser = next(n for n in (1, 2, 3) if n not in result.winners)
+    assert successor.member == by_number[loser]
+    assert Delegate.objects.filter(constituency__key="w1", ended_at__isnull=True).count() == 2
+    assert Entry.objects.filter(kind="election.countback").exists()
+
+
+def test_concurrent_casts_by_one_voter_store_exactly_one_ballot(fed) -> None:  # type: ignore[no-untyped-def]
+    """Many simultaneous requests by the same voter: one ballot, one mark, the rest refused."""
+    election = open_election(fed, "w1", ["1", "2"])
+    member = Member.objects.get(number="4")
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(i: int) -> str:
+        try:
+            do_cast_ballot(election, member, [1 + i % 2], now=NOW)
+            return "cast"
+        except AlreadyVoted:
+            return "refused"
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(attempt, range(16)))
+    assert outcomes.count("cast") == 1 and outcomes.count("refused") == 15
+    assert state(election)[:2] == (1, 1)

@@ -1,0 +1,88 @@
+"""The JSON API for casting: refusals are clear, have the right status, and change nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from communard.web.elections.models import Ballot, Election
+from communard.web.members.actions import do_create_member_account
+from communard.web.members.models import Member
+from tests.web.elections_helpers import open_election
+from tests.web.factories import small_federation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def election(tmp_path: Path) -> Election:
+    fed = small_federation(tmp_path, {"w1": 6, "w2": 2, "w3": 2})
+    for number in ("3", "9"):
+        do_create_member_account(Member.objects.get(number=number), username=f"m{number}",
+                                 password="pw-12345-x", actor="t")
+    return open_election(fed, "w1", ["1", "2"])
+
+
+def client_for(username: str | None) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    if username:
+        client.login(username=username, password="pw-12345-x")
+    client.get("/login/")  # sets the CSRF cookie
+    return client
+
+
+def post(client: Client, election: Election, body: object) -> tuple[int, dict[str, str]]:
+    token = client.cookies["csrftoken"].value if "csrftoken" in client.cookies else ""
+    r = client.post(f"/api/elections/{election.pk}/ballots", json.dumps(body),
+                    content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    return r.status_code, r.json()
+
+
+def test_api_cast_returns_tracking_code(election: Election) -> None:
+    """A member on the roll casts through the API and gets a tracking code."""
+    status, body = post(client_for("m3"), election, {"ranking": [2, 1]})
+    assert status == 201 and Ballot.objects.filter(tracking_code=body["tracking_code"]).exists()
+
+
+@pytest.mark.parametrize("user, body, status, detail", [
+    (None, {"ranking": [1]}, 401, "Unauthorized"),
+    ("m9", {"ranking": [1]}, 403, "only members of Workshop one vote"),
+    ("m3", {"ranking": [1, 1]}, 400, "a second time"),
+    ("m3", {"ranking": [7]}, 400, "not standing"),
+    ("m3", {"ranking": "1"}, 422, ""),
+    ("m3", {"order": [1]}, 422, ""),
+])
+def test_api_refusals(election: Election, user: str | None, body: object, status: int, detail: str) -> None:
+    """Anonymous, outside the constituency, bad rankings, wrong shapes: each refused, nothing stored."""
+    code, payload = post(client_for(user), election, body)
+    assert code == status
+    assert detail in json.dumps(payload)
+    assert Ballot.objects.filter(election=election).count() == 0
+
+
+def test_api_second_ballot_is_409(election: Election) -> None:
+    """Voting twice through the API is a conflict, and says only that you have voted."""
+    client = client_for("m3")
+    assert post(client, election, {"ranking": [1]})[0] == 201
+    status, body = post(client, election, {"ranking": [2]})
+    assert status == 409 and body == {"detail": "you have already voted in this election"}
+
+
+def test_api_without_csrf_token_is_refused(election: Election) -> None:
+    """A cross-site request without the CSRF token cannot cast a ballot."""
+    client = client_for("m3")
+    r = client.post(f"/api/elections/{election.pk}/ballots", json.dumps({"ranking": [1]}),
+                    content_type="application/json")
+    assert r.status_code == 403 and Ballot.objects.count() == 0
+
+
+def test_api_election_detail_and_openapi(election: Election) -> None:
+    """The election's candidates are listed, and the OpenAPI schema documents the cast endpoint."""
+    detail = Client().get(f"/api/elections/{election.pk}").json()
+    assert detail["phase"] == "poll" and [c["number"] for c in detail["candidates"]] == [1, 2]
+    schema = Client().get("/api/openapi.json").json()
+    assert "/api/elections/{election_id}/ballots" in schema["paths"]
+    assert Client().get("/api/elections/999999").status_code == 404
