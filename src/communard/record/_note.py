@@ -67,7 +67,7 @@ class Verifier:
 
     @classmethod
     def parse(cls, text: str) -> Verifier:
-        parts = text.strip().split("+")
+        parts = text.strip().split("+", 2)  # base64 may itself hold '+'
         if len(parts) != 3:
             raise MalformedNote("a verifier key is <name>+<8 hex key id>+<base64 key>")
         name, hex_id, blob = parts
@@ -117,7 +117,7 @@ class Signer:
 
     @classmethod
     def parse(cls, text: str) -> Signer:
-        parts = text.strip().split("+")
+        parts = text.strip().split("+", 4)
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
             raise MalformedNote("a signer key is PRIVATE+KEY+<name>+<8 hex key id>+<base64 key>")
         name, hex_id, blob = parts[2:]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -191,21 +192,25 @@ def _order_findings(declared: list[int], signed_size: int) -> list[Finding]:
     if len(declared) >= signed_size and all(d == p for p, d in enumerate(declared)):
         return []
     findings: list[Finding] = []
-    in_order = _lis_positions(declared)
-    kept_values = {declared[p] for p in in_order}
-    seen: dict[int, int] = {}
-    for d in declared:
-        seen[d] = seen.get(d, 0) + 1
+    # Entries found exactly where they claim to be count double, so that among equally long
+    # orderings the one that leaves them in place wins (a swap blames the two swapped entries).
+    expanded: list[int] = []
+    owner: list[int] = []
     for p, d in enumerate(declared):
-        if p in in_order:
-            continue
-        if seen[d] > 1 and d in kept_values:
-            findings.append(Finding(d, "inserted",
-                                    f"a second entry claiming index {d} was found at position {p}"))
+        if d == p:
+            expanded.append(2 * d)
+            owner.append(p)
+        expanded.append(2 * d + 1)
+        owner.append(p)
+    in_order = {owner[q] for q in _lis_positions(expanded)}
+    seen = Counter(declared)
+    claimed: set[int] = set()
+    for p, d in enumerate(declared):
+        if p in in_order and d not in claimed:
+            claimed.add(d)
         elif seen[d] > 1:
-            findings.append(Finding(d, "inserted",
-                                    f"{seen[d]} entries claim index {d} (one at position {p})"))
-            kept_values.add(d)
+            findings.append(Finding(d, "inserted", f"{seen[d]} entries claim index {d}; "
+                                    f"the one at position {p} is surplus"))
         else:
             findings.append(Finding(d, "reordered", f"found at position {p}, out of order"))
     expected = max(max(declared, default=-1) + 1, signed_size)
@@ -272,9 +277,10 @@ def _check_checkpoints(
                                     "match the stored entries"))
     report.latest_signed_size = biggest
     # Probe stored checkpoints every `stride` sizes, then bisect down to the first bad one.
-    probes = list(range(stride, size, stride)) + ([size] if size else [])
+    probes = set(range(stride, size, stride))
+    probes.update(s for s in (size, min(biggest, size)) if s > 0)
     good, bad = 0, None
-    for s in probes:
+    for s in sorted(probes):
         cp = stored(s)
         if cp is None:
             continue
