@@ -7,6 +7,7 @@ framework-free commands (``count``, ``verify`` of a remote server) never import 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -37,6 +38,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # the last line of defence: a message, never a bare traceback
+        if os.environ.get("COMMUNARD_DEBUG"):
+            raise
+        print(f"communard {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("(set COMMUNARD_DEBUG=1 to see the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

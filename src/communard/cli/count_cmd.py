@@ -7,5 +7,7 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser("count", help="count a ballot file (BLT, CSV, JSON)")
+    p: argparse.ArgumentParser = sub.add_parser(
+        "count", help="count a ballot file (BLT, CSV, JSON)"
+    )
     p.set_defaults(handler=lambda args: (print("not yet available"), 2)[1])

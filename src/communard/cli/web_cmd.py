@@ -2,8 +2,188 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import getpass
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+DEMO_HOST = "127.0.0.1"
+DEMO_PORT = 8000
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "communard.web.settings")
+    import django
+
+    django.setup()
 
 
 def register(sub: Any) -> None:
-    del sub
+    p = sub.add_parser(
+        "demo",
+        help="migrate, load the demo federation and serve it (what `make demo` runs)",
+        description="Create the database if needed, load the demo federation once, and serve the "
+        "web application with a production server.",
+    )
+    p.add_argument("--host", default=DEMO_HOST)
+    p.add_argument("--port", type=int, default=DEMO_PORT)
+    p.add_argument("--no-serve", action="store_true", help="load the demo and exit")
+    p.set_defaults(handler=cmd_demo)
+
+    p = sub.add_parser("serve", help="serve the web application with gunicorn")
+    p.add_argument("--host", default=DEMO_HOST)
+    p.add_argument("--port", type=int, default=DEMO_PORT)
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=max(2, (os.cpu_count() or 1) + 1),
+        help="worker processes (default: cores + 1)",
+    )
+    p.add_argument("--threads", type=int, default=4, help="threads per worker (default: 4)")
+    p.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser(
+        "import",
+        help="build or extend a federation from a structure file and a membership CSV",
+        description="Check both files completely; if anything is wrong, list every problem with "
+        "file, line and field and import nothing. Otherwise import everything in one transaction. "
+        "Running the same files again changes nothing.",
+    )
+    p.add_argument(
+        "structure", type=Path, help="federation.toml: federation, constitution, councils"
+    )
+    p.add_argument(
+        "members",
+        type=Path,
+        help="members CSV with columns number,name,council,admitted_on "
+        "[,email,status,status_on,platforms]",
+    )
+    p.add_argument(
+        "--as",
+        dest="operator",
+        default=None,
+        help="operator name for the record (default: the login name)",
+    )
+    p.add_argument(
+        "--max-errors", type=int, default=200, help="problems to print (0: all; default 200)"
+    )
+    p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser(
+        "manage",
+        help="run a Django management command (migrate, createsuperuser, …)",
+        add_help=False,
+    )
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(handler=cmd_manage)
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["communard manage", *args.args])
+    return 0
+
+
+def migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+@contextlib.contextmanager
+def _bar(label: str, total: int) -> Iterator[Any]:
+    from tqdm import tqdm
+
+    with tqdm(
+        total=total,
+        desc=label,
+        unit="B",
+        unit_scale=True,
+        file=sys.stderr,
+        disable=None,
+        leave=False,
+    ) as bar:
+        yield bar.update
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    setup_django()
+    migrate()
+    from communard.web.core.actors import operator
+    from communard.web.members.importing import ImportRejected, do_import
+
+    who = operator(args.operator or getpass.getuser())
+    try:
+        report = do_import(args.structure, args.members, actor=who, progress=_bar)
+    except ImportRejected as rejected:
+        shown = rejected.problems if args.max_errors == 0 else rejected.problems[: args.max_errors]
+        for problem in shown:
+            print(problem, file=sys.stderr)
+        more = len(rejected.problems) - len(shown)
+        if more:
+            print(f"… and {more} more (use --max-errors 0 to list all)", file=sys.stderr)
+        print(f"{len(rejected.problems)} problem(s) found; nothing was imported.", file=sys.stderr)
+        return 1
+    verb = "created" if report.federation_created else "updated"
+    print(
+        f"federation {report.federation!r} {verb}: {report.members_added} members added, "
+        f"{report.members_unchanged} unchanged, {report.platforms_added} platforms added, "
+        f"{report.delegates_seated} founding delegates seated, "
+        f"{len(report.seats_changed)} councils' seats changed"
+    )
+    return 0
+
+
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from communard.web.wsgi import application
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("graceful_timeout", 5)
+
+        def load(self) -> Any:
+            return application
+
+    Server().run()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    setup_django()
+    if not args.no_migrate:
+        migrate()
+    print(f"Communard is serving at http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
+    serve(args.host, args.port, args.workers, args.threads)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    setup_django()
+    migrate()
+    from communard.web.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+
+    created = load_demo()
+    url = f"http://{args.host}:{args.port}/"
+    print("The demo federation is " + ("loaded." if created else "already there."))
+    print(f"\n  Open {url}\n")
+    print(f"  Demo logins (password for all: {DEMO_PASSWORD}):")
+    for username, what in DEMO_LOGINS.items():
+        print(f"    {username:<10} {what}")
+    print(flush=True)
+    if args.no_serve:
+        return 0
+    serve(args.host, args.port, workers=3, threads=4)
+    return 0

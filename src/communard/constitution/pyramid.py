@@ -26,12 +26,16 @@ class CouncilNode:
     parent: str | None
 
 
-def seats_by_rule(rule: ApportionmentRule, memberships: Sequence[int], *, seed: int = 0) -> list[int]:
+def seats_by_rule(
+    rule: ApportionmentRule, memberships: Sequence[int], *, seed: int = 0
+) -> list[int]:
     """Seats each constituency gets in a council, in the order of ``memberships``."""
     if isinstance(rule, PerMembersRule):
         return [max(rule.minimum, m // rule.members_per_seat) for m in memberships]
     assert isinstance(rule, FixedSeatsRule)
-    return list(apportion(memberships, rule.seats, rule.method, minimum=rule.minimum, seed=seed).seats)
+    return list(
+        apportion(memberships, rule.seats, rule.method, minimum=rule.minimum, seed=seed).seats
+    )
 
 
 def check_tree(constitution: Constitution, councils: Sequence[CouncilNode]) -> None:
@@ -49,11 +53,31 @@ def check_tree(constitution: Constitution, councils: Sequence[CouncilNode]) -> N
             continue
         parent = by_key.get(c.parent)
         if parent is None:
-            raise ConstitutionError(f"council {c.key!r}: parent {c.parent!r} is not a known council")
+            raise ConstitutionError(
+                f"council {c.key!r}: parent {c.parent!r} is not a known council"
+            )
         if constitution.level(parent.tier) != level + 1:
             raise ConstitutionError(
                 f"council {c.key!r} ({c.tier}) cannot sit under {parent.key!r} ({parent.tier}): "
                 "a parent must be exactly one tier up"
+            )
+    check_seats_suffice(constitution, councils)
+
+
+def check_seats_suffice(constitution: Constitution, councils: Sequence[CouncilNode]) -> None:
+    """A fixed-size council has enough seats to give every constituency its minimum."""
+    children: dict[str, int] = {}
+    for c in councils:
+        if c.parent is not None:
+            children[c.parent] = children.get(c.parent, 0) + 1
+    for c in councils:
+        rule = constitution.tier(c.tier).apportionment
+        n = children.get(c.key, 0)
+        if isinstance(rule, FixedSeatsRule) and rule.minimum * n > rule.seats:
+            raise ConstitutionError(
+                f"council {c.key!r} has {rule.seats} seats but {n} constituencies beneath it, "
+                f"each owed at least {rule.minimum}; raise the {c.tier} tier's seats or lower "
+                "its minimum"
             )
 
 
@@ -92,6 +116,8 @@ def apportion_pyramid(
             continue
         rule = constitution.tier(c.tier).apportionment
         assert rule is not None  # parse_constitution guarantees every non-base tier has one
-        for key, n in zip(below, seats_by_rule(rule, [totals[k] for k in below], seed=seed)):
+        for key, n in zip(
+            below, seats_by_rule(rule, [totals[k] for k in below], seed=seed), strict=True
+        ):
             seats[key] = n
     return seats

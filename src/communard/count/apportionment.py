@@ -134,15 +134,17 @@ def _largest_remainder(
         # Droop's quota can hand out one seat too many in whole quotas: take it back from the
         # smallest remainders, as the rule's usual statement does.
         order = sorted(range(n), key=lambda i: (quotas[i][1], weights[i]))
-        for i in order[: -left]:
+        for i in order[:-left]:
             held[i] -= 1
         return Apportionment(tuple(held), seed, False)
     rng = random.Random(seed)
     lots = [rng.random() for _ in range(n)]
     order = sorted(range(n), key=lambda i: (-quotas[i][1], lots[i]))
-    tied = 0 < left < n and quotas[order[left - 1]][1] == quotas[order[left]][1]
-    for i in order[:left]:
-        held[i] += 1
+    tied = 0 < left % n and quotas[order[left % n - 1]][1] == quotas[order[left % n]][1]
+    # Normally fewer seats are left than constituencies. With very small totals the integer
+    # Droop quota is coarse and more can be left: then the remainder order is walked again.
+    for k in range(left):
+        held[order[k % n]] += 1
     return Apportionment(tuple(held), seed, tied)
 
 

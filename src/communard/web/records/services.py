@@ -24,7 +24,9 @@ class NotInTransaction(RuntimeError):
 def append(kind: str, body: Mapping[str, Any], *, actor: str = "") -> Entry:
     """Append one entry recording a state change made in the caller's transaction."""
     if not connection.in_atomic_block:
-        raise NotInTransaction(f"record entry {kind!r} must be appended inside the action's transaction")
+        raise NotInTransaction(
+            f"record entry {kind!r} must be appended inside the action's transaction"
+        )
     last = Entry.objects.select_for_update().aggregate(m=Max("index"))["m"]
     return Entry.objects.create(
         index=0 if last is None else last + 1,

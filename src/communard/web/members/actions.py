@@ -1,0 +1,175 @@
+"""Use cases that change membership. Each runs in one transaction with its record entry, and
+recomputes the pyramid's seats from the membership it leaves behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from communard.web.councils.models import Council, Federation
+from communard.web.councils.pyramid import refresh_seats
+from communard.web.members.models import EventKind, Member, MembershipEvent, Status
+from communard.web.records import services as record
+
+
+class MembershipError(ValueError):
+    """The change asked for is not allowed; the message says why."""
+
+
+def _lock(federation: Federation) -> Federation:
+    # Membership changes of one federation are serialised so seat recounts never interleave.
+    return Federation.objects.select_for_update().get(pk=federation.pk)
+
+
+def _base_council(federation: Federation, council: Council) -> Council:
+    if council.federation_id != federation.pk:
+        raise MembershipError(f"council {council.key!r} is not part of {federation.slug!r}")
+    if not council.is_base:
+        raise MembershipError(
+            f"{council.name} is a {council.tier} council; members belong to a base council"
+        )
+    return council
+
+
+def do_admit_member(
+    federation: Federation,
+    *,
+    number: str,
+    name: str,
+    council: Council,
+    admitted_on: dt.date,
+    email: str = "",
+    actor: str,
+) -> Member:
+    with transaction.atomic(durable=True):
+        federation = _lock(federation)
+        _base_council(federation, council)
+        if Member.objects.filter(federation=federation, number=number).exists():
+            raise MembershipError(f"membership number {number!r} is already taken")
+        member = Member.objects.create(
+            federation=federation,
+            number=number,
+            name=name,
+            email=email,
+            council=council,
+            admitted_on=admitted_on,
+        )
+        MembershipEvent.objects.create(
+            member=member, kind=EventKind.ADMITTED, on=admitted_on, council=council
+        )
+        record.append(
+            "member.admitted",
+            {
+                "federation": federation.slug,
+                "member": record.personal(number),
+                "council": council.key,
+                "on": admitted_on.isoformat(),
+            },
+            actor=actor,
+        )
+        refresh_seats(federation, actor=actor)
+    return member
+
+
+def do_transfer_member(
+    member: Member, *, to: Council, on: dt.date, actor: str, note: str = ""
+) -> Member:
+    with transaction.atomic(durable=True):
+        federation = _lock(member.federation)
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        _base_council(federation, to)
+        if not member.is_active:
+            raise MembershipError(f"a {member.status} member cannot be transferred")
+        if member.council_id == to.pk:
+            raise MembershipError(f"the member already belongs to {to.name}")
+        source = member.council
+        member.council = to
+        member.save(update_fields=["council"])
+        MembershipEvent.objects.create(
+            member=member, kind=EventKind.TRANSFERRED, on=on, council=to, note=note
+        )
+        record.append(
+            "member.transferred",
+            {
+                "federation": federation.slug,
+                "member": record.personal(member.number),
+                "from": source.key,
+                "to": to.key,
+                "on": on.isoformat(),
+            },
+            actor=actor,
+        )
+        refresh_seats(federation, actor=actor)
+    return member
+
+
+def _end_membership(
+    member: Member, *, status: Status, kind: EventKind, on: dt.date, actor: str, note: str
+) -> Member:
+    with transaction.atomic(durable=True):
+        federation = _lock(member.federation)
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        if not member.is_active:
+            raise MembershipError(f"the member is already {member.status}")
+        member.status = status
+        member.save(update_fields=["status"])
+        MembershipEvent.objects.create(
+            member=member, kind=kind, on=on, council=member.council, note=note
+        )
+        record.append(
+            f"member.{kind.value}",
+            {
+                "federation": federation.slug,
+                "member": record.personal(member.number),
+                "council": member.council.key,
+                "on": on.isoformat(),
+            },
+            actor=actor,
+        )
+        refresh_seats(federation, actor=actor)
+    return member
+
+
+def do_lapse_member(member: Member, *, on: dt.date, actor: str, note: str = "") -> Member:
+    return _end_membership(
+        member, status=Status.LAPSED, kind=EventKind.LAPSED, on=on, actor=actor, note=note
+    )
+
+
+def do_expel_member(member: Member, *, on: dt.date, actor: str, note: str = "") -> Member:
+    # Due process (charges, hearing, appeal) is a later issue; expulsion never changes a roll
+    # that is already frozen, since rolls are fixed at their cut-off.
+    return _end_membership(
+        member, status=Status.EXPELLED, kind=EventKind.EXPELLED, on=on, actor=actor, note=note
+    )
+
+
+def do_create_member_account(member: Member, *, username: str, password: str, actor: str) -> Any:
+    """Give a member a login. The record shows that an account exists, not who holds it."""
+    from django.contrib.auth import get_user_model
+
+    with transaction.atomic(durable=True):
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        if member.user_id is not None:
+            raise MembershipError("the member already has an account")
+        user = get_user_model().objects.create_user(username=username, password=password)
+        member.user = user
+        member.save(update_fields=["user"])
+        record.append(
+            "member.account_created",
+            {"federation": member.federation.slug, "member": record.personal(member.number)},
+            actor=actor,
+        )
+    return user
+
+
+def do_create_operator(*, username: str, password: str, actor: str) -> Any:
+    """An operator runs the installation; who holds that power is public."""
+    from django.contrib.auth import get_user_model
+
+    with transaction.atomic(durable=True):
+        user = get_user_model().objects.create_superuser(username=username, password=password)
+        record.append("operator.created", {"username": username}, actor=actor)
+    return user

@@ -1,0 +1,43 @@
+"""Web tests run on SQLite by default and on a real PostgreSQL server with ``--db=postgres``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from communard.web.config import database_settings
+from tests.postgres import running_postgres
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    request: pytest.FixtureRequest, django_db_modify_db_settings_parallel_suffix: None
+) -> Iterator[None]:
+    """Point Django at a PostgreSQL server this suite starts, when asked to."""
+    if request.config.getoption("--db") != "postgres":
+        yield
+        return
+    from django.conf import settings
+    from django.db import connections
+
+    with running_postgres() as url:
+        # Mutate in place: Django's connection handler holds this very dict. Then fill in the
+        # defaults Django adds, and drop any SQLite connection object made before this point.
+        db = settings.DATABASES["default"]
+        test = db.get("TEST", {})
+        db.clear()
+        db.update(database_settings(url, Path(".")))
+        db["TEST"] = test
+        connections.configure_settings(None)
+        connections["default"].close()
+        del connections["default"]
+        yield
+
+
+@pytest.fixture
+def demo_files(tmp_path: Path) -> tuple[Path, Path]:
+    from communard.web.demo import write_demo_files
+
+    return write_demo_files(tmp_path)

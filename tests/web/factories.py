@@ -1,0 +1,74 @@
+"""Small federations built through the real import action, for tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from communard.web.councils.models import Federation
+from communard.web.members.importing import do_import
+
+TWO_TIER = """\
+[federation]
+slug = "{slug}"
+name = "Test federation {slug}"
+constitution = '''
+version = 1
+[eligibility]
+cutoff_days = 30
+[[tiers]]
+key = "workplace"
+name = "Workplace assembly"
+[[tiers]]
+key = "district"
+name = "District council"
+apportionment = {{ rule = "per-members", members_per_seat = 5, minimum = 1 }}
+[[tiers]]
+key = "congress"
+name = "Congress"
+apportionment = {{ rule = "fixed", seats = 7, method = "sainte-lague", minimum = 1 }}
+'''
+
+[[councils]]
+key = "congress"
+name = "Congress"
+tier = "congress"
+[[councils]]
+key = "d1"
+name = "District one"
+tier = "district"
+parent = "congress"
+[[councils]]
+key = "d2"
+name = "District two"
+tier = "district"
+parent = "congress"
+[[councils]]
+key = "w1"
+name = "Workshop one"
+tier = "workplace"
+parent = "d1"
+[[councils]]
+key = "w2"
+name = "Workshop two"
+tier = "workplace"
+parent = "d1"
+[[councils]]
+key = "w3"
+name = "Workshop three"
+tier = "workplace"
+parent = "d2"
+"""
+
+
+def small_federation(tmp_path: Path, sizes: dict[str, int], slug: str = "test") -> Federation:
+    """A federation whose workplaces have the given numbers of members (numbered from 1)."""
+    (tmp_path / "f.toml").write_text(TWO_TIER.format(slug=slug), encoding="utf-8")
+    lines = ["number,name,council,admitted_on"]
+    n = 0
+    for council, size in sizes.items():
+        for _ in range(size):
+            n += 1
+            lines.append(f"{n},Member {n},{council},2024-01-01")
+    (tmp_path / "m.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    do_import(tmp_path / "f.toml", tmp_path / "m.csv", actor="operator:test")
+    return Federation.objects.get(slug=slug)

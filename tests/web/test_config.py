@@ -1,0 +1,57 @@
+"""The typed environment helper: defaults, DATABASE_URL parsing, and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from communard.web.config import Config, ConfigError, database_settings
+
+
+def test_no_database_url_means_sqlite_in_the_data_dir(tmp_path: Path) -> None:
+    """Without DATABASE_URL the database is an SQLite file in the working directory."""
+    db = database_settings(None, tmp_path)
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["NAME"] == str(tmp_path / "communard.sqlite3")
+
+
+def test_postgres_url_is_parsed() -> None:
+    """A postgresql:// URL gives every connection setting, percent-decoded."""
+    db = database_settings("postgresql://u%40x:p%2Fw@db.local:6543/communard", Path("."))
+    assert (db["ENGINE"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"], db["NAME"]) == (
+        "django.db.backends.postgresql",
+        "u@x",
+        "p/w",
+        "db.local",
+        "6543",
+        "communard",
+    )
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("mysql://x/y", "scheme 'mysql' is not supported"),
+        ("postgresql://host/", "names no database"),
+    ],
+)
+def test_bad_database_url_is_refused(url: str, message: str) -> None:
+    """Unsupported or incomplete URLs are refused with the reason."""
+    with pytest.raises(ConfigError, match=message):
+        database_settings(url, Path("."))
+
+
+def test_config_reads_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every setting comes from its variable; a secret key is made once and kept."""
+    monkeypatch.setenv("COMMUNARD_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("COMMUNARD_SECRET_KEY", raising=False)
+    monkeypatch.setenv("COMMUNARD_DEBUG", "yes")
+    monkeypatch.setenv("COMMUNARD_ALLOWED_HOSTS", "a.example, b.example")
+    first = Config.from_env()
+    assert first.debug is True and first.allowed_hosts == ["a.example", "b.example"]
+    assert Config.from_env().secret_key == first.secret_key
+    assert (tmp_path / ".communard" / "secret_key").stat().st_mode & 0o077 == 0
+    monkeypatch.setenv("COMMUNARD_DEBUG", "maybe")
+    with pytest.raises(ConfigError, match="COMMUNARD_DEBUG='maybe'"):
+        Config.from_env()

@@ -1,0 +1,104 @@
+"""Membership actions change state, recompute seats from membership, and record it, atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from communard.web.councils.models import Council
+from communard.web.members.actions import (
+    MembershipError,
+    do_admit_member,
+    do_expel_member,
+    do_lapse_member,
+    do_transfer_member,
+)
+from communard.web.members.models import Member, Status
+from communard.web.records.models import Entry
+from tests.web.factories import small_federation
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.date(2024, 6, 1)
+
+
+def seats() -> dict[str, int]:
+    return dict(Council.objects.values_list("key", "seats_in_parent"))
+
+
+def test_admit_member_recomputes_seats_and_records(tmp_path: Path) -> None:
+    """A workshop's tenth member earns it a second seat in the district, on the record."""
+    fed = small_federation(tmp_path, {"w1": 9, "w2": 3, "w3": 4})
+    assert seats()["w1"] == 1
+    entries = Entry.objects.count()
+    do_admit_member(
+        fed,
+        number="x1",
+        name="New",
+        council=Council.objects.get(key="w1"),
+        admitted_on=DAY,
+        actor="operator:t",
+    )
+    assert seats()["w1"] == 2
+    assert Council.objects.get(key="d1").members_count == 13
+    kinds = list(Entry.objects.order_by("index").values_list("kind", flat=True)[entries:])
+    assert kinds == ["member.admitted", "seats.apportioned"]
+
+
+def test_admit_member_to_higher_council_is_refused(tmp_path: Path) -> None:
+    """Members belong to base councils only; the refusal changes nothing."""
+    fed = small_federation(tmp_path, {"w1": 2, "w2": 2, "w3": 2})
+    before = (Member.objects.count(), Entry.objects.count())
+    with pytest.raises(MembershipError, match="district council; members belong to a base council"):
+        do_admit_member(
+            fed,
+            number="x",
+            name="X",
+            council=Council.objects.get(key="d1"),
+            admitted_on=DAY,
+            actor="operator:t",
+        )
+    with pytest.raises(MembershipError, match="already taken"):
+        do_admit_member(
+            fed,
+            number="1",
+            name="X",
+            council=Council.objects.get(key="w1"),
+            admitted_on=DAY,
+            actor="operator:t",
+        )
+    assert (Member.objects.count(), Entry.objects.count()) == before
+
+
+def test_transfer_moves_member_and_seats(tmp_path: Path) -> None:
+    """A transfer across districts moves the member's weight in both districts' apportionment."""
+    fed = small_federation(tmp_path, {"w1": 10, "w2": 1, "w3": 9})
+    del fed
+    assert (seats()["w1"], seats()["w3"]) == (2, 1)
+    member = Member.objects.get(number="1")
+    do_transfer_member(member, to=Council.objects.get(key="w3"), on=DAY, actor="operator:t")
+    assert (seats()["w1"], seats()["w3"]) == (1, 2)
+    member.refresh_from_db()
+    assert [e.kind for e in member.events.all()] == ["admitted", "transferred"]
+
+
+def test_lapse_and_expel_end_membership_once(tmp_path: Path) -> None:
+    """Ended members no longer count; ending twice is refused."""
+    small_federation(tmp_path, {"w1": 10, "w2": 1, "w3": 1})
+    do_lapse_member(Member.objects.get(number="1"), on=DAY, actor="operator:t")
+    do_expel_member(Member.objects.get(number="2"), on=DAY, actor="operator:t", note="hearing 4")
+    assert Council.objects.get(key="w1").members_count == 8
+    assert seats()["w1"] == 1
+    with pytest.raises(MembershipError, match="already lapsed"):
+        do_lapse_member(Member.objects.get(number="1"), on=DAY, actor="operator:t")
+    assert Member.objects.get(number="2").status == Status.EXPELLED
+
+
+def test_congress_seats_follow_district_membership(tmp_path: Path) -> None:
+    """The congress's fixed seats are shared by Sainte-Laguë over the districts' membership."""
+    small_federation(tmp_path, {"w1": 30, "w2": 20, "w3": 10})
+    s = seats()
+    assert s["d1"] + s["d2"] == 7
+    assert (s["d1"], s["d2"]) == (6, 1)  # 50 : 10 under Sainte-Laguë, at least one each
