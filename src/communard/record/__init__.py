@@ -12,6 +12,7 @@ No web framework is imported here; the web application provides the database sto
 
 from communard.record._canonical import NotCanonical, canonical_json, parse_canonical
 from communard.record._checkpoint import Checkpoint, SignedCheckpoint, open_checkpoint
+from communard.record._client import HttpLogClient, RemoteError
 from communard.record._entry import (
     Entry,
     MalformedEntry,
@@ -59,7 +60,7 @@ from communard.record._witness import LogClient, Observation, Witness, WitnessAl
 
 __all__ = [
     "COSIGNATURE_V1", "ED25519", "EMPTY_ROOT",
-    "Checkpoint", "Entry", "Finding", "InvalidProof", "KeyFileError", "Log", "LogClient",
+    "Checkpoint", "Entry", "HttpLogClient", "RemoteError", "Finding", "InvalidProof", "KeyFileError", "Log", "LogClient",
     "MalformedEntry", "MalformedNote", "MemoryStore", "NodeKey", "NodeSource", "Note",
     "NotCanonical", "Observation", "ProofRangeError", "Report", "Row", "SignatureError",
     "SignedCheckpoint", "Signer", "Store", "Verifier", "Witness", "WitnessAlert",

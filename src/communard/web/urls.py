@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from communard.web.councils import views as councils
 from communard.web.members import views as members
@@ -12,5 +12,6 @@ urlpatterns = [
     path("me/", members.me, name="me"),
     path("f/<slug:slug>/", councils.federation_page, name="federation"),
     path("f/<slug:slug>/c/<slug:key>/", councils.council_page, name="council"),
+    path("record/", include("communard.web.records.urls")),
     path("admin/", admin.site.urls),
 ]
