@@ -14,6 +14,8 @@ from django.db import transaction
 from communard.cli import main
 from communard.record import (
     Entry as RecordEntry,
+)
+from communard.record import (
     leaf_hash,
     open_checkpoint,
     verify_consistency,
