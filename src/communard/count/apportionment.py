@@ -140,7 +140,7 @@ def _largest_remainder(
     rng = random.Random(seed)
     lots = [rng.random() for _ in range(n)]
     order = sorted(range(n), key=lambda i: (-quotas[i][1], lots[i]))
-    tied = 0 < left % n and quotas[order[left % n - 1]][1] == quotas[order[left % n]][1]
+    tied = left % n > 0 and quotas[order[left % n - 1]][1] == quotas[order[left % n]][1]
     # Normally fewer seats are left than constituencies. With very small totals the integer
     # Droop quota is coarse and more can be left: then the remainder order is walked again.
     for k in range(left):

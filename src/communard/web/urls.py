@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from communard.web.api import api
 from communard.web.councils import views as councils
@@ -22,5 +22,6 @@ urlpatterns = [
     path("e/<int:election_id>/box.csv", elections.box_csv, name="box_csv"),
     path("e/<int:election_id>/track/", elections.track, name="track"),
     path("api/", api.urls),
+    path("record/", include("communard.web.records.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,10 +1,15 @@
-"""Storage of the organisation's record in the application database.
+"""The organisation's record in the application database: the Merkle log's tables.
 
-Placeholder schema until the record issue lands its Merkle-log store here: entries are appended in
-the same transaction as the state change they record, never updated or deleted.
+``Entry.data`` holds the entry's canonical JSON exactly as hashed; ``leaf_hash`` is stored beside
+it; ``Node`` keeps every complete subtree hash above the leaves (so proofs read O(log n) rows);
+``Checkpoint`` keeps the signed checkpoint of every tree size; ``Opening`` privately keeps what
+opens each salted commitment. Rows are only ever inserted, in the caller's transaction.
 """
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 from django.db import models
 
@@ -14,7 +19,9 @@ class Entry(models.Model):
     kind = models.CharField(max_length=80)
     at = models.DateTimeField()
     actor = models.CharField(max_length=200, blank=True)
-    body = models.JSONField()
+    body = models.JSONField(help_text="copy of the body for queries; the record is `data`")
+    data = models.TextField(help_text="the entry's canonical JSON, exactly as hashed")
+    leaf_hash = models.BinaryField(max_length=32)
 
     class Meta:
         ordering = ["index"]
@@ -22,3 +29,39 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.index} {self.kind}"
+
+    def parsed(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.data)
+        return value
+
+
+class Node(models.Model):
+    """A complete subtree hash: ``level`` ≥ 1, covering leaves [index·2^level, (index+1)·2^level)."""
+
+    level = models.SmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="records_node_level_index")
+        ]
+
+
+class Checkpoint(models.Model):
+    size = models.BigIntegerField(unique=True)
+    note = models.TextField(help_text="C2SP signed checkpoint")
+
+
+class Opening(models.Model):
+    """Private: the salt and value behind a commitment in the record. Never published."""
+
+    commitment = models.CharField(max_length=71, unique=True)
+    salt = models.BinaryField(max_length=32)
+    value = models.TextField()
+
+
+class Head(models.Model):
+    """One row: the log's size. Appenders lock it, which makes concurrent appends gap-free."""
+
+    size = models.BigIntegerField(default=0)

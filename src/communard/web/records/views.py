@@ -1,0 +1,159 @@
+"""Read-only public surfaces of the record: a small HTTP API (for verifiers and witnesses) and
+pages to browse entries and see one with its inclusion proof."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from communard.record import ProofRangeError, leaf_hash
+from communard.web.records import services
+from communard.web.records.models import Entry
+from communard.web.records.store import DatabaseStore
+
+MAX_PAGE = 1000
+
+
+class BadParameter(ValueError):
+    pass
+
+
+def _int(request: HttpRequest, name: str, default: int | None = None) -> int:
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
+        if default is None:
+            raise BadParameter(f"query parameter {name!r} is required")
+        return default
+    if not raw.isdigit() or len(raw) > 19:
+        raise BadParameter(f"query parameter {name!r} must be a non-negative integer, got {raw!r}")
+    return int(raw)
+
+
+def _bad(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def _b64(h: bytes) -> str:
+    return base64.b64encode(h).decode()
+
+
+def bodies_visible(request: HttpRequest) -> bool:
+    """Who may read entry bodies: ``COMMUNARD_RECORD_BODIES`` = "public" or "members" (default).
+    Hashes and checkpoints are always public."""
+    policy = getattr(settings, "COMMUNARD_RECORD_BODIES", "members")
+    return policy == "public" or bool(request.user.is_authenticated)
+
+
+@require_GET
+def api_key(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(services.verifier().text() + "\n", content_type="text/plain")
+
+
+@require_GET
+def api_checkpoint(request: HttpRequest) -> HttpResponse:
+    store = DatabaseStore()
+    try:
+        size = _int(request, "size", -1) if "size" in request.GET else None
+    except BadParameter as e:
+        return _bad(str(e))
+    note = services.log().latest_checkpoint() if size is None else store.checkpoint_at(size)
+    if note is None:
+        return _bad(f"no signed checkpoint for size {size}", 404)
+    return HttpResponse(note, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def api_entries(request: HttpRequest) -> JsonResponse:
+    try:
+        start = _int(request, "start", 0)
+        limit = _int(request, "limit", 100)
+    except BadParameter as e:
+        return _bad(str(e))
+    if not 1 <= limit <= MAX_PAGE:
+        return _bad(f"limit must be between 1 and {MAX_PAGE}, got {limit}")
+    size = DatabaseStore().size()
+    if start > size:
+        return _bad(f"start {start} is past the end of the log ({size} entries)")
+    show = bodies_visible(request)
+    rows = Entry.objects.filter(index__gte=start, index__lt=start + limit).order_by("index")
+    entries = [
+        {"index": e.index, "leaf_hash": _b64(bytes(e.leaf_hash)), "data": e.data if show else None}
+        for e in rows
+    ]
+    return JsonResponse({"size": size, "start": start, "entries": entries})
+
+
+@require_GET
+def api_inclusion(request: HttpRequest) -> JsonResponse:
+    try:
+        index = _int(request, "index")
+        size = _int(request, "size", DatabaseStore().size())
+        log = services.log()
+        proof = log.inclusion_proof(index, size)
+    except (BadParameter, ProofRangeError) as e:
+        return _bad(str(e))
+    leaf = log.store.node_hashes([(0, index)])[(0, index)]
+    return JsonResponse({"index": index, "size": size, "leaf_hash": _b64(leaf),
+                         "root_hash": _b64(log.root_hash(size)), "proof": [_b64(h) for h in proof]})
+
+
+@require_GET
+def api_consistency(request: HttpRequest) -> JsonResponse:
+    try:
+        old = _int(request, "old")
+        new = _int(request, "new", DatabaseStore().size())
+        proof = services.log().consistency_proof(old, new)
+    except (BadParameter, ProofRangeError) as e:
+        return _bad(str(e))
+    return JsonResponse({"old": old, "new": new, "proof": [_b64(h) for h in proof]})
+
+
+@require_GET
+def record_page(request: HttpRequest) -> HttpResponse:
+    try:
+        start = _int(request, "start", 0)
+    except BadParameter as e:
+        return _bad(str(e))
+    size = DatabaseStore().size()
+    page = 50
+    first = start if request.GET.get("start") else max(size - page, 0)
+    entries = list(Entry.objects.filter(index__gte=first, index__lt=first + page)
+                   .order_by("-index"))
+    context: dict[str, Any] = {
+        "size": size,
+        "entries": [(e, bytes(e.leaf_hash).hex()) for e in entries],
+        "show_bodies": bodies_visible(request),
+        "older": max(first - page, 0) if first > 0 else None,
+        "newer": first + page if first + page < size else None,
+        "checkpoint": services.log().latest_checkpoint(),
+        "key": services.verifier().text(),
+    }
+    return render(request, "records/record.html", context)
+
+
+@require_GET
+def entry_page(request: HttpRequest, index: int) -> HttpResponse:
+    try:
+        entry = Entry.objects.get(index=index)
+    except Entry.DoesNotExist:
+        raise Http404(f"no entry {index} in the record") from None
+    log = services.log()
+    size = log.size()
+    proof = log.inclusion_proof(index, size)
+    data = entry.data.encode("utf-8")
+    context = {
+        "entry": entry,
+        "size": size,
+        "leaf_hash": bytes(entry.leaf_hash).hex(),
+        "hash_matches": leaf_hash(data) == bytes(entry.leaf_hash),
+        "proof": [h.hex() for h in proof],
+        "root_hash": log.root_hash(size).hex(),
+        "show_bodies": bodies_visible(request),
+        "checkpoint": log.latest_checkpoint(),
+    }
+    return render(request, "records/entry.html", context)

@@ -1,0 +1,120 @@
+"""The record's public HTTP endpoints and pages, and `communard verify --server` and
+`communard witness` against a live server."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+
+from communard.cli import main
+from communard.record import (
+    Entry as RecordEntry,
+)
+from communard.record import (
+    leaf_hash,
+    open_checkpoint,
+    verify_consistency,
+    verify_inclusion,
+)
+from communard.web.records import services
+
+
+def fill(n: int) -> None:
+    for i in range(n):
+        with transaction.atomic():
+            services.append("test.entry", {"n": i})
+
+
+@pytest.mark.django_db
+def test_endpoints_serve_checkpoint_entries_and_proofs_that_verify(client) -> None:  # type: ignore[no-untyped-def]
+    """The checkpoint is signed, the entries hash to leaves, the proofs verify against it."""
+    fill(13)
+    key = services.verifier()
+    cp = open_checkpoint(client.get("/record/api/checkpoint").content, key)
+    assert cp.size == 13
+    page = client.get("/record/api/entries", {"start": 0, "limit": 20}).json()
+    assert page["size"] == 13 and len(page["entries"]) == 13
+    assert page["entries"][5]["data"] is None  # anonymous: hashes only, by default
+    leaf5 = base64.b64decode(page["entries"][5]["leaf_hash"])
+    incl = client.get("/record/api/proof/inclusion", {"index": 5, "size": 13}).json()
+    verify_inclusion(5, 13, leaf5, [base64.b64decode(h) for h in incl["proof"]], cp.root_hash)
+    old = open_checkpoint(client.get("/record/api/checkpoint", {"size": 6}).content, key)
+    cons = client.get("/record/api/proof/consistency", {"old": 6, "new": 13}).json()
+    verify_consistency(6, 13, old.root_hash, cp.root_hash,
+                       [base64.b64decode(h) for h in cons["proof"]])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "params", "message"),
+    [
+        ("/record/api/entries", {"start": "-1"}, "non-negative integer"),
+        ("/record/api/entries", {"start": "99"}, "past the end"),
+        ("/record/api/entries", {"limit": "0"}, "between 1 and 1000"),
+        ("/record/api/entries", {"limit": "x"}, "non-negative integer"),
+        ("/record/api/proof/inclusion", {}, "'index' is required"),
+        ("/record/api/proof/inclusion", {"index": 3, "size": 3}, "not in a tree of size 3"),
+        ("/record/api/proof/inclusion", {"index": 0, "size": 9}, "not between 0"),
+        ("/record/api/proof/consistency", {"old": 4, "new": 2}, "old size <= new size"),
+        ("/record/api/checkpoint", {"size": 42}, "no signed checkpoint"),
+    ],
+)
+def test_bad_requests_get_clear_errors(client, url: str, params: dict, message: str) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """Bad ranges and parameters get a 4xx and a message naming the problem."""
+    fill(3)
+    response = client.get(url, params)
+    assert 400 <= response.status_code < 500
+    assert message in response.json()["error"]
+
+
+@pytest.mark.django_db
+def test_members_see_bodies_and_pages_show_entries_with_proofs(client, django_user_model) -> None:  # type: ignore[no-untyped-def]
+    """Logged-in members see canonical bodies; the pages list entries and show a proof."""
+    fill(4)
+    user = django_user_model.objects.create_user("m1", password="pw-long-enough-1")
+    client.force_login(user)
+    data = client.get("/record/api/entries").json()["entries"][2]["data"]
+    assert RecordEntry.decode(data.encode()).body == {"n": 2}
+    assert base64.b64encode(leaf_hash(data.encode())).decode() == \
+        client.get("/record/api/entries").json()["entries"][2]["leaf_hash"]
+    page = client.get("/record/").content.decode()
+    assert "test.entry" in page and "/record/3/" in page
+    entry = client.get("/record/2/").content.decode()
+    assert "Inclusion proof" in entry and "&quot;n&quot;:2" in entry
+    assert client.get("/record/99/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_and_witness_over_http(live_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`verify --server` checks a live server; `witness` co-signs, then catches a rewrite."""
+    fill(5)
+    key = services.verifier().text()
+    assert main(["verify", "--server", live_server.url, "--key", key]) == 0
+    state = tmp_path / "w"
+    assert main(["witness", live_server.url, "--state", str(state), "--log-key", key]) == 0
+    fill(2)
+    assert main(["witness", live_server.url, "--state", str(state)]) == 0
+    from communard.web.records.models import Checkpoint, Entry, Head, Node
+
+    for model in (Entry, Node, Checkpoint):
+        model.objects.all().delete()
+    Head.objects.update(size=0)
+    fill(9)  # a different history, signed with the organisation's own key
+    assert main(["witness", live_server.url, "--state", str(state)]) == 1
+    assert "REWRITE" in (state / "ALERT").read_text()
+
+
+def test_remote_commands_do_not_import_django() -> None:
+    """`communard verify --server` and `witness` work where Django is not importable."""
+    code = ("import sys; sys.modules['django'] = None; "
+            "from communard.cli import main; "
+            "sys.exit(main(['verify', '--server', 'http://127.0.0.1:9', '--key', "
+            "'x.example/log+00000000+AQ==']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert "verifier key" in done.stderr or "key" in done.stderr

@@ -1,0 +1,182 @@
+"""The record in the real database: appended by every action, gap-free, and every tamper with
+plain SQL is caught by `communard verify` (SQLite, and PostgreSQL with --db=postgres)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+
+from communard.cli import main
+from communard.record import Witness, WitnessAlert, verify_rows
+from communard.web.councils.models import Council
+from communard.web.members.actions import do_admit_member
+from communard.web.records import services
+from communard.web.records.models import Checkpoint, Entry, Head, Node, Opening
+from communard.web.records.store import DatabaseStore, NotInTransaction
+from tests.web.factories import small_federation
+
+DAY = dt.date(2024, 6, 1)
+
+
+def verify() -> list[tuple[str, int | None]]:
+    store = DatabaseStore()
+    report = verify_rows(store.rows(), services.verifier(), store.checkpoint_at,
+                         latest_checkpoint=store.latest_checkpoint(), stride=4)
+    return [(f.problem, f.index) for f in report.findings]
+
+
+def fill(n: int) -> None:
+    for i in range(n):
+        with transaction.atomic():
+            services.append("test.entry", {"n": i, "who": services.personal(f"m{i}")},
+                            actor="operator:t")
+
+
+@pytest.mark.django_db
+def test_actions_append_signed_entries_that_verify(tmp_path: Path) -> None:
+    """Importing and admitting members leaves a log whose every size is signed and verifies."""
+    fed = small_federation(tmp_path, {"w1": 3, "w2": 2})
+    do_admit_member(fed, number="x1", name="New", council=Council.objects.get(key="w1"),
+                    admitted_on=DAY, actor="operator:t")
+    size = Head.objects.get().size
+    assert size == Entry.objects.count() == Checkpoint.objects.count() > 2
+    assert list(Entry.objects.values_list("index", flat=True)) == list(range(size))
+    assert verify() == []
+    assert main(["verify"]) == 0
+    assert "x1" not in str(list(Entry.objects.values_list("data", flat=True)))
+    assert Opening.objects.filter(value="x1").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_append_outside_a_transaction_is_refused() -> None:
+    """The record is only written inside the action's transaction."""
+    with pytest.raises(NotInTransaction):
+        services.append("test.entry", {})
+    assert Entry.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_failed_action_leaves_no_entry() -> None:
+    """Rolling back the action rolls back its entry, nodes and checkpoint."""
+    fill(3)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.append("test.entry", {"n": 99})
+        raise RuntimeError("the action failed after appending")
+    assert (Entry.objects.count(), Checkpoint.objects.count(), Head.objects.get().size) == (3, 3, 3)
+    fill(1)
+    assert verify() == []
+
+
+@pytest.mark.django_db
+def test_editing_a_row_with_sql_is_caught_at_its_index() -> None:
+    """UPDATE of one entry's bytes: reported as edited at that index."""
+    fill(10)
+    with connection.cursor() as c:
+        c.execute("UPDATE records_entry SET data = REPLACE(data, '\"n\":6', '\"n\":7') "
+                  "WHERE \"index\" = 6")
+    assert ("edited", 6) in verify()
+    assert main(["verify"]) == 1
+
+
+@pytest.mark.django_db
+def test_editing_a_row_and_its_hash_with_sql_is_caught_by_the_signatures() -> None:
+    """UPDATE of bytes and stored hash together: the signed checkpoints point at the index."""
+    fill(10)
+    e = Entry.objects.get(index=4)
+    from communard.record import leaf_hash
+    data = e.data.replace('"n":4', '"n":40')
+    with connection.cursor() as c:
+        c.execute('UPDATE records_entry SET data = %s, leaf_hash = %s WHERE "index" = 4',
+                  [data, leaf_hash(data.encode())])
+    assert ("rewritten", 4) in verify()
+
+
+@pytest.mark.django_db
+def test_deleting_a_row_with_sql_is_caught_at_its_index() -> None:
+    """DELETE of one entry: reported as deleted at that index."""
+    fill(10)
+    with connection.cursor() as c:
+        c.execute('DELETE FROM records_entry WHERE "index" = 3')
+    assert ("deleted", 3) in verify()
+
+
+@pytest.mark.django_db
+def test_swapping_two_rows_with_sql_is_caught_at_their_indices() -> None:
+    """Swapping the positions of entries 2 and 7: both reported as reordered."""
+    fill(10)
+    with connection.cursor() as c:
+        c.execute('UPDATE records_entry SET "index" = -1 WHERE "index" = 2')
+        c.execute('UPDATE records_entry SET "index" = 2 WHERE "index" = 7')
+        c.execute('UPDATE records_entry SET "index" = 7 WHERE "index" = -1')
+    found = verify()
+    assert ("reordered", 2) in found and ("reordered", 7) in found
+
+
+class DjangoClient:
+    """A witness's view of the server through the test client (the HTTP API, no network)."""
+
+    def __init__(self, client) -> None:  # type: ignore[no-untyped-def]
+        self.client = client
+
+    def latest_checkpoint(self) -> str:
+        return self.client.get("/record/api/checkpoint").content.decode()
+
+    def consistency_proof(self, old_size: int, new_size: int) -> Sequence[bytes]:
+        import base64
+
+        answer = self.client.get("/record/api/proof/consistency",
+                                 {"old": old_size, "new": new_size}).json()
+        return [base64.b64decode(h) for h in answer["proof"]]
+
+
+@pytest.mark.django_db
+def test_rewriting_history_and_resigning_is_caught_by_a_witness(tmp_path: Path, client) -> None:  # type: ignore[no-untyped-def]
+    """The operator rebuilds every table with entry 2 changed and re-signs with the real key:
+    `verify` alone passes, a witness that kept an earlier checkpoint raises the alarm."""
+    fill(6)
+    witness = Witness(tmp_path / "w")
+    witness.pin_log_key(services.verifier())
+    witness.observe(DjangoClient(client))
+    for model in (Entry, Node, Checkpoint):
+        model.objects.all().delete()
+    Head.objects.update(size=0)
+    for i in range(8):
+        with transaction.atomic():
+            services.append("test.entry", {"n": i if i != 2 else 200})
+    assert verify() == []  # self-consistent and signed with the organisation's key
+    with pytest.raises(WitnessAlert, match="REWRITE"):
+        witness.observe(DjangoClient(client))
+    kept = (tmp_path / "w" / "latest.note")
+    assert main(["verify", "--trusted", str(kept)]) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_actions_produce_a_gap_free_log() -> None:
+    """Appends from several threads at once: indices 0..n-1, each once, and the log verifies."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite's in-memory test database is not shared between threads")
+    errors: list[BaseException] = []
+
+    def worker(k: int) -> None:
+        try:
+            for i in range(10):
+                with transaction.atomic(durable=True):
+                    services.append("test.entry", {"worker": k, "n": i})
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert list(Entry.objects.values_list("index", flat=True)) == list(range(60))
+    assert verify() == []
