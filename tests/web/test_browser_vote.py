@@ -31,7 +31,8 @@ def test_member_votes_by_keyboard_and_finds_tracking_code(browser: Any, live_ser
     page = browser.new_page()
     page.set_default_timeout(15000)
     page.goto(live_server.url + "/login/")
-    page.keyboard.type("member")  # the username field has focus on arrival
+    page.get_by_label("Username").focus()  # as the page's autofocus does, without a race
+    page.keyboard.type("member")
     page.keyboard.press("Tab")
     page.keyboard.type(DEMO_PASSWORD)
     page.keyboard.press("Enter")

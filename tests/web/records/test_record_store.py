@@ -158,8 +158,6 @@ def test_rewriting_history_and_resigning_is_caught_by_a_witness(tmp_path: Path, 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_actions_produce_a_gap_free_log() -> None:
     """Appends from several threads at once: indices 0..n-1, each once, and the log verifies."""
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite's in-memory test database is not shared between threads")
     errors: list[BaseException] = []
 
     def worker(k: int) -> None:
