@@ -1,4 +1,4 @@
-"""Benchmark: communard.count against pyrankvote, votekit and pref_voting, on the same data, in one run.
+"""Benchmark communard.count against pyrankvote, votekit and pref_voting on the same data.
 
 1. The 351-ward 2017 Scottish corpus (../shared/data/scotland-2017, or COMMUNARD_SHARED_DATA):
    counting time and end to end (parse + count), ours against each peer, as ratios.
@@ -110,7 +110,9 @@ def _peer_child(name: str, jobs: list[tuple[Rows, int, int]], q: Any) -> None:
     q.put(("done", None, None))
 
 
-def run_peer(name: str, jobs: list[tuple[Rows, int, int]], budget: float) -> tuple[list[float], str]:
+def run_peer(
+    name: str, jobs: list[tuple[Rows, int, int]], budget: float
+) -> tuple[list[float], str]:
     """Times per job for as many jobs as the peer finishes within ``budget`` seconds."""
     ctx = mp.get_context("fork")
     q = ctx.Queue()
@@ -224,8 +226,10 @@ def bench_synthetic(n_ballots: int, budget: float, sample: int) -> None:
         path.write_text(write_blt(box, 5))
         size = path.stat().st_size
         lengths = (box.rankings >= 0).sum(axis=1)
-        print(f"mean preferences {lengths.mean():.2f}; BLT file {size / 1e6:.1f} MB; "
-              f"ballot arrays {data_bytes / 1e6:.1f} MB")
+        print(
+            f"mean preferences {lengths.mean():.2f}; BLT file {size / 1e6:.1f} MB; "
+            f"ballot arrays {data_bytes / 1e6:.1f} MB"
+        )
         # Timing runs without tracemalloc (it slows numpy allocations), then a memory run.
         times = []
         for _ in range(3):
@@ -241,21 +245,29 @@ def bench_synthetic(n_ballots: int, budget: float, sample: int) -> None:
             e2e.append(time.perf_counter() - t)
         _, e2e_peak, _ = _measure(lambda: scottish_stv(read_ballots(path)))
     winners = [w + 1 for w in result.winners]
-    print(f"communard   count {count_t:7.3f} s (target < 0.5 s)   winners {winners}, "
-          f"{len(result.stages)} stages")
+    print(
+        f"communard   count {count_t:7.3f} s (target < 0.5 s)   winners {winners}, "
+        f"{len(result.stages)} stages"
+    )
     print(f"communard   end to end from BLT {min(e2e):7.3f} s (target < 3 s)")
-    print(f"communard   peak memory counting {count_peak / 1e6:7.1f} MB = "
-          f"{count_peak / data_bytes:.2f}x the ballot arrays (target <= 3x)")
-    print(f"communard   peak memory parse+count {e2e_peak / 1e6:7.1f} MB = "
-          f"{e2e_peak / size:.2f}x the BLT file")
+    print(
+        f"communard   peak memory counting {count_peak / 1e6:7.1f} MB = "
+        f"{count_peak / data_bytes:.2f}x the ballot arrays (target <= 3x)"
+    )
+    print(
+        f"communard   peak memory parse+count {e2e_peak / 1e6:7.1f} MB = "
+        f"{e2e_peak / size:.2f}x the BLT file"
+    )
     grouped = box.group()
     full_rows = grouped.rankings_list()
     for name in PEERS:
         # First try the whole election within the budget; if the peer cannot, a sample.
         times, note = run_peer(name, [(full_rows, 20, 5)], budget)
         if times:
-            print(f"{name:11s} count {times[0]:8.3f} s   ratio {times[0] / count_t:7.1f}x "
-                  f"(whole election)")
+            print(
+                f"{name:11s} count {times[0]:8.3f} s   ratio {times[0] / count_t:7.1f}x "
+                f"(whole election)"
+            )
             continue
         idx = np.random.default_rng(2).choice(n_ballots, size=sample, replace=False)
         small = Ballots(box.candidates, box.rankings[idx], box.weights[idx], frozenset(), 5)
@@ -265,11 +277,15 @@ def bench_synthetic(n_ballots: int, budget: float, sample: int) -> None:
         rows = small.group().rankings_list()
         times, note2 = run_peer(name, [(rows, 20, 5)], budget)
         if times:
-            print(f"{name:11s} whole election not done ({note}); on a {sample:,}-ballot sample: "
-                  f"{times[0]:.3f} s, ratio {times[0] / ours_small:.1f}x")
+            print(
+                f"{name:11s} whole election not done ({note}); on a {sample:,}-ballot sample: "
+                f"{times[0]:.3f} s, ratio {times[0] / ours_small:.1f}x"
+            )
         else:
-            print(f"{name:11s} not done on the whole election ({note}) nor on a {sample:,}-ballot"
-                  f" sample ({note2})")
+            print(
+                f"{name:11s} not done on the whole election ({note}) nor on a {sample:,}-ballot"
+                f" sample ({note2})"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,10 +301,14 @@ def main(argv: list[str] | None = None) -> int:
     files = sorted(files_dir.glob("*.blt"))
     if args.quick:
         files = files[:: max(1, len(files) // 40)]
-    print(f"communard.count benchmark ({'quick' if args.quick else 'full'}), "
-          f"peer budget {budget:.0f} s, {os.cpu_count()} CPUs")
+    print(
+        f"communard.count benchmark ({'quick' if args.quick else 'full'}), "
+        f"peer budget {budget:.0f} s, {os.cpu_count()} CPUs"
+    )
     bench_corpus(files, budget)
-    bench_synthetic(100_000 if args.quick else 1_000_000, budget, 20_000 if not args.quick else 5_000)
+    bench_synthetic(
+        100_000 if args.quick else 1_000_000, budget, 20_000 if not args.quick else 5_000
+    )
     return 0
 
 
