@@ -24,7 +24,8 @@ Index = npt.NDArray[np.intp]
 
 class Piles(Generic[V]):
     def __init__(self, ballots: Ballots, one: V) -> None:
-        self.rank = ballots.rankings
+        self.rank = np.ascontiguousarray(ballots.rankings)
+        self.flat = self.rank.reshape(-1)
         self.w = ballots.weights
         self.n = ballots.n_candidates
         g = self.rank.shape[0]
@@ -62,21 +63,22 @@ class Piles(Generic[V]):
         Returns each recipient's gain and the value of papers with no further preference
         (which leave the count as non-transferable).
         """
-        rank, cont = self.rank, self.continuing
+        flat, cont, width = self.flat, self.continuing, self.rank.shape[1]
+        base = idx * width
         p = self.pos[idx] + 1
-        c = rank[idx, p]
+        c = flat[base + p]
         sel = np.flatnonzero(~cont[c])
-        while sel.size:
+        while sel.size:  # step past candidates no longer continuing
             p[sel] += 1
-            cs = rank[idx[sel], p[sel]]
+            cs = flat[base[sel] + p[sel]]
             c[sel] = cs
             sel = sel[~cont[cs]]
+        del base
         self.pos[idx] = p
         if vid_map is not None:
             self.vid[idx] = np.asarray(vid_map, dtype=np.intp)[self.vid[idx]]
         nv = len(self.values)
-        c64 = c.astype(np.intp)
-        key = (c64 + 1) * nv + self.vid[idx]
+        key = (c.astype(np.intp) + 1) * nv + self.vid[idx]
         cnt = np.bincount(key, weights=self.w[idx], minlength=(self.n + 1) * nv)
         nz = np.flatnonzero(cnt)
         gains: dict[int, V] = {}
@@ -90,13 +92,13 @@ class Piles(Generic[V]):
                 exhausted = exhausted + amount
             else:
                 gains[cand - 1] = gains.get(cand - 1, zero) + amount
-        # File the moved groups under their new candidates (exhausted ones are dropped).
-        if idx.size and c64[0] >= 0 and (c64 == c64[0]).all():
-            self.holdings[int(c64[0])].append(idx)
+        # File the moved groups under their new candidates (exhausted ones are dropped). A stable
+        # sort of 16-bit candidate numbers is a radix sort: linear in the ballots moved.
+        if idx.size and c[0] >= 0 and (c == c[0]).all():
+            self.holdings[int(c[0])].append(idx)
         elif gains:
-            order = np.argsort(c64, kind="stable")
-            sc = c64[order]
-            bounds = np.searchsorted(sc, np.arange(-1, self.n + 1))
+            order = np.argsort(c, kind="stable")
+            bounds = np.concatenate(([0], np.cumsum(np.bincount(c + 1, minlength=self.n + 1))))
             for cand in gains:
                 a, b = bounds[cand + 1], bounds[cand + 2]
                 if b > a:

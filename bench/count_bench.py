@@ -1,0 +1,316 @@
+"""Benchmark communard.count against pyrankvote, votekit and pref_voting on the same data.
+
+1. The 351-ward 2017 Scottish corpus (../shared/data/scotland-2017, or COMMUNARD_SHARED_DATA):
+   counting time and end to end (parse + count), ours against each peer, as ratios.
+2. One synthetic election: 1,000,000 ballots, 20 candidates, 5 seats, Dublin-like preference
+   lengths: our counting time, end to end from a BLT file, and peak memory against the size of
+   the ballot data; peers on the same election when they can finish within the time budget, else
+   on a random sample of it (the output says which).
+
+Every peer runs in a child process with a time limit, so the whole run stays bounded.
+``--quick`` runs a small version (a corpus sample, 100,000 ballots, short budgets).
+
+    .venv/bin/python bench/count_bench.py [--quick] [--budget SECONDS]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import multiprocessing as mp
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from communard.count import Ballots, read_ballots, scottish_stv, write_blt
+
+REPO = Path(__file__).resolve().parents[1]
+Rows = list[tuple[list[int], int]]
+
+
+def corpus_dir() -> Path | None:
+    roots = [REPO.parent / "shared" / "data"]
+    if env := os.environ.get("COMMUNARD_SHARED_DATA"):
+        roots.insert(0, Path(env))
+    for r in roots:
+        if (r / "scotland-2017" / "ballots").is_dir():
+            return r / "scotland-2017" / "ballots"
+    local = REPO / "tests" / "count" / "data" / "scotland-2017" / "ballots"
+    return local if local.is_dir() else None
+
+
+# ------------------------------------------------------------------------------------ the peers
+
+
+def peer_pref_voting(rows: Rows, n: int, seats: int) -> list[int]:
+    from pref_voting.profiles_with_ties import ProfileWithTies
+    from pref_voting.proportional_methods import stv_scottish
+
+    prof = ProfileWithTies(
+        [{c: i + 1 for i, c in enumerate(r)} for r, _ in rows],
+        rcounts=[w for _, w in rows],
+        candidates=list(range(n)),
+    )
+    return sorted(stv_scottish(prof, num_seats=seats))
+
+
+def peer_pyrankvote(rows: Rows, n: int, seats: int) -> list[int]:
+    import pyrankvote
+    from pyrankvote import Ballot, Candidate
+
+    cands = [Candidate(str(i)) for i in range(n)]
+    ballots: list[Any] = []
+    for r, w in rows:  # pyrankvote has no weights: a weighted ballot is repeated
+        b = Ballot(ranked_candidates=[cands[c] for c in r])
+        ballots += [b] * w
+    res = pyrankvote.single_transferable_vote(cands, ballots, number_of_seats=seats)
+    return sorted(int(c.name) for c in res.get_winners())
+
+
+def peer_votekit(rows: Rows, n: int, seats: int) -> list[int]:
+    from votekit import RankBallot, RankProfile
+    from votekit.elections import STV
+
+    names = [str(i) for i in range(n)]
+    ballots = [
+        RankBallot(ranking=tuple(frozenset({names[c]}) for c in r), weight=w) for r, w in rows
+    ]
+    prof = RankProfile(ballots=ballots, candidates=names)
+    elected = STV(prof, n_seats=seats, simultaneous=False).get_elected()
+    return sorted(int(next(iter(s))) for s in elected)
+
+
+PEERS: dict[str, Callable[[Rows, int, int], list[int]]] = {
+    "pref_voting": peer_pref_voting,
+    "pyrankvote": peer_pyrankvote,
+    "votekit": peer_votekit,
+}
+
+
+def _peer_child(name: str, jobs: list[tuple[Rows, int, int]], q: Any) -> None:
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    fn = PEERS[name]
+    for k, (rows, n, seats) in enumerate(jobs):
+        t = time.perf_counter()
+        try:
+            fn(rows, n, seats)
+        except Exception as e:  # a peer failing is a result to report, not a crash
+            q.put((k, None, f"{type(e).__name__}: {e}"))
+            return
+        q.put((k, time.perf_counter() - t, None))
+    q.put(("done", None, None))
+
+
+def run_peer(
+    name: str, jobs: list[tuple[Rows, int, int]], budget: float
+) -> tuple[list[float], str]:
+    """Times per job for as many jobs as the peer finishes within ``budget`` seconds."""
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=_peer_child, args=(name, jobs, q), daemon=True)
+    p.start()
+    times: list[float] = []
+    note = ""
+    deadline = time.perf_counter() + budget
+    while True:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            note = f"stopped at the {budget:.0f} s budget"
+            break
+        try:
+            k, t, err = q.get(timeout=min(left, 1.0))
+        except Exception:
+            if not p.is_alive() and q.empty():
+                note = "the peer process died"
+                break
+            continue
+        if k == "done":
+            break
+        if err:
+            note = f"failed: {err[:80]}"
+            break
+        times.append(t)
+    if p.is_alive():
+        p.terminate()
+    p.join()
+    return times, note
+
+
+# -------------------------------------------------------------------------------- the corpus
+
+
+def bench_corpus(files: list[Path], budget: float) -> None:
+    print(f"\n== 2017 Scottish corpus: {len(files)} wards ==")
+    t = time.perf_counter()
+    boxes = [read_ballots(f) for f in files]
+    parse = time.perf_counter() - t
+    per_ward: list[float] = []
+    for b in boxes:
+        t = time.perf_counter()
+        scottish_stv(b)
+        per_ward.append(time.perf_counter() - t)
+    ours = sum(per_ward)
+    print(f"communard   count {ours:8.3f} s   parse+count {ours + parse:8.3f} s")
+    jobs = [(b.rankings_list(), b.n_candidates, b.seats or 1) for b in boxes]
+    for name in PEERS:
+        times, note = run_peer(name, jobs, budget)
+        done = len(times)
+        if not done:
+            print(f"{name:11s} no ward counted ({note})")
+            continue
+        ours_same = sum(per_ward[:done])
+        parse_same = parse * done / len(boxes)
+        peer = sum(times)
+        scope = "all wards" if done == len(jobs) else f"first {done} wards; {note}"
+        print(
+            f"{name:11s} count {peer:8.3f} s   ratio {peer / ours_same:7.1f}x   "
+            f"end-to-end ratio {(peer + parse_same) / (ours_same + parse_same):6.1f}x   ({scope})"
+        )
+    print(
+        "(peers read no BLT: each gets our parsed ballots converted to its own objects; that "
+        "conversion is not timed, so end-to-end ratios favour the peers)"
+    )
+
+
+# ------------------------------------------------------------------------ synthetic election
+
+LENGTH_WEIGHTS = np.array(  # share of ballots with 1, 2, … 20 preferences (Dublin-like)
+    [8, 10, 13, 14, 13, 11, 8, 6, 4, 3, 2, 1.5, 1.2, 1, 0.8, 0.6, 0.5, 0.5, 0.4, 1.5]
+)
+
+
+def synthetic(n_ballots: int, n_cand: int = 20, seats: int = 5, seed: int = 1) -> Ballots:
+    """Plackett-Luce rankings with uneven popularity and Dublin-like lengths (mean about 5)."""
+    rng = np.random.default_rng(seed)
+    popularity = np.log(rng.pareto(1.2, n_cand) + 0.2).astype(np.float32)
+    p = LENGTH_WEIGHTS[:n_cand] / LENGTH_WEIGHTS[:n_cand].sum()
+    rankings = np.full((n_ballots, n_cand + 1), -1, dtype=np.int16)
+    for a in range(0, n_ballots, 100_000):
+        b = min(a + 100_000, n_ballots)
+        keys = popularity + rng.gumbel(size=(b - a, n_cand)).astype(np.float32)
+        order = np.argsort(-keys, axis=1).astype(np.int16)
+        lengths = rng.choice(np.arange(1, n_cand + 1), size=b - a, p=p)
+        order[np.arange(n_cand)[None, :] >= lengths[:, None]] = -1
+        rankings[a:b, :n_cand] = order
+    names = tuple(f"Candidate {i + 1}" for i in range(n_cand))
+    weights = np.ones(n_ballots, dtype=np.int64)
+    return Ballots(names, rankings, weights, frozenset(), seats, "synthetic")
+
+
+def _measure(fn: Callable[[], Any]) -> tuple[float, int, Any]:
+    gc.collect()
+    tracemalloc.start()
+    t = time.perf_counter()
+    out = fn()
+    dt = time.perf_counter() - t
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return dt, peak, out
+
+
+def bench_synthetic(n_ballots: int, budget: float, sample: int) -> None:
+    print(f"\n== synthetic: {n_ballots:,} ballots, 20 candidates, 5 seats ==")
+    box = synthetic(n_ballots)
+    data_bytes = box.rankings.nbytes + box.weights.nbytes
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "synthetic.blt"
+        path.write_text(write_blt(box, 5))
+        size = path.stat().st_size
+        lengths = (box.rankings >= 0).sum(axis=1)
+        print(
+            f"mean preferences {lengths.mean():.2f}; BLT file {size / 1e6:.1f} MB; "
+            f"ballot arrays {data_bytes / 1e6:.1f} MB"
+        )
+        # Timing runs without tracemalloc (it slows numpy allocations), then a memory run.
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            result = scottish_stv(box)
+            times.append(time.perf_counter() - t)
+        count_t = min(times)
+        _, count_peak, _ = _measure(lambda: scottish_stv(box))
+        e2e = []
+        for _ in range(2):
+            t = time.perf_counter()
+            scottish_stv(read_ballots(path))
+            e2e.append(time.perf_counter() - t)
+        _, e2e_peak, _ = _measure(lambda: scottish_stv(read_ballots(path)))
+    winners = [w + 1 for w in result.winners]
+    print(
+        f"communard   count {count_t:7.3f} s (target < 0.5 s)   winners {winners}, "
+        f"{len(result.stages)} stages"
+    )
+    print(f"communard   end to end from BLT {min(e2e):7.3f} s (target < 3 s)")
+    print(
+        f"communard   peak memory counting {count_peak / 1e6:7.1f} MB = "
+        f"{count_peak / data_bytes:.2f}x the ballot arrays (target <= 3x)"
+    )
+    print(
+        f"communard   peak memory parse+count {e2e_peak / 1e6:7.1f} MB = "
+        f"{e2e_peak / size:.2f}x the BLT file"
+    )
+    grouped = box.group()
+    full_rows = grouped.rankings_list()
+    for name in PEERS:
+        # First try the whole election within the budget; if the peer cannot, a sample.
+        times, note = run_peer(name, [(full_rows, 20, 5)], budget)
+        if times:
+            print(
+                f"{name:11s} count {times[0]:8.3f} s   ratio {times[0] / count_t:7.1f}x "
+                f"(whole election)"
+            )
+            continue
+        idx = np.random.default_rng(2).choice(n_ballots, size=sample, replace=False)
+        small = Ballots(box.candidates, box.rankings[idx], box.weights[idx], frozenset(), 5)
+        t = time.perf_counter()
+        scottish_stv(small)
+        ours_small = time.perf_counter() - t
+        rows = small.group().rankings_list()
+        times, note2 = run_peer(name, [(rows, 20, 5)], budget)
+        if times:
+            print(
+                f"{name:11s} whole election not done ({note}); on a {sample:,}-ballot sample: "
+                f"{times[0]:.3f} s, ratio {times[0] / ours_small:.1f}x"
+            )
+        else:
+            print(
+                f"{name:11s} not done on the whole election ({note}) nor on a {sample:,}-ballot"
+                f" sample ({note2})"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--quick", action="store_true", help="a small, fast version")
+    ap.add_argument("--budget", type=float, default=None, help="seconds allowed to each peer run")
+    args = ap.parse_args(argv)
+    budget = args.budget or (10.0 if args.quick else 60.0)
+    files_dir = corpus_dir()
+    if files_dir is None:
+        print("no corpus found", file=sys.stderr)
+        return 1
+    files = sorted(files_dir.glob("*.blt"))
+    if args.quick:
+        files = files[:: max(1, len(files) // 40)]
+    print(
+        f"communard.count benchmark ({'quick' if args.quick else 'full'}), "
+        f"peer budget {budget:.0f} s, {os.cpu_count()} CPUs"
+    )
+    bench_corpus(files, budget)
+    bench_synthetic(
+        100_000 if args.quick else 1_000_000, budget, 20_000 if not args.quick else 5_000
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
