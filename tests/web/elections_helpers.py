@@ -10,7 +10,7 @@ from communard.web.elections.actions import do_call_election, do_nominate, open_
 from communard.web.elections.models import Election
 from communard.web.members.models import Member
 
-NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 DAY = dt.timedelta(days=1)
 
 

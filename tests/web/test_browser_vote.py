@@ -57,7 +57,7 @@ def test_member_votes_by_keyboard_and_finds_tracking_code(browser: Any, live_ser
 
     # The poll ends; the first request after it closes the election and publishes the box.
     Election.objects.filter(pk=election.pk).update(
-        poll_closes_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1))
+        poll_closes_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
     page.goto(live_server.url + f"/e/{election.pk}/")
     assert page.get_by_role("heading", name="Result").is_visible()
     page.get_by_label("Find my ballot by its tracking code").fill(code)

@@ -245,7 +245,7 @@ def load_demo_elections(seed: int = 1917) -> None:
     from communard.web.platforms.models import Platform
 
     rng = random.Random(seed)
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     day = dt.timedelta(days=1)
     east = Council.objects.get(federation__slug=DEMO_SLUG, key="east")
     closed = do_call_election(east, nominations_open_at=now - 20 * day, poll_opens_at=now - 10 * day,

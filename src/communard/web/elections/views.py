@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from communard.count import write_blt
+from communard.web.core.actors import actor_of
 from communard.web.councils.models import Federation
 from communard.web.elections.actions import (
     ballot_box,
@@ -29,7 +30,6 @@ from communard.web.elections.actions import (
 from communard.web.elections.errors import ElectionError
 from communard.web.elections.models import Ballot, Candidate, Election, Mark, Phase
 from communard.web.elections.roll import constituency_of
-from communard.web.core.actors import actor_of
 from communard.web.members.models import Member
 from communard.web.platforms.models import Platform
 
