@@ -127,7 +127,8 @@ def _report(r: dict[str, Any]) -> None:
         print(f"  {k:<10} {n / t[k]:8,.0f} actions/s   {per[k]:6.3f} ms/action"
               f"   (median {r['median_ms'][k]:.3f} ms)")
     print(f"  record's share of the action's transaction time: {share:5.1f} %  "
-          f"(+{per['record'] - per['no append']:.3f} ms/action)"
+          f"(+{per['record'] - per['no append']:.3f} ms/action; by medians "
+          f"{100 * (1 - r['median_ms']['no append'] / r['median_ms']['record']):.1f} %)"
           f"   target < {TARGET_SHARE:.0f} %: {ok}")
     print(f"  durable appends through the action: {r['appends']:,} in {full:.2f} s = "
           f"{r['appends'] / full:,.0f} appends/s "
