@@ -6,6 +6,7 @@ available, durable appends per second through an action on SQLite and PostgreSQL
 
     python bench/record_bench.py            # everything
     python bench/record_bench.py --quick    # 100k / 1M, for a smoke run
+    python bench/_record_actions.py         # only the action-path bench (see its docstring)
 """
 
 from __future__ import annotations
@@ -157,6 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--no-pymerkle-10m", action="store_true",
                         help="skip building pymerkle's 10M tree (about 2 minutes, 3 GB)")
+    parser.add_argument("--actions", type=int, default=2000,
+                        help="admissions per variant in the action-path bench (default 2000)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also cProfile the action with the record (action-path bench)")
+    parser.add_argument("--no-web", action="store_true",
+                        help="skip the action-path bench (SQLite and PostgreSQL)")
     args = parser.parse_args(argv)
     verify_n, proof_sizes = (100_000, [100_000, 1_000_000]) if args.quick else (
         1_000_000, [1_000_000, 10_000_000])
@@ -164,12 +171,12 @@ def main(argv: list[str] | None = None) -> int:
     bench_verify(verify_n, stride=1024)
     for n in proof_sizes:
         bench_proofs(n, with_pymerkle=not (args.no_pymerkle_10m and n >= 10_000_000))
-    try:
-        from bench_record_web import bench_appends  # type: ignore[import-not-found]
-    except ImportError:
-        print("\n== appends through the app's action path: not run (web wiring not present) ==")
+    if args.no_web:
+        print("\n== appends through the app's action path: skipped (--no-web) ==")
     else:
-        bench_appends()
+        from _record_actions import bench_appends  # bench/ is on sys.path when run as a script
+
+        bench_appends(n=500 if args.quick else args.actions, profile=args.profile)
     return 0
 
 
