@@ -194,6 +194,33 @@ def create_voter_sessions(member_ids: list[int], path: Path) -> None:
     path.write_text("".join(lines), encoding="ascii")
 
 
+def show_queries(election_id: int, voters_file: Path, candidates: int) -> str:
+    """Cast the last voter's ballot in-process (Django's test client, CSRF enforced) and list
+    the queries it ran; that voter is then left out of the load."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    lines = voters_file.read_text().splitlines()
+    session, csrf = lines[-1].split()
+    voters_file.write_text("".join(f"{line}\n" for line in lines[:-1]))
+    client = Client(enforce_csrf_checks=True, HTTP_HOST=HOST)
+    client.cookies["sessionid"], client.cookies["csrftoken"] = session, csrf
+    t = time.perf_counter()
+    with CaptureQueriesContext(connection) as q:
+        r = client.post(f"/api/elections/{election_id}/ballots",
+                        {"ranking": list(range(1, candidates + 1))},
+                        content_type="application/json", HTTP_X_CSRFTOKEN=csrf)
+    took = time.perf_counter() - t
+    log(f"one ballot in-process: {r.status_code} {r.content[:80]!r}, {len(q.captured_queries)} "
+        f"queries, {took * 1000:.1f} ms")
+    for query in q.captured_queries:
+        log(f"  {float(query['time']) * 1000:6.2f} ms  {query['sql'][:230]}")
+    if r.status_code != 201:
+        sys.exit("the in-process ballot was refused")
+    return str(r.json()["tracking_code"])
+
+
 # --------------------------------------------------------------------------- server and probes
 
 
@@ -245,9 +272,10 @@ class Sampler(threading.Thread):
         with psycopg.connect(self.url, autocommit=True) as conn:
             while not self.stop.wait(0.1):
                 rows = conn.execute(
-                    "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') "
-                    "FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() "
-                    "AND backend_type = 'client backend'"
+                    "SELECT CASE WHEN state = 'idle in transaction' THEN 'idle in transaction' "
+                    "ELSE coalesce(wait_event_type || ':' || wait_event, 'CPU') END "
+                    "FROM pg_stat_activity WHERE state IN ('active', 'idle in transaction') "
+                    "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
                 ).fetchall()
                 self.samples += 1
                 self.active.append(len(rows))
@@ -263,7 +291,8 @@ def cpu_seconds(pids: list[int]) -> float:
         with contextlib.suppress(psutil.Error):
             p = psutil.Process(pid)
             t = p.cpu_times()
-            total += t.user + t.system
+            # children_*: processes that have exited and been reaped (backends, old workers).
+            total += t.user + t.system + t.children_user + t.children_system
     return total
 
 
@@ -305,12 +334,17 @@ def main() -> None:
     parser.add_argument("--max-load-seconds", type=float, default=420.0,
                         help="stop sending ballots after this many seconds")
     parser.add_argument("--py-spy", type=Path, default=None,
-                        help="record the server with py-spy during the load (a flame graph SVG)")
+                        help="record the server with py-spy during the load (.svg: a flame graph; "
+                             "otherwise collapsed stacks)")
+    parser.add_argument("--show-queries", action="store_true",
+                        help="first cast one ballot in-process and list its SQL queries")
     args = parser.parse_args()
     if args.quick and "--voters" not in sys.argv:
         args.voters = 3000
     if args.candidates < 2:
         parser.error("--candidates must be at least 2")
+
+    import psutil
 
     from tests.postgres import running_postgres
 
@@ -349,6 +383,9 @@ def main() -> None:
         t = time.perf_counter()
         create_voter_sessions(roll, voters_file)
         log(f"setup: {len(roll):,} users and sessions created in {time.perf_counter() - t:.1f} s")
+        probe_codes: list[str] = []
+        if args.show_queries:
+            probe_codes.append(show_queries(election.pk, voters_file, args.candidates))
         connections.close_all()
 
         port = free_port()
@@ -374,12 +411,14 @@ def main() -> None:
 
             groups = process_groups(server.pid)
             cpu0 = {k: cpu_seconds(v) for k, v in groups.items()}
+            machine0 = psutil.cpu_times()
             sampler = Sampler(url, server.pid)
             sampler.start()
             if args.py_spy:
                 spy = subprocess.Popen(
                     [str(Path(sys.executable).with_name("py-spy")), "record", "--pid",
                      str(server.pid), "--subprocesses", "--idle", "--nonblocking", "-r", "50",
+                     *(["--format", "raw"] if args.py_spy.suffix != ".svg" else []),
                      "-o", str(args.py_spy)],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 )
@@ -397,17 +436,20 @@ def main() -> None:
             children0 = _children_cpu()
             load = subprocess.Popen(load_cmd)
             load.wait(timeout=args.max_load_seconds + 120)
+            cpu_load = _children_cpu() - children0
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 spy.wait(timeout=60)
                 spy = None
             sampler.stop.set()
             sampler.join()
-            cpu1 = {k: cpu_seconds(v) for k, v in groups.items()}
+            cpu1 = {k: cpu_seconds(v) for k, v in process_groups(server.pid).items()}
+            machine1 = psutil.cpu_times()
+            machine_s = sum(machine1) - sum(machine0)  # summed over the cores
+            busy_s = machine_s - (machine1.idle - machine0.idle) - (machine1.iowait - machine0.iowait)
             if load.returncode != 0:
                 sys.exit(f"the load process failed ({load.returncode})")
             res = json.loads(out.read_text())
-            cpu_load = _children_cpu() - children0
 
             # ---------------------------------------------------------------- the casting
             ok = res["statuses"].get("201", 0)
@@ -433,18 +475,23 @@ def main() -> None:
                 f"p99 {pct(lat_ms, .99):.1f} ms, max {max(lat_ms, default=0):.0f} ms; "
                 f"service p50 {pct(svc_ms, .5):.1f} ms, p99 {pct(svc_ms, .99):.1f} ms")
             wall = res["elapsed"]
-            log(f"CPU during the load ({wall:.0f} s wall, 2 cores = {2 * wall:.0f} core-s): "
-                f"server {cpu1['server'] - cpu0['server']:.0f} s, "
-                f"postgres {cpu1['postgres'] - cpu0['postgres']:.0f} s, load client {cpu_load:.0f} s")
+            used = {k: cpu1[k] - cpu0[k] for k in cpu0}
+            others = busy_s - used["server"] - used["postgres"] - cpu_load
+            log(f"CPU during the load ({wall:.0f} s wall, {psutil.cpu_count()} cores = "
+                f"{machine_s:.0f} core-s, {busy_s / machine_s:.0%} busy): "
+                f"server {used['server']:.0f} s, postgres {used['postgres']:.0f} s, "
+                f"load client {cpu_load:.0f} s, other processes on the machine {others:.0f} s; "
+                f"per ballot: server {used['server'] / max(1, ok) * 1000:.1f} ms, "
+                f"postgres {used['postgres'] / max(1, ok) * 1000:.1f} ms")
             n = max(1, sampler.samples)
             top = ", ".join(f"{w} {c / n:.2f}" for w, c in sampler.waits.most_common(6))
-            log(f"postgres active backends (mean {statistics.fmean(sampler.active or [0]):.2f}); "
+            log(f"postgres backends in a transaction (mean {statistics.fmean(sampler.active or [0]):.2f}); "
                 f"mean backends per wait: {top}")
 
             stored = Ballot.objects.filter(election=election).count()
             marks = Mark.objects.filter(entry__election=election).count()
             entries = Entry.objects.filter(kind="ballot.cast").count()
-            codes = set(res["codes"])
+            codes = set(res["codes"]) | set(probe_codes)  # the in-process probe's too
             stored_codes = set(
                 Ballot.objects.filter(election=election).values_list("tracking_code", flat=True))
             lost = len(codes - stored_codes)
@@ -489,8 +536,8 @@ def main() -> None:
                 "≥ 500 ballots/s": thr >= 500,
                 "p99 < 200 ms": p99 < 200,
                 "no errors": errors == 0 and res["sent"] == res["voters"],
-                "no lost ballots": lost == 0 and unacknowledged == 0 and stored == marks == ok
-                                   == entries,
+                "no lost ballots": lost == 0 and unacknowledged == 0
+                                   and stored == marks == entries == ok + len(probe_codes),
                 "result ≤ 10 s after close": close_ok,
             }
             log("targets: " + "; ".join(f"{k}: {'met' if v else 'NOT met'}"
