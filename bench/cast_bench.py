@@ -331,7 +331,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers "
                         "(default: communard serve's, cores + 1)")
     parser.add_argument("--threads", type=int, default=None, help="threads per worker")
-    parser.add_argument("--max-load-seconds", type=float, default=420.0,
+    parser.add_argument("--max-load-seconds", type=float, default=360.0,
                         help="stop sending ballots after this many seconds")
     parser.add_argument("--py-spy", type=Path, default=None,
                         help="record the server with py-spy during the load (.svg: a flame graph; "

@@ -111,8 +111,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 i = next_index
                 next_index += 1
                 due = start + i / args.rate if args.rate > 0 else time.perf_counter()
-                if due > deadline:
-                    return
+                if due > deadline or time.perf_counter() > deadline:
+                    return  # a bounded run: voters not reached are reported as not sent
                 wait = due - time.perf_counter()
                 if wait > 0:
                     await asyncio.sleep(wait)
