@@ -1,0 +1,593 @@
+"""Cast 100,000 ballots through ``communard serve`` on PostgreSQL, then close and count.
+
+What it does, all on loopback and in temporary folders:
+
+1. starts a throwaway PostgreSQL (``tests.postgres.running_postgres``);
+2. generates a federation whose district ``d0`` has ``--voters`` members in workplaces beneath it
+   (admitted years ago, so all are on the roll) plus a small second district, and imports it with
+   ``communard import`` as a separate process;
+3. in this process, with Django configured against that database: calls an election of d0's
+   delegates with ``--candidates`` self-nominated candidates, nominations in the past and the poll
+   open now (``now=`` walks the calendar); freezes the roll; creates one user per voter with an
+   unusable password and a ready Django session (as ``login()`` would store it — bench fixture
+   data, bulk-inserted, no password hashing) and a CSRF token;
+4. starts ``communard serve`` as a separate process on a free loopback port;
+5. runs ``bench/cast_load.py`` as a separate load process: every voter casts exactly one random
+   ranking through ``POST /api/elections/{id}/ballots``, at ``--rate`` ballots/s (open loop);
+6. prints throughput, p50/p99 latency, errors, and checks for lost ballots (201 answers vs
+   stored ballots vs marks on the roll vs ``ballot.cast`` record entries);
+7. closes the poll (its close time is set to now) and asks the server for the result: the first
+   request after the close closes and counts; prints the time from close to published result.
+
+    python bench/cast_bench.py [--voters 100000] [--rate 500] [--quick]
+
+Targets (issue 6, on a 2-core machine): ≥ 500 ballots/s sustained with p99 < 200 ms, no errors,
+no lost ballots, result published within 10 s of the close for 100,000 ballots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import datetime as dt
+import http.client
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+HOST = "127.0.0.1"
+SECRET = "cast-bench-secret-key-not-for-production-" + "x" * 20
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+# --------------------------------------------------------------------------- the federation
+
+
+def write_federation(folder: Path, voters: int, others: int, seed: int = 7) -> tuple[Path, Path]:
+    """District d0 holds ``voters`` members in workplaces of ~250; d1 holds ``others``."""
+    rng = random.Random(seed)
+    w0 = max(1, voters // 250)
+    w1 = max(1, others // 250)
+    (folder / "constitution.toml").write_text(
+        'version = 1\n[[tiers]]\nkey = "workplace"\n[[tiers]]\nkey = "district"\n'
+        'apportionment = { rule = "per-members", members_per_seat = 100 }\n'
+        '[[tiers]]\nkey = "congress"\n'
+        'apportionment = { rule = "fixed", seats = 4 }\n'
+        "[elections]\n"  # the defaults, spelled out for the reader of the bench
+        'delegate_method = "scottish-stv"\n',
+        encoding="utf-8",
+    )
+    lines = [
+        "[federation]", 'slug = "castbench"', 'name = "Cast Bench Federation"',
+        'constitution_file = "constitution.toml"', "",
+        "[[councils]]", 'key = "congress"', 'name = "Congress"', 'tier = "congress"', "",
+    ]
+    for d in (0, 1):
+        lines += ["[[councils]]", f'key = "d{d}"', f'name = "District {d}"', 'tier = "district"',
+                  'parent = "congress"', ""]
+    workplaces = [(f"w0-{i}", "d0") for i in range(w0)] + [(f"w1-{i}", "d1") for i in range(w1)]
+    for key, parent in workplaces:
+        lines += ["[[councils]]", f'key = "{key}"', f'name = "Workplace {key}"',
+                  'tier = "workplace"', f'parent = "{parent}"', ""]
+    structure = folder / "federation.toml"
+    structure.write_text("\n".join(lines), encoding="utf-8")
+    members = folder / "members.csv"
+    start = dt.date(2015, 1, 1).toordinal()
+    with members.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["number", "name", "council", "admitted_on"])
+        for n in range(1, voters + others + 1):
+            council = f"w0-{rng.randrange(w0)}" if n <= voters else f"w1-{rng.randrange(w1)}"
+            w.writerow([n, f"Member {n}", council,
+                        dt.date.fromordinal(start + rng.randrange(3000)).isoformat()])
+    return structure, members
+
+
+def run(cmd: list[str], env: dict[str, str]) -> str:
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd[:2])} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return proc.stdout.strip()
+
+
+# --------------------------------------------------------------------------- in-process setup
+
+
+def setup_election(candidates: int, seats: int | None) -> tuple[Any, list[int]]:
+    """Call the election with nominations in the past and the poll open now; freeze the roll."""
+    from django.utils import timezone
+
+    from communard.web.core.actors import operator
+    from communard.web.councils.models import Council
+    from communard.web.elections.actions import do_call_election, do_nominate, open_poll_if_due
+    from communard.web.elections.models import RollEntry
+    from communard.web.members.models import Member
+
+    now = timezone.now()
+    called = now - dt.timedelta(hours=2)
+    d0 = Council.objects.get(federation__slug="castbench", key="d0")
+    natural = d0.seats_in_parent
+    if seats is None and not 1 <= natural < candidates:
+        seats = min(3, candidates - 1)
+    election = do_call_election(
+        d0, nominations_open_at=called, poll_opens_at=now - dt.timedelta(hours=1),
+        poll_closes_at=now + dt.timedelta(days=1), actor=operator("bench"), now=called,
+        seats=seats,
+    )
+    rng = random.Random(3)
+    pool = list(Member.objects.filter(council__parent=d0).order_by("number")[:5000])
+    for m in rng.sample(pool, candidates):
+        do_nominate(election, m, nominated_by=m, statement=f"I am {m.name}.",
+                    actor=f"member:{m.number}", now=called + dt.timedelta(minutes=1))
+    election = open_poll_if_due(election, now)
+    roll = list(RollEntry.objects.filter(election=election).values_list("member_id", flat=True))
+    return election, roll
+
+
+def create_voter_sessions(member_ids: list[int], path: Path) -> None:
+    """One user per voter (unusable password), linked to the member, with a logged-in session.
+
+    Bench fixture data: bulk-inserted instead of ``do_create_member_account`` and ``login()``
+    (which would hash 100,000 passwords), but the session holds exactly what ``login()`` stores.
+    """
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.models import User
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from communard.web.members.models import Member
+
+    backend = settings.AUTHENTICATION_BACKENDS[0]
+    expire = timezone.now() + dt.timedelta(days=1)
+    store = SessionStore()
+    lines = []
+    batch = 5000
+    with transaction.atomic():
+        for i in range(0, len(member_ids), batch):
+            ids = member_ids[i : i + batch]
+            users = []
+            for mid in ids:
+                u = User(username=f"bench-voter-{mid}")
+                u.set_unusable_password()
+                users.append(u)
+            users = User.objects.bulk_create(users)  # PostgreSQL returns the new ids
+            sessions = []
+            for u in users:
+                key = secrets.token_hex(16)  # 32 chars of [0-9a-f], valid session key chars
+                data = {SESSION_KEY: str(u.pk), BACKEND_SESSION_KEY: backend,
+                        HASH_SESSION_KEY: u.get_session_auth_hash()}
+                sessions.append(Session(session_key=key, session_data=store.encode(data),
+                                        expire_date=expire))
+                lines.append(f"{key} {secrets.token_hex(16)}\n")  # CSRF secret: 32 alnum chars
+            Session.objects.bulk_create(sessions)
+        with connection.cursor() as cur:
+            cur.execute(
+                f"UPDATE {Member._meta.db_table} AS m SET user_id = u.id "
+                f"FROM {User._meta.db_table} AS u "
+                "WHERE u.username = 'bench-voter-' || m.id::text AND m.user_id IS NULL"
+            )
+            linked = cur.rowcount
+    if linked != len(member_ids):
+        sys.exit(f"linked {linked} members to users, expected {len(member_ids)}")
+    path.write_text("".join(lines), encoding="ascii")
+
+
+def show_queries(election_id: int, voters_file: Path, candidates: int) -> str:
+    """Cast the last voter's ballot in-process (Django's test client, CSRF enforced) and list
+    the queries it ran; that voter is then left out of the load."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    lines = voters_file.read_text().splitlines()
+    session, csrf = lines[-1].split()
+    voters_file.write_text("".join(f"{line}\n" for line in lines[:-1]))
+    client = Client(enforce_csrf_checks=True, HTTP_HOST=HOST)
+    client.cookies["sessionid"], client.cookies["csrftoken"] = session, csrf
+    t = time.perf_counter()
+    with CaptureQueriesContext(connection) as q:
+        r = client.post(f"/api/elections/{election_id}/ballots",
+                        {"ranking": list(range(1, candidates + 1))},
+                        content_type="application/json", HTTP_X_CSRFTOKEN=csrf)
+    took = time.perf_counter() - t
+    log(f"one ballot in-process: {r.status_code} {r.content[:80]!r}, {len(q.captured_queries)} "
+        f"queries, {took * 1000:.1f} ms")
+    for query in q.captured_queries:
+        log(f"  {float(query['time']) * 1000:6.2f} ms  {query['sql'][:230]}")
+    if r.status_code != 201:
+        sys.exit("the in-process ballot was refused")
+    return str(r.json()["tracking_code"])
+
+
+# --------------------------------------------------------------------------- server and probes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def http_get(port: int, path: str, timeout: float = 60.0) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
+
+
+def wait_for_server(port: int, election: int, proc: subprocess.Popen[bytes],
+                    seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"communard serve exited with {proc.returncode}")
+        with contextlib.suppress(OSError):
+            status, _ = http_get(port, f"/api/elections/{election}", timeout=5)
+            if status == 200:
+                return
+        time.sleep(0.2)
+    sys.exit("communard serve did not answer in time")
+
+
+class Sampler(threading.Thread):
+    """Samples CPU time of the server, PostgreSQL and load processes, and what PostgreSQL's
+    active backends wait on (pg_stat_activity), while the load runs."""
+
+    def __init__(self, url: str, server_pid: int) -> None:
+        super().__init__(daemon=True)
+        self.url, self.server_pid = url, server_pid
+        self.stop = threading.Event()
+        self.waits: Counter[str] = Counter()
+        self.samples = 0
+        self.active: list[int] = []
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self.stop.wait(0.1):
+                rows = conn.execute(
+                    "SELECT CASE WHEN state = 'idle in transaction' THEN 'idle in transaction' "
+                    "ELSE coalesce(wait_event_type || ':' || wait_event, 'CPU') END "
+                    "FROM pg_stat_activity WHERE state IN ('active', 'idle in transaction') "
+                    "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                ).fetchall()
+                self.samples += 1
+                self.active.append(len(rows))
+                for (w,) in rows:
+                    self.waits[w] += 1
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            p = psutil.Process(pid)
+            t = p.cpu_times()
+            # children_*: processes that have exited and been reaped (backends, old workers).
+            total += t.user + t.system + t.children_user + t.children_system
+    return total
+
+
+def process_groups(server_pid: int) -> dict[str, list[int]]:
+    import psutil
+
+    server = [server_pid] + [c.pid for c in psutil.Process(server_pid).children(recursive=True)]
+    pg = [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    return {"server": server, "postgres": pg}
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * len(s)))]
+
+
+# --------------------------------------------------------------------------- the bench
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--voters", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke run: 3,000 voters (unless --voters is given)")
+    parser.add_argument("--candidates", type=int, default=10)
+    parser.add_argument("--seats", type=int, default=None,
+                        help="seats to fill (default: d0's seats in congress, 3 if not fewer "
+                             "than the candidates)")
+    parser.add_argument("--rate", type=float, default=550.0,
+                        help="ballots/s offered, open loop (0: closed loop, as fast as it goes)")
+    parser.add_argument("--concurrency", type=int, default=64, help="client connections")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers "
+                        "(default: communard serve's, cores + 1)")
+    parser.add_argument("--threads", type=int, default=None, help="threads per worker")
+    parser.add_argument("--max-load-seconds", type=float, default=360.0,
+                        help="stop sending ballots after this many seconds")
+    parser.add_argument("--py-spy", type=Path, default=None,
+                        help="record the server with py-spy during the load (.svg: a flame graph; "
+                             "otherwise collapsed stacks)")
+    parser.add_argument("--show-queries", action="store_true",
+                        help="first cast one ballot in-process and list its SQL queries")
+    args = parser.parse_args()
+    if args.quick and "--voters" not in sys.argv:
+        args.voters = 3000
+    if args.candidates < 2:
+        parser.error("--candidates must be at least 2")
+
+    import psutil
+
+    from tests.postgres import running_postgres
+
+    bench_t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="castbench-") as tmp, running_postgres() as url:
+        folder = Path(tmp)
+        env = {**os.environ, "DATABASE_URL": url, "COMMUNARD_DATA_DIR": str(folder),
+               "COMMUNARD_SECRET_KEY": SECRET}
+        os.environ.update({k: env[k] for k in ("DATABASE_URL", "COMMUNARD_DATA_DIR",
+                                              "COMMUNARD_SECRET_KEY")})
+        communard = str(Path(sys.executable).with_name("communard"))
+
+        t = time.perf_counter()
+        others = max(500, args.voters // 50)
+        structure, members = write_federation(folder, args.voters, others)
+        log(run([communard, "import", str(structure), str(members), "--as", "bench"], env))
+        log(f"setup: federation of {args.voters + others:,} members imported "
+            f"in {time.perf_counter() - t:.1f} s")
+
+        from communard.cli.web_cmd import setup_django
+
+        setup_django()
+        from django.db import connections
+
+        from communard.web.elections.models import Ballot, Election, Mark
+        from communard.web.records.models import Entry
+
+        t = time.perf_counter()
+        election, roll = setup_election(args.candidates, args.seats)
+        log(f"setup: election {election.pk} ({election.title}, {election.seats} seats, "
+            f"{args.candidates} candidates, {election.method}); roll of {len(roll):,} voters "
+            f"frozen in {time.perf_counter() - t:.1f} s")
+        if len(roll) < args.voters:
+            sys.exit(f"the roll has {len(roll):,} voters, fewer than {args.voters:,}")
+        voters_file = folder / "voters.txt"
+        t = time.perf_counter()
+        create_voter_sessions(roll, voters_file)
+        log(f"setup: {len(roll):,} users and sessions created in {time.perf_counter() - t:.1f} s")
+        probe_codes: list[str] = []
+        if args.show_queries:
+            probe_codes.append(show_queries(election.pk, voters_file, args.candidates))
+        connections.close_all()
+
+        port = free_port()
+        serve = [communard, "serve", "--host", HOST, "--port", str(port), "--no-migrate"]
+        if args.workers:
+            serve += ["--workers", str(args.workers)]
+        if args.threads:
+            serve += ["--threads", str(args.threads)]
+        server_log = (folder / "server.log").open("wb")
+        server = subprocess.Popen(serve, env=env, stdout=server_log, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+        spy = None
+        try:
+            wait_for_server(port, election.pk, server)
+            for _ in range(20):  # warm every worker: imports, first connections
+                http_get(port, f"/api/elections/{election.pk}")
+            status, body = http_get(port, f"/api/elections/{election.pk}")
+            info = json.loads(body)
+            log(f"server: {' '.join(serve[1:])} (pid {server.pid}); phase {info['phase']}, "
+                f"{len(info['candidates'])} candidates")
+            if info["phase"] != "poll" or len(info["candidates"]) != args.candidates:
+                sys.exit("the poll is not open with every candidate")
+
+            groups = process_groups(server.pid)
+            cpu0 = {k: cpu_seconds(v) for k, v in groups.items()}
+            machine0 = psutil.cpu_times()
+            sampler = Sampler(url, server.pid)
+            sampler.start()
+            if args.py_spy:
+                spy = subprocess.Popen(
+                    [str(Path(sys.executable).with_name("py-spy")), "record", "--pid",
+                     str(server.pid), "--subprocesses", "--idle", "--nonblocking", "-r", "50",
+                     *(["--format", "raw"] if args.py_spy.suffix != ".svg" else []),
+                     "-o", str(args.py_spy)],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )
+            out = folder / "load.json"
+            load_cmd = [
+                sys.executable, str(ROOT / "bench" / "cast_load.py"), "--port", str(port),
+                "--election", str(election.pk), "--voters", str(voters_file),
+                "--candidates", str(args.candidates), "--rate", str(args.rate),
+                "--concurrency", str(args.concurrency),
+                "--max-seconds", str(args.max_load_seconds), "--out", str(out),
+            ]
+            log(f"load: {len(roll):,} voters, "
+                + (f"{args.rate:g} ballots/s offered" if args.rate > 0 else "closed loop")
+                + f", {args.concurrency} connections")
+            children0 = _children_cpu()
+            load = subprocess.Popen(load_cmd)
+            load.wait(timeout=args.max_load_seconds + 120)
+            cpu_load = _children_cpu() - children0
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(timeout=60)
+                spy = None
+            sampler.stop.set()
+            sampler.join()
+            cpu1 = {k: cpu_seconds(v) for k, v in process_groups(server.pid).items()}
+            machine1 = psutil.cpu_times()
+            machine_s = sum(machine1) - sum(machine0)  # summed over the cores
+            busy_s = machine_s - (machine1.idle - machine0.idle) - (machine1.iowait - machine0.iowait)
+            if load.returncode != 0:
+                sys.exit(f"the load process failed ({load.returncode})")
+            res = json.loads(out.read_text())
+
+            # ---------------------------------------------------------------- the casting
+            ok = res["statuses"].get("201", 0)
+            errors = res["sent"] - ok
+            lat_ms = [x * 1000 for x in res["latencies"]]
+            svc_ms = [x * 1000 for x in res["service"]]
+            done = sorted(res["done_at"])
+            span = done[-1] - done[0] if len(done) > 1 else float("nan")
+            per_s = Counter(int(x) for x in done)
+            inner = [per_s[s] for s in range(int(done[0]) + 1, int(done[-1]))] if done else []
+            log("")
+            log(f"ballots sent {res['sent']:,} of {res['voters']:,}; 201 accepted {ok:,}; "
+                f"errors {errors:,} {dict(res['statuses'])}; connection retries {res['retries']}")
+            for r, c in Counter(" ".join(r.split())[:160] for r in res["refusals"]).most_common(3):
+                log(f"  e.g. {c} × {r}")
+            for exc, c in _server_exceptions(folder / "server.log").most_common(5):
+                log(f"  server exception {c} × {exc}")
+            thr = ok / span if span > 0 else float("nan")
+            log(f"throughput: {thr:,.0f} ballots/s sustained over {span:.1f} s "
+                f"(per-second completions: min {min(inner, default=0)}, "
+                f"median {statistics.median(inner) if inner else 0:g}, max {max(inner, default=0)})")
+            log(f"latency (from due time): p50 {pct(lat_ms, .5):.1f} ms, p90 {pct(lat_ms, .9):.1f} ms, "
+                f"p99 {pct(lat_ms, .99):.1f} ms, max {max(lat_ms, default=0):.0f} ms; "
+                f"service p50 {pct(svc_ms, .5):.1f} ms, p99 {pct(svc_ms, .99):.1f} ms")
+            wall = res["elapsed"]
+            used = {k: cpu1[k] - cpu0[k] for k in cpu0}
+            others = busy_s - used["server"] - used["postgres"] - cpu_load
+            log(f"CPU during the load ({wall:.0f} s wall, {psutil.cpu_count()} cores = "
+                f"{machine_s:.0f} core-s, {busy_s / machine_s:.0%} busy): "
+                f"server {used['server']:.0f} s, postgres {used['postgres']:.0f} s, "
+                f"load client {cpu_load:.0f} s, other processes on the machine {others:.0f} s; "
+                f"per ballot: server {used['server'] / max(1, ok) * 1000:.1f} ms, "
+                f"postgres {used['postgres'] / max(1, ok) * 1000:.1f} ms")
+            n = max(1, sampler.samples)
+            top = ", ".join(f"{w} {c / n:.2f}" for w, c in sampler.waits.most_common(6))
+            log(f"postgres backends in a transaction (mean {statistics.fmean(sampler.active or [0]):.2f}); "
+                f"mean backends per wait: {top}")
+
+            stored = Ballot.objects.filter(election=election).count()
+            marks = Mark.objects.filter(entry__election=election).count()
+            entries = Entry.objects.filter(kind="ballot.cast").count()
+            codes = set(res["codes"]) | set(probe_codes)  # the in-process probe's too
+            stored_codes = set(
+                Ballot.objects.filter(election=election).values_list("tracking_code", flat=True))
+            lost = len(codes - stored_codes)
+            unacknowledged = len(stored_codes - codes)
+            log(f"ballots stored {stored:,}, marks {marks:,}, ballot.cast entries {entries:,}, "
+                f"201 answers {ok:,} ({len(codes):,} distinct codes): lost {lost}, "
+                f"stored without a 201 {unacknowledged}")
+            connections.close_all()
+
+            # ---------------------------------------------------------------- the close
+            from django.utils import timezone
+
+            closes = timezone.now()
+            Election.objects.filter(pk=election.pk).update(poll_closes_at=closes)
+            connections.close_all()
+            t = time.perf_counter()
+            published, attempts, result = None, 0, None
+            while time.perf_counter() - t < 180 and attempts < 20:
+                attempts += 1
+                with contextlib.suppress(OSError, http.client.HTTPException):
+                    status, body = http_get(port, f"/api/elections/{election.pk}/result",
+                                            timeout=120)
+                    if status == 200:
+                        published, result = time.perf_counter() - t, json.loads(body)
+                        break
+                time.sleep(0.5)
+            if result is None:
+                log(f"close: no result within {time.perf_counter() - t:.0f} s "
+                    f"({attempts} requests); see {folder / 'server.log'}")
+                log(_tail(folder / "server.log"))
+                close_ok = False
+            else:
+                log(f"close → published result: {published:.2f} s for {result['ballots']:,} "
+                    f"ballots (first request after the close; {attempts} request(s)); "
+                    f"result ballots {result['ballots']:,}, marks {result['marks']:,}, "
+                    f"winners {result['winners']}")
+                close_ok = (published <= 10 and result["ballots"] == stored
+                            and result["marks"] == marks)
+
+            p99 = pct(lat_ms, .99)
+            met = {
+                "≥ 500 ballots/s": thr >= 500,
+                "p99 < 200 ms": p99 < 200,
+                "no errors": errors == 0 and res["sent"] == res["voters"],
+                "no lost ballots": lost == 0 and unacknowledged == 0
+                                   and stored == marks == entries == ok + len(probe_codes),
+                "result ≤ 10 s after close": close_ok,
+            }
+            log("targets: " + "; ".join(f"{k}: {'met' if v else 'NOT met'}"
+                                        for k, v in met.items()))
+            log(f"bench total {time.perf_counter() - bench_t0:.0f} s")
+        finally:
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    spy.wait(timeout=30)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+            server_log.close()
+            connections.close_all()
+
+
+def _children_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime  # waited-for children only (the server still runs)
+
+
+def _server_exceptions(path: Path) -> Counter[str]:
+    """The last line of every traceback in the server's log, counted."""
+    found: Counter[str] = Counter()
+    in_tb = False
+    last = ""
+    for line in path.read_text(errors="replace").splitlines():
+        if line.startswith("Traceback"):
+            in_tb = True
+        elif line.startswith(("The above exception", "During handling")) and last:
+            found[last[:200]] -= 1  # a chained exception: count only the last of the chain
+        elif in_tb and line and not line.startswith((" ", "\t", "Traceback", "The above", "During")):
+            last = line
+            found[last[:200]] += 1
+            in_tb = False
+    return +found
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    text = path.read_text(errors="replace").splitlines()
+    return "\n".join(line for line in text if "GET /api" not in line and "POST /api" not in line
+                     )[-3000:]
+
+
+if __name__ == "__main__":
+    main()
