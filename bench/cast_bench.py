@@ -345,7 +345,6 @@ def main() -> None:
         parser.error("--candidates must be at least 2")
 
     import psutil
-
     from tests.postgres import running_postgres
 
     bench_t0 = time.perf_counter()
