@@ -240,3 +240,13 @@ def test_demo_files_import_with_founding_delegates(demo_files: tuple[Path, Path]
     """The demo's own files import cleanly, seating its founding delegates."""
     report = do_import(*demo_files, actor="system")
     assert report.members_added > 300 and report.delegates_seated == Delegate.objects.count() > 12
+
+
+def test_import_structure_problems_point_at_their_own_table(tmp_path: Path) -> None:
+    """A problem in the second [[delegates]] entry names the line of that entry, not the first."""
+    structure = (STRUCTURE + '\n[[delegates]]\nmember = "1"\nconstituency = "w1"\n'
+                 + '\n[[delegates]]\nmember = "2"\nconstituency = "w7"\n')
+    problems = rejected(tmp_path, HEADER + GOOD_ROWS, structure)
+    second = len(structure.splitlines()) - 2  # the line of the second [[delegates]] header
+    assert problems == [f"{tmp_path / 'federation.toml'}:{second}: delegates[2].constituency: "
+                        "unknown council 'w7'"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -105,6 +104,6 @@ def test_password_is_hashed_with_argon2(demo: None) -> None:
     assert get_user_model().objects.get(username="member").password.startswith("argon2$")
 
 
-def test_demo_loads_once(demo: None, tmp_path: Path) -> None:
+def test_demo_loads_once(demo: None) -> None:
     """Loading the demo again is a no-op."""
     assert load_demo() is False

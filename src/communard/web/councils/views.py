@@ -35,12 +35,13 @@ def _tree(councils: list[Council]) -> list[dict[str, object]]:
 def federation_page(request: HttpRequest, slug: str) -> HttpResponse:
     federation = get_object_or_404(Federation, slug=slug)
     councils = list(federation.councils.all())
+    key_of = {c.id: c.key for c in councils}
     boxes = [
         Box(
             c.key,
             c.name,
             c.level,
-            next((p.key for p in councils if p.id == c.parent_id), None),
+            key_of.get(c.parent_id),
             c.members_count,
             c.seats_in_parent,
             reverse("council", args=[slug, c.key]),

@@ -80,17 +80,14 @@ def election_page(request: HttpRequest, election_id: int) -> HttpResponse:
 
 
 def _stage_rows(sheet: dict[str, Any], candidates: Any) -> dict[str, Any]:
-    """The count sheet as a table: one row per candidate, one column per stage."""
+    """The count sheet as a table: one row per candidate, one column per stage. The engine's
+    JSON lists each stage's totals in candidate-number order (schema communard.count/1)."""
     stages = sheet.get("stages", [])
-    names = {c.number: c.member.name for c in candidates}
-    rows = []
-    for number in sorted(names):
-        totals = []
-        for s in stages:
-            t = s.get("totals", {})
-            totals.append(t.get(str(number), t.get(number, "")) if isinstance(t, dict) else
-                          (t[number - 1] if number - 1 < len(t) else ""))
-        rows.append({"number": number, "name": names[number], "totals": totals})
+    rows = [
+        {"number": c.number, "name": c.member.name,
+         "totals": [s["totals"][c.number - 1] for s in stages]}
+        for c in sorted(candidates, key=lambda c: c.number)
+    ]
     return {"count": len(stages), "rows": rows, "raw": stages}
 
 

@@ -10,6 +10,7 @@ write) and only the set of membership numbers is held between passes.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -129,9 +130,17 @@ def read_structure(path: Path) -> Structure:
 
     problems: list[Problem] = []
     lines = _toml_key_lines(raw)
+    tables = {t: _toml_table_lines(raw, t) for t in ("councils", "platforms", "delegates")}
 
-    def problem(field_name: str, message: str, key: str | None = None) -> None:
-        problems.append(Problem(name, lines.get(key or field_name, 0), field_name, message))
+    def problem(field_name: str, message: str, key: str | None = None, line: int = 0) -> None:
+        problems.append(
+            Problem(name, line or lines.get(key or field_name, 0), field_name, message)
+        )
+
+    def table_line(table: str, n: int) -> int:
+        """Line of the n-th (1-based) [[table]] header, so each entry's problem points at it."""
+        found = tables[table]
+        return found[n - 1] if n <= len(found) else 0
 
     fed = data.get("federation")
     if not isinstance(fed, dict):
@@ -180,10 +189,14 @@ def read_structure(path: Path) -> Structure:
         if not isinstance(c, dict) or not all(
             isinstance(c.get(k), str) and c.get(k) for k in ("key", "name", "tier")
         ):
-            problem(where, "each council needs key, name and tier", "councils")
+            problem(where, "each council needs key, name and tier", line=table_line("councils", n))
             continue
         if c["key"] in seen:
-            problem(f"{where}.key", f"council {c['key']!r} is listed twice", "councils")
+            problem(
+                f"{where}.key",
+                f"council {c['key']!r} is listed twice",
+                line=table_line("councils", n),
+            )
             continue
         seen.add(c["key"])
         councils.append(CouncilSpec(c["key"], c["name"], c["tier"], c.get("parent") or None))
@@ -198,7 +211,11 @@ def read_structure(path: Path) -> Structure:
     platforms = []
     for n, p in enumerate(data.get("platforms", []), start=1):
         if not isinstance(p, dict) or not p.get("slug") or not p.get("name"):
-            problem(f"platforms[{n}]", "each platform needs slug and name", "platforms")
+            problem(
+                f"platforms[{n}]",
+                "each platform needs slug and name",
+                line=table_line("platforms", n),
+            )
             continue
         platforms.append(
             PlatformSpec(str(p["slug"]), str(p["name"]), str(p.get("description", "")))
@@ -211,18 +228,18 @@ def read_structure(path: Path) -> Structure:
             problem(
                 f"delegates[{n}]",
                 "each founding delegate needs member and constituency",
-                "delegates",
+                line=table_line("delegates", n),
             )
             continue
         if d["constituency"] not in council_keys:
             problem(
                 f"delegates[{n}].constituency",
                 f"unknown council {d['constituency']!r}",
-                "delegates",
+                line=table_line("delegates", n),
             )
             continue
         delegates.append(
-            DelegateSpec(str(d["member"]), str(d["constituency"]), lines.get("delegates", 0))
+            DelegateSpec(str(d["member"]), str(d["constituency"]), table_line("delegates", n))
         )
 
     if problems:
@@ -231,6 +248,12 @@ def read_structure(path: Path) -> Structure:
     return Structure(
         slug, fed_name, time_zone, constitution_text, constitution, councils, platforms, delegates
     )
+
+
+def _toml_table_lines(text: str, table: str) -> list[int]:
+    """Lines of every ``[[table]]`` header, in order."""
+    header = f"[[{table}]]"
+    return [n for n, line in enumerate(text.splitlines(), start=1) if line.strip() == header]
 
 
 def _toml_key_lines(text: str) -> dict[str, int]:
@@ -553,8 +576,6 @@ def _existing_members(federation: Federation) -> dict[str, tuple[str, str, str, 
 
 
 def _progress(progress: ProgressFactory | None, label: str, path: Path) -> Any:
-    import contextlib
-
     if progress is None:
         return contextlib.nullcontext(None)
     return progress(label, path.stat().st_size)
