@@ -22,7 +22,13 @@ from communard.record._entry import (
     new_salt,
     opens,
 )
-from communard.record._hashing import EMPTY_ROOT, leaf_hash, node_hash, root_from_leaf_hashes
+from communard.record._hashing import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    leaf_hash,
+    node_hash,
+    root_from_leaf_hashes,
+)
 from communard.record._keys import KeyFileError, generate_key_files, load_signer, load_verifier
 from communard.record._log import Log
 from communard.record._note import (
@@ -50,6 +56,7 @@ from communard.record._tree import (
     NodeSource,
     ProofRangeError,
     consistency_proof,
+    frontier_keys,
     inclusion_proof,
     new_nodes,
     root_hash,
@@ -59,13 +66,13 @@ from communard.record._verify import Finding, Report, dumps_report, verify_rows
 from communard.record._witness import LogClient, Observation, Witness, WitnessAlert
 
 __all__ = [
-    "COSIGNATURE_V1", "ED25519", "EMPTY_ROOT",
+    "COSIGNATURE_V1", "ED25519", "EMPTY_ROOT", "HASH_SIZE",
     "Checkpoint", "Entry", "HttpLogClient", "RemoteError", "Finding", "InvalidProof", "KeyFileError", "Log", "LogClient",
     "MalformedEntry", "MalformedNote", "MemoryStore", "NodeKey", "NodeSource", "Note",
     "NotCanonical", "Observation", "ProofRangeError", "Report", "Row", "SignatureError",
     "SignedCheckpoint", "Signer", "Store", "Verifier", "Witness", "WitnessAlert",
     "canonical_json", "commit", "consistency_proof", "dumps_report", "format_time",
-    "generate_key_files", "inclusion_proof", "is_commitment", "leaf_hash", "load_signer",
+    "frontier_keys", "generate_key_files", "inclusion_proof", "is_commitment", "leaf_hash", "load_signer",
     "load_verifier", "new_nodes", "new_salt", "node_hash", "open_checkpoint", "open_note",
     "opens", "parse_canonical", "parse_note", "root_from_inclusion_proof",
     "root_from_leaf_hashes", "root_hash", "sign_note", "signed_by", "siblings_needed",

@@ -61,7 +61,8 @@ class Entry:
         if not isinstance(self.time, str) or not _TIME.fullmatch(self.time):
             raise MalformedEntry(f"entry time {self.time!r} is not YYYY-MM-DDTHH:MM:SS.ffffffZ")
         try:
-            datetime.strptime(self.time, "%Y-%m-%dT%H:%M:%S.%fZ")
+            # The pattern above fixed the shape; this checks it is a real date and time.
+            datetime.fromisoformat(self.time[:-1])
         except ValueError:
             raise MalformedEntry(f"entry time {self.time!r} is not a real date and time") from None
         if not isinstance(self.actor, str) or len(self.actor) > MAX_ACTOR:

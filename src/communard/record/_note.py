@@ -15,6 +15,7 @@ import hashlib
 import struct
 import time as _time
 from dataclasses import dataclass
+from functools import cached_property
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -106,10 +107,14 @@ class Signer:
         )
         return cls(name, sig_type, seed)
 
-    @property
+    @cached_property
+    def _key(self) -> Ed25519PrivateKey:
+        # Made once per signer: deriving the key from its seed costs more than a signature.
+        return Ed25519PrivateKey.from_private_bytes(self.seed)
+
+    @cached_property
     def verifier(self) -> Verifier:
-        key = Ed25519PrivateKey.from_private_bytes(self.seed)
-        return Verifier(self.name, self.sig_type, _raw_public(key.public_key()))
+        return Verifier(self.name, self.sig_type, _raw_public(self._key.public_key()))
 
     def text(self) -> str:
         blob = base64.b64encode(bytes([self.sig_type]) + self.seed).decode()
@@ -131,7 +136,7 @@ class Signer:
         return signer
 
     def _sign(self, message: bytes) -> bytes:
-        return Ed25519PrivateKey.from_private_bytes(self.seed).sign(message)
+        return self._key.sign(message)
 
 
 def _b64(text: str, what: str) -> bytes:

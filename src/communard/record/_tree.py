@@ -47,6 +47,12 @@ def _pieces(start: int, end: int) -> list[NodeKey]:
     return keys
 
 
+def frontier_keys(size: int) -> list[NodeKey]:
+    """The complete subtrees that tile a tree of ``size`` leaves, largest first: all that
+    appending needs (the new nodes combine with their right end, the root folds them)."""
+    return _pieces(0, size)
+
+
 def _fold(keys: Sequence[NodeKey], hashes: Mapping[NodeKey, bytes]) -> bytes:
     """MTH of a range from its tiling: the right-heavy fold H(a, H(b, H(c, d)))."""
     acc = hashes[keys[-1]]

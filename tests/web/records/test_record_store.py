@@ -178,3 +178,25 @@ def test_concurrent_actions_produce_a_gap_free_log() -> None:
     assert errors == []
     assert list(Entry.objects.values_list("index", flat=True)) == list(range(60))
     assert verify() == []
+
+
+@pytest.mark.django_db
+def test_head_frontier_matches_the_stored_tree() -> None:
+    """The head's frontier (what appends work from) is the tree's stored complete subtrees,
+    and a head without one (an older database) is rebuilt from the node table on next append."""
+    from communard.record import HASH_SIZE, frontier_keys
+
+    fill(13)
+    head = Head.objects.get()
+    keys = frontier_keys(head.size)
+    stored = DatabaseStore()._stored_hashes(keys)
+    assert bytes(head.frontier) == b"".join(stored[k] for k in keys)
+    assert len(bytes(head.frontier)) == HASH_SIZE * len(keys) == HASH_SIZE * 3  # 13 = 8+4+1
+    Head.objects.filter(pk=1).update(frontier=b"")
+    fill(6)
+    assert verify() == []
+    head = Head.objects.get()
+    assert head.size == 19
+    keys = frontier_keys(19)
+    stored = DatabaseStore()._stored_hashes(keys)
+    assert bytes(head.frontier) == b"".join(stored[k] for k in keys)

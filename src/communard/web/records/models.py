@@ -62,6 +62,12 @@ class Opening(models.Model):
 
 
 class Head(models.Model):
-    """One row: the log's size. Appenders lock it, which makes concurrent appends gap-free."""
+    """One row: the log's size. Appenders lock it, which makes concurrent appends gap-free.
+
+    ``frontier`` holds the hashes of the complete subtrees that tile the tree (at most one per
+    bit of ``size``, 32 bytes each, largest first): all an append needs to compute the new nodes
+    and the new root, so the locked read of this row is the only read an append makes.
+    """
 
     size = models.BigIntegerField(default=0)
+    frontier = models.BinaryField(default=b"")
