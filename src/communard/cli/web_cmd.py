@@ -45,6 +45,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--threads", type=int, default=4, help="threads per worker (default: 4)")
     p.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    p.add_argument("--access-log", action="store_true", help="log every request to stdout")
     p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser(
@@ -159,7 +160,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def serve(host: str, port: int, workers: int, threads: int) -> None:
+def serve(host: str, port: int, workers: int, threads: int, access_log: bool = False) -> None:
     from gunicorn.app.base import BaseApplication
 
     from communard.web.wsgi import application
@@ -170,7 +171,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread")
-            self.cfg.set("accesslog", "-")
+            if access_log:
+                self.cfg.set("accesslog", "-")
             self.cfg.set("graceful_timeout", 5)
 
         def load(self) -> Any:
@@ -184,7 +186,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not args.no_migrate:
         migrate()
     print(f"Communard is serving at http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
-    serve(args.host, args.port, args.workers, args.threads)
+    serve(args.host, args.port, args.workers, args.threads, access_log=args.access_log)
     return 0
 
 

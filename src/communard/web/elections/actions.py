@@ -106,20 +106,37 @@ def do_call_election(
     cutoff = poll_opens_at.astimezone(tz).date() - dt.timedelta(days=constitution.cutoff_days)
     with transaction.atomic(durable=True):
         election = Election.objects.create(
-            federation=federation, kind=kind, constituency=constituency, council=council,
-            office=office, title=title, seats=seat_count, method=method,
+            federation=federation,
+            kind=kind,
+            constituency=constituency,
+            council=council,
+            office=office,
+            title=title,
+            seats=seat_count,
+            method=method,
             candidate_order=constitution.elections.candidate_order,
-            nominations_open_at=nominations_open_at, poll_opens_at=poll_opens_at,
-            poll_closes_at=poll_closes_at, roll_cutoff=cutoff, fills_vacancy_of=fills_vacancy_of,
+            nominations_open_at=nominations_open_at,
+            poll_opens_at=poll_opens_at,
+            poll_closes_at=poll_closes_at,
+            roll_cutoff=cutoff,
+            fills_vacancy_of=fills_vacancy_of,
         )
         record.append(
             "election.called",
-            {**_ref(election), "kind": kind, "constituency": constituency.key,
-             "council": council.key, "office": office, "seats": seat_count, "method": method,
-             "nominations_open_at": nominations_open_at.isoformat(),
-             "poll_opens_at": poll_opens_at.isoformat(),
-             "poll_closes_at": poll_closes_at.isoformat(), "roll_cutoff": cutoff.isoformat(),
-             "fills_vacancy_of": fills_vacancy_of.pk if fills_vacancy_of else None},
+            {
+                **_ref(election),
+                "kind": kind,
+                "constituency": constituency.key,
+                "council": council.key,
+                "office": office,
+                "seats": seat_count,
+                "method": method,
+                "nominations_open_at": nominations_open_at.isoformat(),
+                "poll_opens_at": poll_opens_at.isoformat(),
+                "poll_closes_at": poll_closes_at.isoformat(),
+                "roll_cutoff": cutoff.isoformat(),
+                "fills_vacancy_of": fills_vacancy_of.pk if fills_vacancy_of else None,
+            },
             actor=actor,
         )
     return election
@@ -158,24 +175,35 @@ def do_nominate(
         try:
             with transaction.atomic():
                 nominee = Candidate.objects.create(
-                    election=election, member=candidate, nominated_by=nominated_by,
-                    platform=platform, statement=statement.strip(),
+                    election=election,
+                    member=candidate,
+                    nominated_by=nominated_by,
+                    platform=platform,
+                    statement=statement.strip(),
                     accepted=candidate.pk == nominated_by.pk,
                 )
         except IntegrityError:
             raise NominationRefused(f"{candidate.name} is already nominated") from None
         record.append(
             "candidate.nominated",
-            {**_ref(election), "candidate": record.personal(candidate.number),
-             "platform": platform.slug if platform else None, "accepted": nominee.accepted},
+            {
+                **_ref(election),
+                "candidate": record.personal(candidate.number),
+                "platform": platform.slug if platform else None,
+                "accepted": nominee.accepted,
+            },
             actor=actor,
         )
     return nominee
 
 
-def do_accept_nomination(nominee: Candidate, *, actor: str, now: dt.datetime | None = None) -> Candidate:
+def do_accept_nomination(
+    nominee: Candidate, *, actor: str, now: dt.datetime | None = None
+) -> Candidate:
     with transaction.atomic(durable=True):
-        nominee = Candidate.objects.select_for_update().select_related("election").get(pk=nominee.pk)
+        nominee = (
+            Candidate.objects.select_for_update().select_related("election").get(pk=nominee.pk)
+        )
         if nominee.election.phase(_now(now)) != Phase.NOMINATIONS:
             raise WrongPhase("nominations are closed")
         if nominee.accepted:
@@ -210,7 +238,9 @@ def _freeze_roll(election: Election, now: dt.datetime) -> None:
     RollEntry.objects.bulk_create(
         [RollEntry(election=election, member_id=i) for i in ids], batch_size=5000
     )
-    numbers = list(Member.objects.filter(pk__in=ids).order_by("number").values_list("number", flat=True))
+    numbers = list(
+        Member.objects.filter(pk__in=ids).order_by("number").values_list("number", flat=True)
+    )
     digest = hashlib.sha256("\n".join(numbers).encode()).hexdigest()
     # Candidates are numbered alphabetically: the published box (BLT) uses these numbers.
     accepted = list(election.candidates.filter(accepted=True).select_related("member"))
@@ -220,15 +250,24 @@ def _freeze_roll(election: Election, now: dt.datetime) -> None:
     Candidate.objects.bulk_update(accepted, ["number"])
     # Nominations never accepted lapse when the poll opens; they stay on file, unnumbered.
     Election.objects.filter(pk=election.pk).update(
-        roll_frozen_at=now, roll_size=len(ids), roll_commitment=digest
+        roll_frozen_at=now,
+        roll_size=len(ids),
+        roll_commitment=digest,
+        candidates_standing=len(accepted),
     )
     election.roll_frozen_at, election.roll_size, election.roll_commitment = now, len(ids), digest
+    election.candidates_standing = len(accepted)
     record.append(
         "election.roll_frozen",
-        {**_ref(election), "cutoff": election.roll_cutoff.isoformat(), "voters": len(ids),
-         "members_sha256": digest,
-         "candidates": [{"number": c.number, "member": record.personal(c.member.number)}
-                        for c in accepted]},
+        {
+            **_ref(election),
+            "cutoff": election.roll_cutoff.isoformat(),
+            "voters": len(ids),
+            "members_sha256": digest,
+            "candidates": [
+                {"number": c.number, "member": record.personal(c.member.number)} for c in accepted
+            ],
+        },
         actor="system",
     )
 
@@ -236,11 +275,21 @@ def _freeze_roll(election: Election, now: dt.datetime) -> None:
 # --------------------------------------------------------------------------- casting
 
 
+def candidate_numbers(election: Election) -> range | frozenset[int]:
+    """The numbers of the candidates standing: 1…n once the poll has opened (kept on the
+    election row, so checking a ballot costs no query), else whoever is numbered so far."""
+    if election.candidates_standing is not None:
+        return range(1, election.candidates_standing + 1)
+    return frozenset(
+        election.candidates.filter(number__isnull=False).values_list("number", flat=True)
+    )
+
+
 def check_ranking(election: Election, ranking: Any) -> list[int]:
     """A ranking is a non-empty list of distinct candidate numbers of this election."""
     if not isinstance(ranking, list) or not ranking:
         raise InvalidBallot("a ballot ranks at least one candidate (a list of candidate numbers)")
-    numbers = set(election.candidates.filter(number__isnull=False).values_list("number", flat=True))
+    numbers = candidate_numbers(election)
     seen: set[int] = set()
     for i, n in enumerate(ranking, start=1):
         if isinstance(n, bool) or not isinstance(n, int):
@@ -270,26 +319,42 @@ def do_cast_ballot(
         )
     ranking = check_ranking(election, ranking)
     code = new_tracking_code()
-    with transaction.atomic(durable=True):
-        entry = RollEntry.objects.filter(election=election, member=member).first()
-        if entry is None:
-            raise NotOnRoll(_why_not_on_roll(election, member))
-        try:
-            with transaction.atomic():
-                Mark.objects.create(entry=entry)
-        except IntegrityError:
+    # The roll is frozen: reading it needs no lock and is kept out of the transaction.
+    entry_id = (
+        RollEntry.objects.filter(election=election, member=member)
+        .values_list("id", flat=True)
+        .first()
+    )
+    if entry_id is None:
+        raise NotOnRoll(_why_not_on_roll(election, member))
+    try:
+        with transaction.atomic(durable=True):
+            # No savepoint: a second mark for this voter fails the whole transaction, ballot
+            # and all, which is exactly what must happen.
+            Mark.objects.create(entry_id=entry_id)
+            Ballot.objects.create(tracking_code=code, election=election, ranking=ranking)
+            record.append("ballot.cast", _ref(election), actor="voter")
+    except IntegrityError as exc:
+        if _is_second_mark(exc):
             raise AlreadyVoted("you have already voted in this election") from None
-        Ballot.objects.create(tracking_code=code, election=election, ranking=ranking)
-        record.append("ballot.cast", _ref(election), actor="voter")
+        raise
     return code
+
+
+def _is_second_mark(exc: IntegrityError) -> bool:
+    """Whether the integrity error is the mark's unique key: PostgreSQL names the constraint
+    (elections_mark_entry_id_key), SQLite the table and column (elections_mark.entry_id)."""
+    return "elections_mark" in str(exc)
 
 
 def _why_not_on_roll(election: Election, member: Member) -> str:
     if not constituency_of(member, election.constituency):
         return f"only members of {election.constituency.name} vote in this election"
     if member.admitted_on > election.roll_cutoff:
-        return (f"the roll was frozen at members admitted by {election.roll_cutoff:%d %B %Y}; "
-                "you were admitted later")
+        return (
+            f"the roll was frozen at members admitted by {election.roll_cutoff:%d %B %Y}; "
+            "you were admitted later"
+        )
     return "you are not on this election's roll"
 
 
@@ -298,7 +363,9 @@ def _why_not_on_roll(election: Election, member: Member) -> str:
 
 def ballot_box(election: Election) -> tuple[Ballots, list[Candidate], list[Ballot]]:
     """The election's ballots as the counting engine reads them, in tracking-code order."""
-    candidates = list(election.candidates.filter(number__isnull=False).select_related("member").order_by("number"))
+    candidates = list(
+        election.candidates.filter(number__isnull=False).select_related("member").order_by("number")
+    )
     ballots = list(Ballot.objects.filter(election=election).order_by("tracking_code"))
     box = Ballots.from_rankings(
         [[n - 1 for n in b.ranking] for b in ballots],
@@ -322,8 +389,11 @@ def do_close_election(election: Election, *, now: dt.datetime | None = None) -> 
     """Count the ballots, record the result, and seat the winners. Runs once per election."""
     now = _now(now)
     with transaction.atomic(durable=True):
-        election = Election.objects.select_for_update().select_related(
-            "federation", "constituency", "council").get(pk=election.pk)
+        election = (
+            Election.objects.select_for_update()
+            .select_related("federation", "constituency", "council")
+            .get(pk=election.pk)
+        )
         if election.closed_at is not None:
             return election.result
         if now < election.poll_closes_at:
@@ -343,19 +413,33 @@ def do_close_election(election: Election, *, now: dt.datetime | None = None) -> 
         else:
             sheet, winners = {"winners": [], "stages": [], "note": "no candidates stood"}, []
         result = Result.objects.create(
-            election=election, seed=str(seed), ballots=len(ballots), marks=marks,
-            box_sha256=box_sha, winners=winners, sheet=sheet, counted_at=now,
+            election=election,
+            seed=str(seed),
+            ballots=len(ballots),
+            marks=marks,
+            box_sha256=box_sha,
+            winners=winners,
+            sheet=sheet,
+            counted_at=now,
         )
         Election.objects.filter(pk=election.pk).update(closed_at=now)
         election.closed_at = now
         record.append(
             "election.closed",
-            {**_ref(election), "ballots": len(ballots), "marks": marks, "voters": election.roll_size,
-             "box_sha256": box_sha, "seed": str(seed), "winners": winners,
-             "candidates": [{"number": c.number, "member": record.personal(c.member.number)}
-                            for c in candidates],
-             "sheet_sha256": hashlib.sha256(
-                 _canonical(sheet).encode()).hexdigest()},
+            {
+                **_ref(election),
+                "ballots": len(ballots),
+                "marks": marks,
+                "voters": election.roll_size,
+                "box_sha256": box_sha,
+                "seed": str(seed),
+                "winners": winners,
+                "candidates": [
+                    {"number": c.number, "member": record.personal(c.member.number)}
+                    for c in candidates
+                ],
+                "sheet_sha256": hashlib.sha256(_canonical(sheet).encode()).hexdigest(),
+            },
             actor="system",
         )
         by_number = {c.number: c for c in candidates}
@@ -378,13 +462,21 @@ def _seat(election: Election, winners: Sequence[Member], now: dt.datetime) -> No
             council=election.council, constituency=election.constituency, ended_at__isnull=True
         ).update(ended_at=now)
     for member in winners:
-        Delegate.objects.create(council=election.council, constituency=election.constituency,
-                                member=member, began_at=now, source=f"election:{election.pk}")
+        Delegate.objects.create(
+            council=election.council,
+            constituency=election.constituency,
+            member=member,
+            began_at=now,
+            source=f"election:{election.pk}",
+        )
     record.append(
         "delegates.seated",
-        {**_ref(election), "council": election.council.key,
-         "constituency": election.constituency.key,
-         "members": [record.personal(m.number) for m in winners]},
+        {
+            **_ref(election),
+            "council": election.council.key,
+            "constituency": election.constituency.key,
+            "members": [record.personal(m.number) for m in winners],
+        },
         actor="system",
     )
 
@@ -393,8 +485,9 @@ def do_tick(now: dt.datetime | None = None) -> tuple[int, int]:
     """Open the polls and close the elections that are due. Returns (opened, closed)."""
     now = _now(now)
     opened = closed = 0
-    for election in Election.objects.filter(roll_frozen_at__isnull=True, poll_opens_at__lte=now,
-                                            closed_at__isnull=True):
+    for election in Election.objects.filter(
+        roll_frozen_at__isnull=True, poll_opens_at__lte=now, closed_at__isnull=True
+    ):
         if now < election.poll_closes_at:
             open_poll_if_due(election, now)
             opened += 1
@@ -420,16 +513,23 @@ def do_vacate_seat(
     federation = mandate.council.federation
     rule = federation.constitution.elections.vacancy
     with transaction.atomic(durable=True):
-        mandate = Delegate.objects.select_for_update().select_related(
-            "council", "constituency", "member").get(pk=mandate.pk)
+        mandate = (
+            Delegate.objects.select_for_update()
+            .select_related("council", "constituency", "member")
+            .get(pk=mandate.pk)
+        )
         if mandate.ended_at is not None:
             raise ElectionError("that mandate has already ended")
         Delegate.objects.filter(pk=mandate.pk).update(ended_at=now)
         record.append(
             "delegate.vacated",
-            {"federation": federation.slug, "council": mandate.council.key,
-             "constituency": mandate.constituency.key,
-             "member": record.personal(mandate.member.number), "reason": reason[:200]},
+            {
+                "federation": federation.slug,
+                "council": mandate.council.key,
+                "constituency": mandate.constituency.key,
+                "member": record.personal(mandate.member.number),
+                "reason": reason[:200],
+            },
             actor=actor,
         )
         source = _source_election(mandate)
@@ -438,10 +538,14 @@ def do_vacate_seat(
     if rule == "by-election" or source is None:
         days = federation.constitution.elections
         return do_call_election(
-            mandate.constituency, nominations_open_at=now,
+            mandate.constituency,
+            nominations_open_at=now,
             poll_opens_at=now + dt.timedelta(days=days.nomination_days),
             poll_closes_at=now + dt.timedelta(days=days.nomination_days + days.poll_days),
-            actor=actor, now=now, seats=1, fills_vacancy_of=source,
+            actor=actor,
+            now=now,
+            seats=1,
+            fills_vacancy_of=source,
         )
     return None
 
@@ -457,31 +561,45 @@ def _countback(election: Election, departing: Delegate, now: dt.datetime) -> Del
     candidate the recount elects who does not already hold a seat takes the vacancy."""
     box, candidates, _ = ballot_box(election)
     seated = set(
-        Delegate.objects.filter(council=election.council, constituency=election.constituency,
-                                ended_at__isnull=True).values_list("member_id", flat=True)
+        Delegate.objects.filter(
+            council=election.council, constituency=election.constituency, ended_at__isnull=True
+        ).values_list("member_id", flat=True)
     )
     withdrawn = {c.number - 1 for c in candidates if c.member_id == departing.member_id}
     # Earlier departures from this election's seats are withdrawn too.
-    gone = set(Delegate.objects.filter(source__in=[f"election:{election.pk}",
-                                                    f"election:{election.pk}:countback"],
-                                       ended_at__isnull=False)
-               .values_list("member_id", flat=True))
+    gone = set(
+        Delegate.objects.filter(
+            source__in=[f"election:{election.pk}", f"election:{election.pk}:countback"],
+            ended_at__isnull=False,
+        ).values_list("member_id", flat=True)
+    )
     withdrawn |= {c.number - 1 for c in candidates if c.member_id in gone}
-    recount_box = Ballots(box.candidates, box.rankings, box.weights, frozenset(withdrawn),
-                          box.seats, box.title)
+    recount_box = Ballots(
+        box.candidates, box.rankings, box.weights, frozenset(withdrawn), box.seats, box.title
+    )
     seed = int(election.result.seed)
     outcome = count(recount_box, election.method, election.seats, seed=seed)
-    successor = next((candidates[w].member for w in outcome.winners
-                      if candidates[w].member_id not in seated), None)
+    successor = next(
+        (candidates[w].member for w in outcome.winners if candidates[w].member_id not in seated),
+        None,
+    )
     record.append(
         "election.countback",
-        {**_ref(election), "withdrawn": sorted(w + 1 for w in withdrawn), "seed": str(seed),
-         "winners": [w + 1 for w in outcome.winners],
-         "successor": record.personal(successor.number) if successor else None},
+        {
+            **_ref(election),
+            "withdrawn": sorted(w + 1 for w in withdrawn),
+            "seed": str(seed),
+            "winners": [w + 1 for w in outcome.winners],
+            "successor": record.personal(successor.number) if successor else None,
+        },
         actor="system",
     )
     if successor is None:
         return None
-    return Delegate.objects.create(council=election.council, constituency=election.constituency,
-                                   member=successor, began_at=now,
-                                   source=f"election:{election.pk}:countback")
+    return Delegate.objects.create(
+        council=election.council,
+        constituency=election.constituency,
+        member=successor,
+        began_at=now,
+        source=f"election:{election.pk}:countback",
+    )

@@ -47,7 +47,7 @@ class Refusal(Schema):
 
 
 def _election(election_id: int) -> Election:
-    election = get_object_or_404(Election, pk=election_id)
+    election = get_object_or_404(Election.objects.select_related("federation"), pk=election_id)
     election = open_poll_if_due(election)
     return close_if_due(election)
 
@@ -70,7 +70,9 @@ def cast_ballot(request: HttpRequest, election_id: int, body: BallotIn) -> Statu
     """Cast a ranked ballot: ``{"ranking": [3, 1, 2]}`` lists candidate numbers, first
     preference first. Returns the tracking code to find the ballot in the published box."""
     election = _election(election_id)
-    member = Member.objects.filter(user=request.user, federation=election.federation).first()
+    member = Member.objects.filter(
+        user_id=request.user.pk, federation_id=election.federation_id
+    ).first()
     if member is None:
         return Status(403, {"detail": "only members of the federation vote"})
     try:

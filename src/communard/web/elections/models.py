@@ -74,6 +74,8 @@ class Election(models.Model):
     roll_frozen_at = models.DateTimeField(null=True, blank=True)
     roll_size = models.PositiveIntegerField(null=True, blank=True)
     roll_commitment = models.CharField(max_length=64, blank=True)
+    # Candidates standing once the poll opens; they are numbered 1…n (the published BLT order).
+    candidates_standing = models.PositiveSmallIntegerField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # A by-election or countback fills a vacancy left in the seats of an earlier election.
     fills_vacancy_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
