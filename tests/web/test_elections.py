@@ -15,12 +15,12 @@ from django.test import Client
 from communard.cli import main
 from communard.web.councils.models import Council, Delegate
 from communard.web.elections.actions import (
-    do_cast_ballot,
     do_close_election,
     do_nominate,
     do_tick,
     do_vacate_seat,
 )
+from communard.web.elections.casting import do_cast_ballot
 from communard.web.elections.errors import (
     AlreadyVoted,
     InvalidBallot,

@@ -86,3 +86,11 @@ def test_api_election_detail_and_openapi(election: Election) -> None:
     schema = Client().get("/api/openapi.json").json()
     assert "/api/elections/{election_id}/ballots" in schema["paths"]
     assert Client().get("/api/elections/999999").status_code == 404
+
+
+def test_api_login_without_membership_is_403(election: Election, django_user_model) -> None:  # type: ignore[no-untyped-def]
+    """An account that is no member of the federation (an operator, say) cannot vote."""
+    django_user_model.objects.create_user("outsider", password="pw-12345-x")
+    status, body = post(client_for("outsider"), election, {"ranking": [1]})
+    assert (status, body) == (403, {"detail": "only members of the federation vote"})
+    assert Ballot.objects.filter(election=election).count() == 0

@@ -73,8 +73,11 @@ def database_settings(url: str | None, data_dir: Path) -> dict[str, Any]:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
+        # Persistent connections without a per-request health check: the check is a round trip
+        # on every request (10% of a cast's server time in bench/cast_bench.py). A connection
+        # that died with its server fails one request and is then replaced.
         "CONN_MAX_AGE": 60,
-        "CONN_HEALTH_CHECKS": True,
+        "CONN_HEALTH_CHECKS": False,
     }
 
 

@@ -237,10 +237,10 @@ def load_demo_elections(seed: int = 1917) -> None:
     from communard.web.councils.models import Council
     from communard.web.elections.actions import (
         do_call_election,
-        do_cast_ballot,
-        do_close_election,
+            do_close_election,
         do_nominate,
     )
+    from communard.web.elections.casting import do_cast_ballot
     from communard.web.elections.models import RollEntry
     from communard.web.platforms.models import Platform
 

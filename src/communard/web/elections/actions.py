@@ -1,4 +1,5 @@
-"""Election use cases: call, nominate, freeze the roll, cast, close and count, fill vacancies.
+"""Election use cases: call, nominate, freeze the roll, close and count, fill vacancies.
+Casting, the hot path, lives in :mod:`communard.web.elections.casting`.
 
 Each ``do_*`` runs in one durable transaction with its record entries. Time is a parameter
 (``now``) so that the demo and the tests can walk through an election's calendar.
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import secrets
 import zoneinfo
 from collections.abc import Sequence
 from typing import Any
@@ -19,11 +19,8 @@ from django.utils import timezone
 from communard.count import Ballots, count, write_blt
 from communard.web.councils.models import Council, Delegate
 from communard.web.elections.errors import (
-    AlreadyVoted,
     ElectionError,
-    InvalidBallot,
     NominationRefused,
-    NotOnRoll,
     WrongPhase,
 )
 from communard.web.elections.models import (
@@ -40,15 +37,6 @@ from communard.web.elections.roll import constituency_of, roll_member_ids
 from communard.web.members.models import Member
 from communard.web.platforms.models import Platform
 from communard.web.records import services as record
-
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U
-
-
-def new_tracking_code() -> str:
-    """80 random bits as 16 characters in four groups: easy to read out, impossible to guess."""
-    n = secrets.randbits(80)
-    chars = "".join(CODE_ALPHABET[(n >> (5 * i)) & 31] for i in range(16))
-    return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -270,92 +258,6 @@ def _freeze_roll(election: Election, now: dt.datetime) -> None:
         },
         actor="system",
     )
-
-
-# --------------------------------------------------------------------------- casting
-
-
-def candidate_numbers(election: Election) -> range | frozenset[int]:
-    """The numbers of the candidates standing: 1…n once the poll has opened (kept on the
-    election row, so checking a ballot costs no query), else whoever is numbered so far."""
-    if election.candidates_standing is not None:
-        return range(1, election.candidates_standing + 1)
-    return frozenset(
-        election.candidates.filter(number__isnull=False).values_list("number", flat=True)
-    )
-
-
-def check_ranking(election: Election, ranking: Any) -> list[int]:
-    """A ranking is a non-empty list of distinct candidate numbers of this election."""
-    if not isinstance(ranking, list) or not ranking:
-        raise InvalidBallot("a ballot ranks at least one candidate (a list of candidate numbers)")
-    numbers = candidate_numbers(election)
-    seen: set[int] = set()
-    for i, n in enumerate(ranking, start=1):
-        if isinstance(n, bool) or not isinstance(n, int):
-            raise InvalidBallot(f"preference {i} is {n!r}, not a candidate number")
-        if n not in numbers:
-            raise InvalidBallot(f"preference {i} names candidate {n}, who is not standing")
-        if n in seen:
-            raise InvalidBallot(f"preference {i} names candidate {n} a second time")
-        seen.add(n)
-    return list(ranking)
-
-
-def do_cast_ballot(
-    election: Election, member: Member, ranking: Any, *, now: dt.datetime | None = None
-) -> str:
-    """Mark the voter on the roll and store the ballot, unlinked, in one transaction.
-
-    Returns the tracking code. Two requests at once by the same voter cannot both succeed: the
-    mark's unique key admits one, and the other's transaction rolls back with its ballot.
-    """
-    now = _now(now)
-    election = open_poll_if_due(election, now)
-    phase = election.phase(now)
-    if phase != Phase.POLL:
-        raise WrongPhase(
-            "the poll has not opened yet" if now < election.poll_opens_at else "the poll has closed"
-        )
-    ranking = check_ranking(election, ranking)
-    code = new_tracking_code()
-    # The roll is frozen: reading it needs no lock and is kept out of the transaction.
-    entry_id = (
-        RollEntry.objects.filter(election=election, member=member)
-        .values_list("id", flat=True)
-        .first()
-    )
-    if entry_id is None:
-        raise NotOnRoll(_why_not_on_roll(election, member))
-    try:
-        with transaction.atomic(durable=True):
-            # No savepoint: a second mark for this voter fails the whole transaction, ballot
-            # and all, which is exactly what must happen.
-            Mark.objects.create(entry_id=entry_id)
-            Ballot.objects.create(tracking_code=code, election=election, ranking=ranking)
-            record.append("ballot.cast", _ref(election), actor="voter")
-    except IntegrityError as exc:
-        if _is_second_mark(exc):
-            raise AlreadyVoted("you have already voted in this election") from None
-        raise
-    return code
-
-
-def _is_second_mark(exc: IntegrityError) -> bool:
-    """Whether the integrity error is the mark's unique key: PostgreSQL names the constraint
-    (elections_mark_entry_id_key), SQLite the table and column (elections_mark.entry_id)."""
-    return "elections_mark" in str(exc)
-
-
-def _why_not_on_roll(election: Election, member: Member) -> str:
-    if not constituency_of(member, election.constituency):
-        return f"only members of {election.constituency.name} vote in this election"
-    if member.admitted_on > election.roll_cutoff:
-        return (
-            f"the roll was frozen at members admitted by {election.roll_cutoff:%d %B %Y}; "
-            "you were admitted later"
-        )
-    return "you are not on this election's roll"
 
 
 # --------------------------------------------------------------------------- closing and counting

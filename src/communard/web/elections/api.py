@@ -9,10 +9,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
-from communard.web.elections.actions import close_if_due, do_cast_ballot, open_poll_if_due
+from communard.web.elections.actions import close_if_due, open_poll_if_due
+from communard.web.elections.casting import do_cast_ballot_as_user
 from communard.web.elections.errors import ElectionError
 from communard.web.elections.models import Ballot, Election
-from communard.web.members.models import Member
 
 router = Router(tags=["elections"])
 
@@ -46,37 +46,58 @@ class Refusal(Schema):
     detail: str
 
 
-def _election(election_id: int) -> Election:
-    election = get_object_or_404(Election.objects.select_related("federation"), pk=election_id)
+def _election(election_id: int, *fields: str) -> Election:
+    """The election (only ``fields`` of it, if named), its poll opened or closed if due."""
+    elections = Election.objects.select_related("federation")
+    if fields:
+        elections = elections.only(*fields)
+    election = get_object_or_404(elections, pk=election_id)
     election = open_poll_if_due(election)
     return close_if_due(election)
+
+
+# What casting reads of an election: its calendar, its candidates, and the record's reference.
+CASTING_FIELDS = (
+    "federation__slug",
+    "nominations_open_at",
+    "poll_opens_at",
+    "poll_closes_at",
+    "closed_at",
+    "roll_frozen_at",
+    "candidates_standing",
+)
 
 
 @router.get("/{election_id}", response=ElectionOut)
 def election_detail(request: HttpRequest, election_id: int) -> dict[str, Any]:
     e = _election(election_id)
     return {
-        "id": e.pk, "title": e.title, "phase": e.phase().value, "seats": e.seats,
-        "method": e.method, "poll_opens_at": e.poll_opens_at.isoformat(),
-        "poll_closes_at": e.poll_closes_at.isoformat(), "roll_cutoff": e.roll_cutoff.isoformat(),
-        "candidates": [{"number": c.number, "name": c.member.name}
-                       for c in e.candidates.filter(number__isnull=False).select_related("member")],
+        "id": e.pk,
+        "title": e.title,
+        "phase": e.phase().value,
+        "seats": e.seats,
+        "method": e.method,
+        "poll_opens_at": e.poll_opens_at.isoformat(),
+        "poll_closes_at": e.poll_closes_at.isoformat(),
+        "roll_cutoff": e.roll_cutoff.isoformat(),
+        "candidates": [
+            {"number": c.number, "name": c.member.name}
+            for c in e.candidates.filter(number__isnull=False).select_related("member")
+        ],
     }
 
 
-@router.post("/{election_id}/ballots", response={201: Receipt, 400: Refusal, 403: Refusal,
-                                                  404: Refusal, 409: Refusal}, auth=django_auth)
+@router.post(
+    "/{election_id}/ballots",
+    response={201: Receipt, 400: Refusal, 403: Refusal, 404: Refusal, 409: Refusal},
+    auth=django_auth,
+)
 def cast_ballot(request: HttpRequest, election_id: int, body: BallotIn) -> Status:
     """Cast a ranked ballot: ``{"ranking": [3, 1, 2]}`` lists candidate numbers, first
     preference first. Returns the tracking code to find the ballot in the published box."""
-    election = _election(election_id)
-    member = Member.objects.filter(
-        user_id=request.user.pk, federation_id=election.federation_id
-    ).first()
-    if member is None:
-        return Status(403, {"detail": "only members of the federation vote"})
+    election = _election(election_id, *CASTING_FIELDS)
     try:
-        code = do_cast_ballot(election, member, body.ranking)
+        code = do_cast_ballot_as_user(election, request.user.pk, body.ranking)
     except ElectionError as refusal:
         return Status(refusal.status, {"detail": str(refusal)})
     return Status(201, {"tracking_code": code})
@@ -88,8 +109,14 @@ def result(request: HttpRequest, election_id: int) -> Any:
     if election.closed_at is None:
         return Status(409, {"detail": "the poll has not closed"})
     r = election.result
-    return {"winners": r.winners, "ballots": r.ballots, "marks": r.marks, "seed": r.seed,
-            "box_sha256": r.box_sha256, "sheet": r.sheet}
+    return {
+        "winners": r.winners,
+        "ballots": r.ballots,
+        "marks": r.marks,
+        "seed": r.seed,
+        "box_sha256": r.box_sha256,
+        "sheet": r.sheet,
+    }
 
 
 @router.get("/{election_id}/ballots/{code}", response={200: dict, 404: Refusal, 409: Refusal})

@@ -55,10 +55,14 @@ class Phase(models.TextChoices):
 
 
 class Election(models.Model):
-    federation = models.ForeignKey("councils.Federation", on_delete=models.PROTECT, related_name="elections")
+    federation = models.ForeignKey(
+        "councils.Federation", on_delete=models.PROTECT, related_name="elections"
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     # Who votes: the members beneath this council.
-    constituency = models.ForeignKey("councils.Council", on_delete=models.PROTECT, related_name="elections")
+    constituency = models.ForeignKey(
+        "councils.Council", on_delete=models.PROTECT, related_name="elections"
+    )
     # Whose seats are filled: the council above (delegates) or the constituency itself (office).
     council = models.ForeignKey("councils.Council", on_delete=models.PROTECT, related_name="+")
     office = models.CharField(_("office"), max_length=100, blank=True)
@@ -78,8 +82,9 @@ class Election(models.Model):
     candidates_standing = models.PositiveSmallIntegerField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # A by-election or countback fills a vacancy left in the seats of an earlier election.
-    fills_vacancy_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                         related_name="by_elections")
+    fills_vacancy_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="by_elections"
+    )
 
     class Meta:
         ordering = ["-poll_closes_at"]
@@ -103,12 +108,20 @@ class Election(models.Model):
 
 class Candidate(models.Model):
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="candidates")
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="candidacies")
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="candidacies"
+    )
     statement = models.TextField(_("statement"), blank=True, max_length=2000)
-    nominated_by = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
-    platform = models.ForeignKey("platforms.Platform", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="candidates")
+    nominated_by = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    platform = models.ForeignKey(
+        "platforms.Platform",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="candidates",
+    )
     accepted = models.BooleanField(default=False)
     # The candidate's 1-based number in the published ballot box (BLT order), fixed at poll open.
     number = models.PositiveSmallIntegerField(null=True, blank=True)

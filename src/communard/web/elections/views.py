@@ -23,10 +23,10 @@ from communard.web.elections.actions import (
     ballot_box,
     close_if_due,
     do_accept_nomination,
-    do_cast_ballot,
     do_nominate,
     open_poll_if_due,
 )
+from communard.web.elections.casting import do_cast_ballot
 from communard.web.elections.errors import ElectionError
 from communard.web.elections.models import Ballot, Candidate, Election, Mark, Phase
 from communard.web.elections.roll import constituency_of
@@ -46,7 +46,11 @@ def _load(election_id: int) -> Election:
 def _member(request: HttpRequest, federation: Federation) -> Member | None:
     if not request.user.is_authenticated:
         return None
-    return Member.objects.filter(user=request.user, federation=federation).select_related("council").first()
+    return (
+        Member.objects.filter(user=request.user, federation=federation)
+        .select_related("council")
+        .first()
+    )
 
 
 def election_list(request: HttpRequest, slug: str) -> HttpResponse:
@@ -54,7 +58,9 @@ def election_list(request: HttpRequest, slug: str) -> HttpResponse:
     for e in federation.elections.filter(closed_at__isnull=True):
         close_if_due(open_poll_if_due(e))
     elections = federation.elections.select_related("constituency", "council")
-    return render(request, "elections/list.html", {"federation": federation, "elections": elections})
+    return render(
+        request, "elections/list.html", {"federation": federation, "elections": elections}
+    )
 
 
 def election_page(request: HttpRequest, election_id: int) -> HttpResponse:
@@ -65,17 +71,27 @@ def election_page(request: HttpRequest, election_id: int) -> HttpResponse:
     if phase not in (Phase.SCHEDULED, Phase.NOMINATIONS):
         candidates = candidates.filter(number__isnull=False)
     context: dict[str, Any] = {
-        "election": election, "phase": phase, "candidates": candidates, "me": me,
+        "election": election,
+        "phase": phase,
+        "candidates": candidates,
+        "me": me,
         "in_constituency": bool(me and me.is_active and constituency_of(me, election.constituency)),
-        "platforms": Platform.objects.filter(federation=election.federation, members=me) if me else [],
-        "has_voted": bool(me and Mark.objects.filter(entry__election=election, entry__member=me).exists()),
+        "platforms": Platform.objects.filter(federation=election.federation, members=me)
+        if me
+        else [],
+        "has_voted": bool(
+            me and Mark.objects.filter(entry__election=election, entry__member=me).exists()
+        ),
         "my_nominations": candidates.filter(member=me, accepted=False) if me else [],
     }
     if phase == Phase.CLOSED:
         result = election.result
         by_number = {c.number: c for c in candidates}
-        context.update(result=result, winners=[by_number[n] for n in result.winners],
-                       stages=_stage_rows(result.sheet, candidates))
+        context.update(
+            result=result,
+            winners=[by_number[n] for n in result.winners],
+            stages=_stage_rows(result.sheet, candidates),
+        )
     return render(request, "elections/election.html", context)
 
 
@@ -84,8 +100,11 @@ def _stage_rows(sheet: dict[str, Any], candidates: Any) -> dict[str, Any]:
     JSON lists each stage's totals in candidate-number order (schema communard.count/1)."""
     stages = sheet.get("stages", [])
     rows = [
-        {"number": c.number, "name": c.member.name,
-         "totals": [s["totals"][c.number - 1] for s in stages]}
+        {
+            "number": c.number,
+            "name": c.member.name,
+            "totals": [s["totals"][c.number - 1] for s in stages],
+        }
         for c in sorted(candidates, key=lambda c: c.number)
     ]
     return {"count": len(stages), "rows": rows, "raw": stages}
@@ -111,20 +130,34 @@ def nominate(request: HttpRequest, election_id: int) -> HttpResponseBase:
             if candidate is None:
                 raise ElectionError(f"no member with number {number!r}")
             slug = request.POST.get("platform", "").strip()
-            platform = Platform.objects.filter(federation=election.federation, slug=slug).first() if slug else None
-            do_nominate(election, candidate, nominated_by=me, platform=platform,
-                        statement=request.POST.get("statement", ""), actor=actor_of(request.user))
+            platform = (
+                Platform.objects.filter(federation=election.federation, slug=slug).first()
+                if slug
+                else None
+            )
+            do_nominate(
+                election,
+                candidate,
+                nominated_by=me,
+                platform=platform,
+                statement=request.POST.get("statement", ""),
+                actor=actor_of(request.user),
+            )
             messages.success(request, f"{candidate.name} is nominated.")
     except ElectionError as refusal:
         messages.error(request, str(refusal))
     return redirect("election", election.pk)
 
 
-def _ballot_order(election: Election, candidates: list[Candidate], request: HttpRequest) -> list[Candidate]:
+def _ballot_order(
+    election: Election, candidates: list[Candidate], request: HttpRequest
+) -> list[Candidate]:
     if election.candidate_order != "random":
         return sorted(candidates, key=lambda c: c.number or 0)
     # Random per voter, but stable for that voter across the form and its confirmation.
-    seed = hashlib.sha256(f"{settings.SECRET_KEY}:{election.pk}:{request.user.pk}".encode()).digest()
+    seed = hashlib.sha256(
+        f"{settings.SECRET_KEY}:{election.pk}:{request.user.pk}".encode()
+    ).digest()
     order = list(candidates)
     random.Random(seed).shuffle(order)
     return order
@@ -139,7 +172,9 @@ def _ranking_from_form(post: Any, candidates: list[Candidate]) -> tuple[list[int
         if not raw:
             continue
         if not raw.isdigit() or not 1 <= int(raw) <= len(candidates):
-            errors.append(f"{c.member.name}: “{raw}” is not a preference from 1 to {len(candidates)}")
+            errors.append(
+                f"{c.member.name}: “{raw}” is not a preference from 1 to {len(candidates)}"
+            )
             continue
         p = int(raw)
         if p in chosen:
@@ -150,7 +185,9 @@ def _ranking_from_form(post: Any, candidates: list[Candidate]) -> tuple[list[int
     expected = list(range(1, len(chosen) + 1))
     if not errors and sorted(chosen) != expected:
         missing = next(p for p in expected if p not in chosen)
-        errors.append(f"preferences must run 1, 2, 3 … without gaps: preference {missing} is missing")
+        errors.append(
+            f"preferences must run 1, 2, 3 … without gaps: preference {missing} is missing"
+        )
     return [chosen[p] for p in sorted(chosen)], errors
 
 
@@ -161,7 +198,12 @@ def vote(request: HttpRequest, election_id: int) -> HttpResponse:
     me = _member(request, election.federation)
     candidates = list(election.candidates.filter(number__isnull=False).select_related("member"))
     ordered = _ballot_order(election, candidates, request)
-    context: dict[str, Any] = {"election": election, "candidates": ordered, "errors": [], "values": {}}
+    context: dict[str, Any] = {
+        "election": election,
+        "candidates": ordered,
+        "errors": [],
+        "values": {},
+    }
     if election.phase() != Phase.POLL:
         context["errors"] = ["The poll is not open."]
         return render(request, "elections/ballot.html", context, status=409)
@@ -184,14 +226,20 @@ def vote(request: HttpRequest, election_id: int) -> HttpResponse:
     except ElectionError as refusal:
         context["errors"] = [str(refusal)]
         return render(request, "elections/ballot.html", context, status=refusal.status)
-    return render(request, "elections/receipt.html", {"election": election, "code": code,
-                                                      "ranked": [by_number[n] for n in ranking]})
+    return render(
+        request,
+        "elections/receipt.html",
+        {"election": election, "code": code, "ranked": [by_number[n] for n in ranking]},
+    )
 
 
 def _closed_or_409(election: Election) -> HttpResponse | None:
     if election.closed_at is None:
-        return HttpResponse("The ballot box is published when the poll closes.\n", status=409,
-                            content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            "The ballot box is published when the poll closes.\n",
+            status=409,
+            content_type="text/plain; charset=utf-8",
+        )
     return None
 
 
@@ -200,7 +248,9 @@ def box_blt(request: HttpRequest, election_id: int) -> HttpResponse:
     if (refusal := _closed_or_409(election)) is not None:
         return refusal
     box, _, _ = ballot_box(election)
-    response = HttpResponse(write_blt(box, election.seats), content_type="text/plain; charset=utf-8")
+    response = HttpResponse(
+        write_blt(box, election.seats), content_type="text/plain; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="election-{election.pk}.blt"'
     return response
 
@@ -225,8 +275,17 @@ def track(request: HttpRequest, election_id: int) -> HttpResponse:
     ballot = None
     if code and election.closed_at is not None:
         ballot = Ballot.objects.filter(election=election, tracking_code=code).first()
-    names = {c.number: c.member.name for c in election.candidates.filter(number__isnull=False).select_related("member")}
-    return render(request, "elections/track.html", {
-        "election": election, "code": code, "ballot": ballot,
-        "ranked": [names.get(n, n) for n in ballot.ranking] if ballot else [],
-    })
+    names = {
+        c.number: c.member.name
+        for c in election.candidates.filter(number__isnull=False).select_related("member")
+    }
+    return render(
+        request,
+        "elections/track.html",
+        {
+            "election": election,
+            "code": code,
+            "ballot": ballot,
+            "ranked": [names.get(n, n) for n in ballot.ranking] if ballot else [],
+        },
+    )

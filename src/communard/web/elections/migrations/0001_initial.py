@@ -5,115 +5,259 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('councils', '0002_initial'),
-        ('members', '0001_initial'),
-        ('platforms', '0001_initial'),
+        ("councils", "0002_initial"),
+        ("members", "0001_initial"),
+        ("platforms", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Election',
+            name="Election",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('delegates', 'delegates to the council above'), ('office', 'an office of the council')], max_length=10)),
-                ('office', models.CharField(blank=True, max_length=100, verbose_name='office')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('seats', models.PositiveSmallIntegerField(verbose_name='seats')),
-                ('method', models.CharField(max_length=40, verbose_name='counting method')),
-                ('candidate_order', models.CharField(default='alphabetical', max_length=20)),
-                ('nominations_open_at', models.DateTimeField()),
-                ('poll_opens_at', models.DateTimeField()),
-                ('poll_closes_at', models.DateTimeField()),
-                ('roll_cutoff', models.DateField(help_text='members admitted on or before this day may vote')),
-                ('roll_frozen_at', models.DateTimeField(blank=True, null=True)),
-                ('roll_size', models.PositiveIntegerField(blank=True, null=True)),
-                ('roll_commitment', models.CharField(blank=True, max_length=64)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('constituency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='elections', to='councils.council')),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='councils.council')),
-                ('federation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='elections', to='councils.federation')),
-                ('fills_vacancy_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='by_elections', to='elections.election')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("delegates", "delegates to the council above"),
+                            ("office", "an office of the council"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("office", models.CharField(blank=True, max_length=100, verbose_name="office")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("seats", models.PositiveSmallIntegerField(verbose_name="seats")),
+                ("method", models.CharField(max_length=40, verbose_name="counting method")),
+                ("candidate_order", models.CharField(default="alphabetical", max_length=20)),
+                ("nominations_open_at", models.DateTimeField()),
+                ("poll_opens_at", models.DateTimeField()),
+                ("poll_closes_at", models.DateTimeField()),
+                (
+                    "roll_cutoff",
+                    models.DateField(help_text="members admitted on or before this day may vote"),
+                ),
+                ("roll_frozen_at", models.DateTimeField(blank=True, null=True)),
+                ("roll_size", models.PositiveIntegerField(blank=True, null=True)),
+                ("roll_commitment", models.CharField(blank=True, max_length=64)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "constituency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="elections",
+                        to="councils.council",
+                    ),
+                ),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="councils.council",
+                    ),
+                ),
+                (
+                    "federation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="elections",
+                        to="councils.federation",
+                    ),
+                ),
+                (
+                    "fills_vacancy_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="by_elections",
+                        to="elections.election",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-poll_closes_at'],
+                "ordering": ["-poll_closes_at"],
             },
         ),
         migrations.CreateModel(
-            name='Candidate',
+            name="Candidate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('statement', models.TextField(blank=True, max_length=2000, verbose_name='statement')),
-                ('accepted', models.BooleanField(default=False)),
-                ('number', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='candidacies', to='members.member')),
-                ('nominated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.member')),
-                ('platform', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='candidates', to='platforms.platform')),
-                ('election', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='candidates', to='elections.election')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "statement",
+                    models.TextField(blank=True, max_length=2000, verbose_name="statement"),
+                ),
+                ("accepted", models.BooleanField(default=False)),
+                ("number", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="candidacies",
+                        to="members.member",
+                    ),
+                ),
+                (
+                    "nominated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="members.member",
+                    ),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="candidates",
+                        to="platforms.platform",
+                    ),
+                ),
+                (
+                    "election",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="candidates",
+                        to="elections.election",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['number', 'member__name'],
+                "ordering": ["number", "member__name"],
             },
         ),
         migrations.CreateModel(
-            name='Ballot',
+            name="Ballot",
             fields=[
-                ('tracking_code', models.CharField(max_length=32, primary_key=True, serialize=False)),
-                ('ranking', models.JSONField()),
-                ('election', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ballots', to='elections.election')),
+                (
+                    "tracking_code",
+                    models.CharField(max_length=32, primary_key=True, serialize=False),
+                ),
+                ("ranking", models.JSONField()),
+                (
+                    "election",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ballots",
+                        to="elections.election",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['tracking_code'],
+                "ordering": ["tracking_code"],
             },
         ),
         migrations.CreateModel(
-            name='Result',
+            name="Result",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seed', models.CharField(max_length=80)),
-                ('ballots', models.PositiveIntegerField()),
-                ('marks', models.PositiveIntegerField()),
-                ('box_sha256', models.CharField(max_length=64)),
-                ('winners', models.JSONField(help_text='candidate numbers, 1-based, in order of election')),
-                ('sheet', models.JSONField(help_text="the counting engine's JSON count sheet")),
-                ('counted_at', models.DateTimeField()),
-                ('election', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='result', to='elections.election')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seed", models.CharField(max_length=80)),
+                ("ballots", models.PositiveIntegerField()),
+                ("marks", models.PositiveIntegerField()),
+                ("box_sha256", models.CharField(max_length=64)),
+                (
+                    "winners",
+                    models.JSONField(help_text="candidate numbers, 1-based, in order of election"),
+                ),
+                ("sheet", models.JSONField(help_text="the counting engine's JSON count sheet")),
+                ("counted_at", models.DateTimeField()),
+                (
+                    "election",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="result",
+                        to="elections.election",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='RollEntry',
+            name="RollEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('election', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='roll', to='elections.election')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "election",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="roll",
+                        to="elections.election",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="members.member",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Mark',
+            name="Mark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='mark', to='elections.rollentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="mark",
+                        to="elections.rollentry",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddIndex(
-            model_name='election',
-            index=models.Index(fields=['closed_at', 'poll_closes_at'], name='elections_e_closed__cd9d3d_idx'),
+            model_name="election",
+            index=models.Index(
+                fields=["closed_at", "poll_closes_at"], name="elections_e_closed__cd9d3d_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='candidate',
-            constraint=models.UniqueConstraint(fields=('election', 'member'), name='one_candidacy'),
+            model_name="candidate",
+            constraint=models.UniqueConstraint(fields=("election", "member"), name="one_candidacy"),
         ),
         migrations.AddConstraint(
-            model_name='rollentry',
-            constraint=models.UniqueConstraint(fields=('election', 'member'), name='once_on_roll'),
+            model_name="rollentry",
+            constraint=models.UniqueConstraint(fields=("election", "member"), name="once_on_roll"),
         ),
     ]

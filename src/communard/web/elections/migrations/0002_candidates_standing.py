@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('elections', '0001_initial'),
+        ("elections", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='election',
-            name='candidates_standing',
+            model_name="election",
+            name="candidates_standing",
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
     ]

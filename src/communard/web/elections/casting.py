@@ -1,0 +1,174 @@
+"""Casting a ballot: the election's hot path.
+
+One transaction marks the voter on the roll and stores the ballot — its ranking and a random
+tracking code, nothing that names the voter or the time — and appends the record entry. The mark's
+unique key admits one ballot per voter, also for simultaneous requests: the second transaction
+fails whole, ballot and all.
+
+The statements are plain SQL because the ORM's per-query work was most of a cast's CPU time
+(bench/cast_bench.py); the tables are still the models' (``Mark``, ``Ballot``), insert-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import secrets
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from communard.web.elections.actions import open_poll_if_due
+from communard.web.elections.errors import AlreadyVoted, InvalidBallot, NotOnRoll, WrongPhase
+from communard.web.elections.models import Ballot, Election, Mark, Phase, RollEntry
+from communard.web.elections.roll import constituency_of
+from communard.web.members.models import Member
+from communard.web.records import services as record
+
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U
+
+
+def new_tracking_code() -> str:
+    """80 random bits as 16 characters in four groups: easy to read out, impossible to guess."""
+    n = secrets.randbits(80)
+    chars = "".join(CODE_ALPHABET[(n >> (5 * i)) & 31] for i in range(16))
+    return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
+
+
+def candidate_numbers(election: Election) -> range | frozenset[int]:
+    """The numbers of the candidates standing: 1…n once the poll has opened (kept on the
+    election row, so checking a ballot costs no query), else whoever is numbered so far."""
+    if election.candidates_standing is not None:
+        return range(1, election.candidates_standing + 1)
+    return frozenset(
+        election.candidates.filter(number__isnull=False).values_list("number", flat=True)
+    )
+
+
+def check_ranking(election: Election, ranking: Any) -> list[int]:
+    """A ranking is a non-empty list of distinct candidate numbers of this election."""
+    if not isinstance(ranking, list) or not ranking:
+        raise InvalidBallot("a ballot ranks at least one candidate (a list of candidate numbers)")
+    numbers = candidate_numbers(election)
+    seen: set[int] = set()
+    for i, n in enumerate(ranking, start=1):
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise InvalidBallot(f"preference {i} is {n!r}, not a candidate number")
+        if n not in numbers:
+            raise InvalidBallot(f"preference {i} names candidate {n}, who is not standing")
+        if n in seen:
+            raise InvalidBallot(f"preference {i} names candidate {n} a second time")
+        seen.add(n)
+    return list(ranking)
+
+
+def do_cast_ballot(
+    election: Election, member: Member, ranking: Any, *, now: dt.datetime | None = None
+) -> str:
+    """Cast ``member``'s ballot; returns the tracking code."""
+    election, ranking = _admissible(election, ranking, now)
+    entry_id = _roll_entry(election, member_id=member.pk)
+    if entry_id is None:
+        raise NotOnRoll(why_not_on_roll(election, member))
+    return _store(election, entry_id, ranking)
+
+
+def do_cast_ballot_as_user(
+    election: Election, user_id: int, ranking: Any, *, now: dt.datetime | None = None
+) -> str:
+    """Cast the ballot of the member whose login is ``user_id`` (the API's path: the voter's
+    roll entry is found from the login in one query)."""
+    election, ranking = _admissible(election, ranking, now)
+    entry_id = _roll_entry(election, user_id=user_id)
+    if entry_id is None:
+        member = Member.objects.filter(
+            user_id=user_id, federation_id=election.federation_id
+        ).first()
+        if member is None:
+            raise NotOnRoll("only members of the federation vote")
+        raise NotOnRoll(why_not_on_roll(election, member))
+    return _store(election, entry_id, ranking)
+
+
+def _admissible(
+    election: Election, ranking: Any, now: dt.datetime | None
+) -> tuple[Election, list[int]]:
+    now = now or timezone.now()
+    election = open_poll_if_due(election, now)
+    if election.phase(now) != Phase.POLL:
+        raise WrongPhase(
+            "the poll has not opened yet" if now < election.poll_opens_at else "the poll has closed"
+        )
+    return election, check_ranking(election, ranking)
+
+
+def _roll_entry(election: Election, **who: int) -> int | None:
+    """The voter's entry on the frozen roll, by member or by login (no lock needed: the roll
+    never changes once frozen, so this read stays outside the transaction)."""
+    sql = _sql(connection.vendor)["by_user" if "user_id" in who else "by_member"]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [election.pk, who.get("user_id", who.get("member_id"))])
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+def _store(election: Election, entry_id: int, ranking: list[int]) -> str:
+    code = new_tracking_code()
+    sql = _sql(connection.vendor)
+    ballot = [code, election.pk, json.dumps(ranking)]
+    try:
+        with transaction.atomic(durable=True), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(sql["both"], [entry_id, *ballot])  # one round trip
+            else:
+                cursor.execute(sql["mark"], [entry_id])
+                cursor.execute(sql["ballot"], ballot)
+            record.append(
+                "ballot.cast",
+                {"federation": election.federation.slug, "election": election.pk},
+                actor="voter",
+            )
+    except IntegrityError as exc:
+        if "elections_mark" in str(exc):
+            # The mark's unique key: PostgreSQL names the constraint, SQLite the table.column.
+            raise AlreadyVoted("you have already voted in this election") from None
+        raise
+    return code
+
+
+@functools.cache
+def _sql(vendor: str) -> dict[str, str]:
+    q = connection.ops.quote_name
+    mark, ballot = q(Mark._meta.db_table), q(Ballot._meta.db_table)
+    roll, member = q(RollEntry._meta.db_table), q(Member._meta.db_table)
+    columns = "tracking_code, election_id, ranking"
+    lookups = {
+        "by_member": f"SELECT id FROM {roll} WHERE election_id = %s AND member_id = %s",
+        "by_user": f"SELECT r.id FROM {roll} r JOIN {member} m ON m.id = r.member_id "
+        "WHERE r.election_id = %s AND m.user_id = %s",
+    }
+    if vendor == "postgresql":
+        return {
+            **lookups,
+            "both": f"WITH m AS (INSERT INTO {mark} (entry_id) VALUES (%s)) "
+            f"INSERT INTO {ballot} ({columns}) VALUES (%s, %s, %s::jsonb)",
+        }
+    return {
+        **lookups,
+        "mark": f"INSERT INTO {mark} (entry_id) VALUES (%s)",
+        "ballot": f"INSERT INTO {ballot} ({columns}) VALUES (%s, %s, %s)",
+    }
+
+
+def why_not_on_roll(election: Election, member: Member) -> str:
+    """The refusal for a member who is not on the roll; it speaks only of the member's own case."""
+    if not constituency_of(member, election.constituency):
+        return f"only members of {election.constituency.name} vote in this election"
+    if member.admitted_on > election.roll_cutoff:
+        return (
+            f"the roll was frozen at members admitted by {election.roll_cutoff:%d %B %Y}; "
+            "you were admitted later"
+        )
+    return "you are not on this election's roll"
