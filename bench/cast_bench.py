@@ -329,7 +329,7 @@ def main() -> None:
                         help="ballots/s offered, open loop (0: closed loop, as fast as it goes)")
     parser.add_argument("--concurrency", type=int, default=64, help="client connections")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers "
-                        "(default: communard serve's, cores + 1)")
+                        "(default: communard serve's, cores + 2)")
     parser.add_argument("--threads", type=int, default=None, help="threads per worker")
     parser.add_argument("--max-load-seconds", type=float, default=360.0,
                         help="stop sending ballots after this many seconds")
