@@ -102,3 +102,24 @@ def test_congress_seats_follow_district_membership(tmp_path: Path) -> None:
     s = seats()
     assert s["d1"] + s["d2"] == 7
     assert (s["d1"], s["d2"]) == (6, 1)  # 50 : 10 under Sainte-Laguë, at least one each
+
+
+def test_stored_counts_match_a_full_recount_after_many_actions(tmp_path: Path) -> None:
+    """Actions adjust the stored counts by what they moved; a full recount agrees exactly."""
+    from communard.web.councils.pyramid import refresh_seats
+
+    fed = small_federation(tmp_path, {"w1": 9, "w2": 4, "w3": 6})
+    w = {k: Council.objects.get(key=k) for k in ("w1", "w2", "w3")}
+    for i in range(7):
+        do_admit_member(fed, number=f"n{i}", name=f"N{i}", council=w[("w1", "w2", "w3")[i % 3]],
+                        admitted_on=DAY, actor="operator:t")
+    do_transfer_member(Member.objects.get(number="1"), to=w["w3"], on=DAY, actor="operator:t")
+    do_transfer_member(Member.objects.get(number="n1"), to=w["w1"], on=DAY, actor="operator:t")
+    do_lapse_member(Member.objects.get(number="2"), on=DAY, actor="operator:t")
+    do_expel_member(Member.objects.get(number="n2"), on=DAY, actor="operator:t")
+    incremental = dict(Council.objects.values_list("key", "members_count"))
+    seats_before = seats()
+    assert refresh_seats(fed, actor="operator:t") == {}  # a full recount changes nothing
+    assert dict(Council.objects.values_list("key", "members_count")) == incremental
+    assert seats() == seats_before
+    assert incremental["congress"] == Member.objects.filter(status=Status.ACTIVE).count() == 24

@@ -5,7 +5,7 @@ Called only from inside ``do_*`` actions, in their transaction, after membership
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.db.models import Count
 
@@ -20,19 +20,27 @@ def council_nodes(councils: Iterable[Council]) -> list[CouncilNode]:
     return [CouncilNode(c.key, c.tier, by_id.get(c.parent_id)) for c in councils]
 
 
-def refresh_seats(federation: Federation, *, actor: str) -> dict[str, int]:
-    """Recount members beneath every council, reapportion seats, record what changed.
+def refresh_seats(
+    federation: Federation, *, actor: str, moved: Mapping[int, int] | None = None
+) -> dict[str, int]:
+    """Update the members beneath every council, reapportion seats, record what changed.
 
-    Returns the seats that changed (council key → new seats). The recount reads the member rows
-    themselves, so the stored counts can never drift from the recorded membership.
+    ``moved`` (base council id → change in active members) is what a single membership action
+    did: the stored counts are adjusted by it, so an admission costs the same in a federation of
+    a million as in one of a hundred. Without it (imports) the member rows are counted afresh.
+    Either way the caller holds the federation's lock, so counts cannot interleave.
+    Returns the seats that changed (council key → new seats).
     """
     councils = list(Council.objects.filter(federation=federation).order_by("id"))
-    counted = dict(
-        Member.objects.filter(federation=federation, status=Status.ACTIVE)
-        .values_list("council__key")
-        .annotate(n=Count("id"))
-        .values_list("council__key", "n")
-    )
+    if moved is None:
+        counted = dict(
+            Member.objects.filter(federation=federation, status=Status.ACTIVE)
+            .values_list("council__key")
+            .annotate(n=Count("id"))
+            .values_list("council__key", "n")
+        )
+    else:
+        counted = {c.key: c.members_count + moved.get(c.pk, 0) for c in councils if c.level == 0}
     base_members = {c.key: counted.get(c.key, 0) for c in councils if c.level == 0}
     nodes = council_nodes(councils)
     totals = membership_totals(nodes, base_members)

@@ -69,7 +69,7 @@ def do_admit_member(
             },
             actor=actor,
         )
-        refresh_seats(federation, actor=actor)
+        refresh_seats(federation, actor=actor, moved={council.pk: 1})
     return member
 
 
@@ -101,7 +101,7 @@ def do_transfer_member(
             },
             actor=actor,
         )
-        refresh_seats(federation, actor=actor)
+        refresh_seats(federation, actor=actor, moved={source.pk: -1, to.pk: 1})
     return member
 
 
@@ -128,7 +128,7 @@ def _end_membership(
             },
             actor=actor,
         )
-        refresh_seats(federation, actor=actor)
+        refresh_seats(federation, actor=actor, moved={member.council_id: -1})
     return member
 
 
