@@ -242,6 +242,7 @@ def load_demo_elections(seed: int = 1917) -> None:
     )
     from communard.web.elections.casting import do_cast_ballot
     from communard.web.elections.models import RollEntry
+    from communard.web.platforms.actions import do_join_platform
     from communard.web.platforms.models import Platform
 
     rng = random.Random(seed)
@@ -256,8 +257,9 @@ def load_demo_elections(seed: int = 1917) -> None:
     standing = rng.sample(eligible, 8)
     for i, m in enumerate(standing):
         platform = platforms[i % len(platforms)] if i < 6 else None
-        if platform is not None:
-            platform.members.add(m)  # demo data: slate candidates are members of their platform
+        if platform is not None and not platform.members.filter(pk=m.pk).exists():
+            # A slate is nominated by the platform's own members: the candidate joins first.
+            do_join_platform(platform, m, actor=SYSTEM)
         do_nominate(closed, m, nominated_by=m, platform=platform, actor=SYSTEM, now=now - 18 * day,
                     statement=rng.choice(STATEMENTS))
     from communard.web.elections.actions import open_poll_if_due

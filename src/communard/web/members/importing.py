@@ -746,6 +746,7 @@ def _write_members(
     through = Platform.members.through
     digest = hashlib.sha256()
     by_council: dict[str, int] = {}
+    by_platform: dict[str, int] = {}
     added = 0
     problems: list[Problem] = []
     batch: list[Row] = []
@@ -797,6 +798,8 @@ def _write_members(
                 continue
             digest.update(row.number.encode() + b"\n")
             by_council[row.council] = by_council.get(row.council, 0) + 1
+            for p in row.platforms:
+                by_platform[p] = by_platform.get(p, 0) + 1
             batch.append(row)
             added += 1
             if len(batch) >= BATCH:
@@ -815,6 +818,7 @@ def _write_members(
                 "federation": federation.slug,
                 "added": added,
                 "by_council": by_council,
+                "by_platform": by_platform,
                 "numbers_sha256": digest.hexdigest(),
             },
             actor=actor,
