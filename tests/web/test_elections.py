@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 from contextlib import redirect_stdout
@@ -160,6 +161,10 @@ def test_published_box_recounted_by_cli_equals_the_result(fed, tmp_path: Path) -
     assert blt.status_code == 200
     path = tmp_path / "box.blt"
     path.write_bytes(blt.content)
+    # The published box is the very one counted: its hash is the one on the record.
+    assert hashlib.sha256(blt.content).hexdigest() == result.box_sha256
+    closed = Entry.objects.get(kind="election.closed").body
+    assert closed["box_sha256"] == result.box_sha256 and closed["seed"] == result.seed
     out = io.StringIO()
     with redirect_stdout(out):
         assert main(["count", str(path), "--method", "scottish-stv", "--seats", "2",
