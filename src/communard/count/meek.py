@@ -14,6 +14,7 @@ import random
 
 import numpy as np
 
+from communard.count._ties import break_tie
 from communard.count.ballots import Ballots
 from communard.count.errors import CountError
 from communard.count.result import Lot, Result, Stage
@@ -65,18 +66,9 @@ def meek_stv(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Re
         return [int(v) for v in votes[:n]], exhausted
 
     def tie(group: list[int], highest: bool, purpose: str) -> int:
-        for past in reversed(history[:-1]):
-            vals = [past[c] for c in group]
-            pick = max(vals) if highest else min(vals)
-            narrowed = [c for c, v in zip(group, vals, strict=True) if v == pick]
-            if len(narrowed) < len(group):
-                group = narrowed
-                if len(group) == 1:
-                    return group[0]
-        group = sorted(group)
-        chosen = group[rng.randrange(len(group))]
-        lots.append(Lot(len(stages), purpose, tuple(group), chosen))
-        return chosen
+        return break_tie(
+            group, history, highest=highest, purpose=purpose, stage=len(stages), rng=rng, lots=lots
+        )
 
     quota = 0
     action: str = "first-preferences"

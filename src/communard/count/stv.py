@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Generic
 
 from communard.count._piles import Piles, V
+from communard.count._ties import break_tie
 from communard.count.ballots import Ballots
 from communard.count.errors import CountError
 from communard.count.result import Lot, Result, Stage
@@ -215,22 +216,16 @@ class _Count(Generic[V]):
         return out
 
     def _break_tie(self, tied: Sequence[int], highest: bool, purpose: str) -> int:
-        """The earlier-stage rule: look back, most recent stage first, to the last stage at which
-        the tied candidates' totals differed, and take the highest (or lowest) there; if they were
-        equal at every stage, draw lots from the recorded seed."""
-        group = list(tied)
-        for past in reversed(self.history[:-1]):
-            vals = [past[c] for c in group]
-            pick = max(vals) if highest else min(vals)
-            narrowed = [c for c, v in zip(group, vals, strict=True) if v == pick]
-            if len(narrowed) < len(group):
-                group = narrowed
-                if len(group) == 1:
-                    return group[0]
-        group.sort()
-        chosen = group[self.rng.randrange(len(group))]
-        self.lots.append(Lot(len(self.stages), purpose, tuple(group), chosen))
-        return chosen
+        """The earlier-stage rule, then lots from the recorded seed (see :mod:`._ties`)."""
+        return break_tie(
+            tied,
+            self.history,
+            highest=highest,
+            purpose=purpose,
+            stage=len(self.stages),
+            rng=self.rng,
+            lots=self.lots,
+        )
 
     # ------------------------------------------------------------------------------ the sheet
 
