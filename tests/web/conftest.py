@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from communard.web.config import database_settings
+from tests.browser import chromium
 from tests.postgres import running_postgres
 
 
@@ -34,6 +37,16 @@ def django_db_modify_db_settings(
         connections["default"].close()
         del connections["default"]
         yield
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the browser tests of a test process."""
+    # Playwright's sync API runs an event loop in the test's thread; the ORM calls the tests
+    # make around it are synchronous set-up of the live server's database, which this permits.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture

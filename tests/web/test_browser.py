@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,19 +10,8 @@ import pytest
 from communard.web.councils.models import Delegate
 from communard.web.demo import DEMO_PASSWORD, DEMO_SLUG, load_demo
 from communard.web.members.models import Member
-from tests.browser import chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are synchronous
-# test set-up against the live server's database, which is what this flag permits.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture

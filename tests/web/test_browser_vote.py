@@ -4,24 +4,14 @@ their tracking code in the published ballot box."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from communard.web.demo import DEMO_PASSWORD, load_demo
 from communard.web.elections.models import Ballot, Election
-from tests.browser import chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
 
 
 def test_member_votes_by_keyboard_and_finds_tracking_code(browser: Any, live_server: Any) -> None:
@@ -57,7 +47,8 @@ def test_member_votes_by_keyboard_and_finds_tracking_code(browser: Any, live_ser
 
     # The poll ends; the first request after it closes the election and publishes the box.
     Election.objects.filter(pk=election.pk).update(
-        poll_closes_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+        poll_closes_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    )
     page.goto(live_server.url + f"/e/{election.pk}/")
     assert page.get_by_role("heading", name="Result").is_visible()
     page.get_by_label("Find my ballot by its tracking code").fill(code)
