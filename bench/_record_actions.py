@@ -28,20 +28,17 @@ SQLite runs with the application's own settings (WAL, ``synchronous=NORMAL``).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import datetime as dt
 import io
 import json
 import os
 import pstats
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,42 +52,6 @@ BLOCK = 50  # admissions per variant before switching to the next
 
 
 # ---------------------------------------------------------------- parent: servers, children
-
-
-@contextlib.contextmanager
-def durable_postgres() -> Iterator[str]:
-    """Like ``tests.postgres.running_postgres`` but with PostgreSQL's default durability."""
-    from tests.postgres import _as_server_user, _bin_dir, _free_port, _wait_for
-
-    bin_dir = _bin_dir()
-    root = Path(tempfile.mkdtemp(prefix="communard-pgbench-"))
-    data = root / "data"
-    if os.geteuid() == 0:
-        import pwd
-
-        user = pwd.getpwnam("postgres")
-        os.chown(root, user.pw_uid, user.pw_gid)
-    subprocess.run(
-        _as_server_user([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres",
-                         "--auth=trust", "--encoding=UTF8"]),
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    port = _free_port()
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1"
-    subprocess.run(
-        _as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options,
-                         "-l", str(root / "log"), "-w", "start"]),
-        check=True, stdout=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for(port)
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            _as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _run_child(label: str, url: str | None, n: int, profile: bool) -> dict[str, Any] | None:
@@ -154,7 +115,10 @@ def bench_appends(n: int = 2000, only: str | None = None, profile: bool = False)
             _report(r)
     if only in (None, "postgres"):
         try:
-            server = durable_postgres()
+            from tests.postgres import running_postgres
+
+            # PostgreSQL's default durability (fsync on): the real cost of a commit.
+            server = running_postgres(durable=True)
             url = server.__enter__()
         except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
             print(f"\n-- PostgreSQL: not run ({e}) --")

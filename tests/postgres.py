@@ -47,8 +47,12 @@ def _as_server_user(cmd: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def running_postgres() -> Iterator[str]:
-    """Start a fresh server and yield a ``postgresql://`` URL for its ``postgres`` database."""
+def running_postgres(*, durable: bool = False) -> Iterator[str]:
+    """Start a fresh server and yield a ``postgresql://`` URL for its ``postgres`` database.
+
+    Tests run it without fsync (nothing needs to survive a crash); ``durable=True`` keeps
+    PostgreSQL's default durability, for benchmarks whose numbers must be the real ones.
+    """
     bin_dir = _bin_dir()
     root = Path(tempfile.mkdtemp(prefix="communard-pg-"))
     data = root / "data"
@@ -65,7 +69,7 @@ def running_postgres() -> Iterator[str]:
                 "postgres",
                 "--auth=trust",
                 "--encoding=UTF8",
-                "--no-sync",
+                *([] if durable else ["--no-sync"]),
             ]
         ),
         check=True,
@@ -73,10 +77,9 @@ def running_postgres() -> Iterator[str]:
         stderr=subprocess.PIPE,
     )
     port = _free_port()
-    options = (
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    )
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     subprocess.run(
         _as_server_user(
             [
