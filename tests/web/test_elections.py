@@ -19,7 +19,6 @@ from communard.web.elections.actions import (
     do_close_election,
     do_nominate,
     do_tick,
-    do_vacate_seat,
 )
 from communard.web.elections.casting import do_cast_ballot
 from communard.web.elections.errors import (
@@ -30,6 +29,7 @@ from communard.web.elections.errors import (
     WrongPhase,
 )
 from communard.web.elections.models import Ballot, Election, Immutable, Mark, Result
+from communard.web.elections.vacancies import do_vacate_seat
 from communard.web.members.actions import do_admit_member, do_expel_member
 from communard.web.members.models import Member
 from communard.web.records.models import Entry

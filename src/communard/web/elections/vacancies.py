@@ -1,0 +1,121 @@
+"""A seat falls vacant: filled as the constitution says, by countback or by a by-election."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from communard.count import Ballots, count
+from communard.web.councils.models import Delegate
+
+# The package's own helpers for time and record references, shared with the other actions.
+from communard.web.elections.actions import _now, _ref, ballot_box, do_call_election
+from communard.web.elections.errors import ElectionError
+from communard.web.elections.models import Election
+from communard.web.records import services as record
+
+
+def do_vacate_seat(
+    mandate: Delegate, *, reason: str, actor: str, now: dt.datetime | None = None
+) -> Delegate | Election | None:
+    """End a mandate (resignation, death, loss of membership) and fill the seat by the
+    constitution's rule: a countback on the same ballots, or a by-election.
+
+    Returns the new mandate (countback), the by-election called, or None if the countback found
+    nobody left to elect (the seat then stays empty until the next election).
+    """
+    now = _now(now)
+    federation = mandate.council.federation
+    rule = federation.constitution.elections.vacancy
+    with transaction.atomic(durable=True):
+        mandate = (
+            Delegate.objects.select_for_update()
+            .select_related("council", "constituency", "member")
+            .get(pk=mandate.pk)
+        )
+        if mandate.ended_at is not None:
+            raise ElectionError("that mandate has already ended")
+        Delegate.objects.filter(pk=mandate.pk).update(ended_at=now)
+        record.append(
+            "delegate.vacated",
+            {
+                "federation": federation.slug,
+                "council": mandate.council.key,
+                "constituency": mandate.constituency.key,
+                "member": record.personal(mandate.member.number),
+                "reason": reason[:200],
+            },
+            actor=actor,
+        )
+        source = _source_election(mandate)
+        if rule == "countback" and source is not None:
+            return _countback(source, mandate, now)
+    if rule == "by-election" or source is None:
+        days = federation.constitution.elections
+        return do_call_election(
+            mandate.constituency,
+            nominations_open_at=now,
+            poll_opens_at=now + dt.timedelta(days=days.nomination_days),
+            poll_closes_at=now + dt.timedelta(days=days.nomination_days + days.poll_days),
+            actor=actor,
+            now=now,
+            seats=1,
+            fills_vacancy_of=source,
+        )
+    return None
+
+
+def _source_election(mandate: Delegate) -> Election | None:
+    if not mandate.source.startswith("election:"):
+        return None
+    return Election.objects.filter(pk=int(mandate.source.split(":")[1])).first()
+
+
+def _countback(election: Election, departing: Delegate, now: dt.datetime) -> Delegate | None:
+    """Recount the election's own ballots with the departing member withdrawn; the first
+    candidate the recount elects who does not already hold a seat takes the vacancy."""
+    box, candidates, _ = ballot_box(election)
+    seated = set(
+        Delegate.objects.filter(
+            council=election.council, constituency=election.constituency, ended_at__isnull=True
+        ).values_list("member_id", flat=True)
+    )
+    withdrawn = {c.number - 1 for c in candidates if c.member_id == departing.member_id}
+    # Earlier departures from this election's seats are withdrawn too.
+    gone = set(
+        Delegate.objects.filter(
+            source__in=[f"election:{election.pk}", f"election:{election.pk}:countback"],
+            ended_at__isnull=False,
+        ).values_list("member_id", flat=True)
+    )
+    withdrawn |= {c.number - 1 for c in candidates if c.member_id in gone}
+    recount_box = Ballots(
+        box.candidates, box.rankings, box.weights, frozenset(withdrawn), box.seats, box.title
+    )
+    seed = int(election.result.seed)
+    outcome = count(recount_box, election.method, election.seats, seed=seed)
+    successor = next(
+        (candidates[w].member for w in outcome.winners if candidates[w].member_id not in seated),
+        None,
+    )
+    record.append(
+        "election.countback",
+        {
+            **_ref(election),
+            "withdrawn": sorted(w + 1 for w in withdrawn),
+            "seed": str(seed),
+            "winners": [w + 1 for w in outcome.winners],
+            "successor": record.personal(successor.number) if successor else None,
+        },
+        actor="system",
+    )
+    if successor is None:
+        return None
+    return Delegate.objects.create(
+        council=election.council,
+        constituency=election.constituency,
+        member=successor,
+        began_at=now,
+        source=f"election:{election.pk}:countback",
+    )
