@@ -163,7 +163,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def collect_static() -> None:
+    """Gather the static files into STATIC_ROOT, compressed, for WhiteNoise to serve."""
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
 def serve(host: str, port: int, workers: int, threads: int, access_log: bool = False) -> None:
+    collect_static()
     from gunicorn.app.base import BaseApplication
 
     from communard.web.wsgi import application
