@@ -286,3 +286,28 @@ def test_concurrent_casts_by_one_voter_store_exactly_one_ballot(fed) -> None:  #
         outcomes = list(pool.map(attempt, range(16)))
     assert outcomes.count("cast") == 1 and outcomes.count("refused") == 15
     assert state(election)[:2] == (1, 1)
+
+
+def test_office_election_fills_the_office(fed) -> None:  # type: ignore[no-untyped-def]
+    """A council's office is filled by its constituency's vote and shown on the council page."""
+    from communard.web.councils.models import OfficeHolder
+    from communard.web.elections.actions import do_call_election, open_poll_if_due
+
+    cal = Calendar()
+    w1 = Council.objects.get(key="w1")
+    election = do_call_election(w1, kind="office", office="Secretary",
+                                nominations_open_at=cal.nominations, poll_opens_at=cal.opens,
+                                poll_closes_at=cal.closes, actor="operator:t", now=cal.called)
+    assert (election.seats, election.method, election.council) == (1, "irv", w1)
+    for number in ("1", "2"):
+        m = Member.objects.get(number=number)
+        do_nominate(election, m, nominated_by=m, actor="t", now=cal.nominations + DAY)
+    election = open_poll_if_due(election, cal.opens)
+    for voter, ranking in [("3", [2]), ("4", [2, 1]), ("5", [1])]:
+        cast(election, voter, ranking)
+    result = do_close_election(election, now=NOW + 2 * DAY)
+    holder = OfficeHolder.objects.get(council=w1, office="Secretary", ended_at__isnull=True)
+    assert holder.member == election.candidates.get(number=result.winners[0]).member
+    assert Entry.objects.filter(kind="office.filled").exists()
+    html = Client().get(f"/f/{w1.federation.slug}/c/w1/").content.decode()
+    assert "Secretary" in html and holder.member.name in html

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from communard.web.core.admin import ReadOnlyAdmin
-from communard.web.councils.models import Council, Delegate, Federation
+from communard.web.councils.models import Council, Delegate, Federation, OfficeHolder
 
 
 @admin.register(Federation)
@@ -20,3 +20,8 @@ class CouncilAdmin(ReadOnlyAdmin):
 class DelegateAdmin(ReadOnlyAdmin):
     list_display = ["member", "constituency", "council", "began_at", "ended_at", "source"]
     list_filter = ["council"]
+
+
+@admin.register(OfficeHolder)
+class OfficeHolderAdmin(ReadOnlyAdmin):
+    list_display = ["office", "council", "member", "began_at", "ended_at", "source"]

@@ -87,3 +87,22 @@ class Delegate(models.Model):
     @property
     def is_current(self) -> bool:
         return self.ended_at is None
+
+
+class OfficeHolder(models.Model):
+    """A member holding one of a council's offices (secretary, treasurer…), elected by the
+    council's constituency. Like a delegate's mandate, it only begins through a recorded result."""
+
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="office_holders")
+    office = models.CharField(_("office"), max_length=100)
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="offices")
+    began_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["office", "began_at"]
+        indexes = [models.Index(fields=["council", "office", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.member}, {self.office} of {self.council}"

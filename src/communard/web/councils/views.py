@@ -95,9 +95,11 @@ def council_page(request: HttpRequest, slug: str, key: str) -> HttpResponse:
         if show_members
         else None
     )
+    offices = council.office_holders.filter(ended_at__isnull=True).select_related("member")
     context = {
         "federation": federation,
         "council": council,
+        "offices": offices,
         "ancestors": list(reversed(council.ancestors())),
         "constituencies": [(c, by_constituency[c.id]) for c in constituencies],
         "seats_total": sum(c.seats_in_parent for c in constituencies),

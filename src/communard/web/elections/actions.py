@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from communard.count import Ballots, count, write_blt
-from communard.web.councils.models import Council, Delegate
+from communard.web.councils.models import Council, Delegate, OfficeHolder
 from communard.web.elections.errors import (
     ElectionError,
     NominationRefused,
@@ -356,9 +356,11 @@ def _canonical(data: Any) -> str:
 
 
 def _seat(election: Election, winners: Sequence[Member], now: dt.datetime) -> None:
-    """The winners take the constituency's seats in the council above, replacing the old ones."""
-    if election.kind != Kind.DELEGATES:
-        return  # office holders are kept by the offices issue; the result is on the record
+    """The winners take the constituency's seats in the council above (or the council's office),
+    replacing whoever held them."""
+    if election.kind == Kind.OFFICE:
+        _fill_office(election, winners, now)
+        return
     if election.fills_vacancy_of is None:
         Delegate.objects.filter(
             council=election.council, constituency=election.constituency, ended_at__isnull=True
@@ -377,6 +379,27 @@ def _seat(election: Election, winners: Sequence[Member], now: dt.datetime) -> No
             **_ref(election),
             "council": election.council.key,
             "constituency": election.constituency.key,
+            "members": [record.personal(m.number) for m in winners],
+        },
+        actor="system",
+    )
+
+
+def _fill_office(election: Election, winners: Sequence[Member], now: dt.datetime) -> None:
+    OfficeHolder.objects.filter(
+        council=election.council, office=election.office, ended_at__isnull=True
+    ).update(ended_at=now)
+    for member in winners:
+        OfficeHolder.objects.create(
+            council=election.council, office=election.office, member=member, began_at=now,
+            source=f"election:{election.pk}",
+        )
+    record.append(
+        "office.filled",
+        {
+            **_ref(election),
+            "council": election.council.key,
+            "office": election.office,
             "members": [record.personal(m.number) for m in winners],
         },
         actor="system",
