@@ -311,3 +311,21 @@ def test_office_election_fills_the_office(fed) -> None:  # type: ignore[no-untyp
     assert Entry.objects.filter(kind="office.filled").exists()
     html = Client().get(f"/f/{w1.federation.slug}/c/w1/").content.decode()
     assert "Secretary" in html and holder.member.name in html
+
+
+def test_cli_call_election_uses_the_constitutions_periods(fed, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`communard call-election` calls a recorded election; bad names and calendars are refused."""
+    assert main(["call-election", fed.slug, "w2", "--as", "tester"]) == 0
+    out = capsys.readouterr().out
+    election = Election.objects.get(constituency__key="w2")
+    assert f"election {election.pk} called: Workshop two: delegates to District one" in out
+    assert (election.poll_opens_at - election.nominations_open_at).days == 7
+    assert (election.poll_closes_at - election.poll_opens_at).days == 7
+    assert Entry.objects.filter(kind="election.called", actor="operator:tester").exists()
+    assert main(["call-election", fed.slug, "nope"]) == 1
+    assert "no council 'nope'" in capsys.readouterr().err
+    assert main(["call-election", fed.slug, "w1", "--poll-opens", "2020-01-01T09:00"]) == 1
+    assert "refused:" in capsys.readouterr().err
+    assert main(["call-election", fed.slug, "congress"]) == 1
+    assert "elects no delegates" in capsys.readouterr().err
+    assert Election.objects.count() == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import getpass
 import os
 import sys
@@ -79,6 +80,24 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_import)
 
     p = sub.add_parser(
+        "call-election",
+        help="call an election of a constituency's delegates, or of a council's office",
+        description="Nominations open now (or --nominations-open); by default the poll opens "
+        "and closes after the constitution's nomination and poll periods. Times without a zone "
+        "are in the federation's time zone.",
+    )
+    p.add_argument("federation", help="the federation's slug")
+    p.add_argument("constituency", help="key of the council whose members vote")
+    p.add_argument("--office", default="", help="elect this office of the council instead of "
+                   "the council's delegates to the council above")
+    p.add_argument("--nominations-open", type=_when, default=None, metavar="YYYY-MM-DDTHH:MM")
+    p.add_argument("--poll-opens", type=_when, default=None, metavar="YYYY-MM-DDTHH:MM")
+    p.add_argument("--poll-closes", type=_when, default=None, metavar="YYYY-MM-DDTHH:MM")
+    p.add_argument("--as", dest="operator", default=None,
+                   help="operator name for the record (default: the login name)")
+    p.set_defaults(handler=cmd_call_election)
+
+    p = sub.add_parser(
         "tick",
         help="open polls and close elections that are due (run it from cron or a systemd timer)",
         description="Freeze the rolls of polls that have opened, and close, count and publish "
@@ -94,6 +113,62 @@ def register(sub: Any) -> None:
     )
     p.add_argument("args", nargs=argparse.REMAINDER)
     p.set_defaults(handler=cmd_manage)
+
+
+def _when(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date and time (YYYY-MM-DDTHH:MM)"
+        ) from None
+
+
+def cmd_call_election(args: argparse.Namespace) -> int:
+    setup_django()
+    import zoneinfo
+
+    from django.utils import timezone
+
+    from communard.web.core.actors import operator
+    from communard.web.councils.models import Council
+    from communard.web.elections.actions import do_call_election
+    from communard.web.elections.errors import ElectionError
+
+    council = (
+        Council.objects.select_related("federation", "parent")
+        .filter(federation__slug=args.federation, key=args.constituency)
+        .first()
+    )
+    if council is None:
+        print(f"no council {args.constituency!r} in federation {args.federation!r}",
+              file=sys.stderr)
+        return 1
+    tz = zoneinfo.ZoneInfo(council.federation.time_zone)
+    periods = council.federation.constitution.elections
+
+    def aware(value: dt.datetime | None, default: dt.datetime) -> dt.datetime:
+        if value is None:
+            return default
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+
+    now = timezone.now()
+    nominations = aware(args.nominations_open, now)
+    opens = aware(args.poll_opens, nominations + dt.timedelta(days=periods.nomination_days))
+    closes = aware(args.poll_closes, opens + dt.timedelta(days=periods.poll_days))
+    try:
+        election = do_call_election(
+            council, kind="office" if args.office else "delegates", office=args.office,
+            nominations_open_at=nominations, poll_opens_at=opens, poll_closes_at=closes,
+            actor=operator(args.operator or getpass.getuser()), now=now,
+        )
+    except ElectionError as refusal:
+        print(f"refused: {refusal}", file=sys.stderr)
+        return 1
+    print(f"election {election.pk} called: {election.title}, {election.seats} seat(s); "
+          f"poll {opens.astimezone(tz):%Y-%m-%d %H:%M} – {closes.astimezone(tz):%Y-%m-%d %H:%M} "
+          f"{tz.key}; roll: members admitted by {election.roll_cutoff:%Y-%m-%d}")
+    return 0
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
