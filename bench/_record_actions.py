@@ -7,8 +7,13 @@ own (this file run with ``--child``) on a freshly migrated database in a tempora
 The comparison is interleaved: blocks of admissions alternate between the variants, so the
 growing member table and any drift of the machine weigh on each variant alike. Variants:
 
-* ``record``     - the action as shipped (``record.append`` of ``member.admitted``, and of
-  ``seats.apportioned`` when ``refresh_seats`` changes seats);
+* ``record``     - the action as a server runs it: ``record.append`` of ``member.admitted`` (and
+  of ``seats.apportioned`` when ``refresh_seats`` changes seats) queues the entry in the action's
+  transaction, and the process's background sealer (``communard serve`` starts one per worker)
+  seals batches into the tree. The block's time runs until the sealer has emptied the queue,
+  so all of the record's work is counted;
+* ``inline seal``- the same, but every commit seals its own entries in the committing thread
+  (what command-line tools do): two transactions per action, no batching;
 * ``no append``  - ``communard.web.records.services.append`` replaced by a no-op: the baseline.
 
 Every caller reaches the record as the module attribute ``record.append``
@@ -47,7 +52,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 TARGET_SHARE = 10.0  # per cent of an action's transaction time
-VARIANTS = ("record", "no append")
+VARIANTS = ("record", "inline seal", "no append")
 BLOCK = 50  # admissions per variant before switching to the next
 
 
@@ -85,12 +90,18 @@ def _report(r: dict[str, Any]) -> None:
     print(f"\n-- {r['label']} ({r['db']}; {n:,} admissions per variant, interleaved in blocks "
           f"of {BLOCK}; federation of {r['start_members']:,} members to start) --")
     for k in VARIANTS:
-        print(f"  {k:<10} {n / t[k]:8,.0f} actions/s   {per[k]:6.3f} ms/action"
-              f"   (median {r['median_ms'][k]:.3f} ms)")
-    print(f"  record's share of the action's transaction time: {share:5.1f} %  "
-          f"(+{per['record'] - per['no append']:.3f} ms/action; by medians "
+        print(f"  {k:<11} {n / t[k]:8,.0f} actions/s   {per[k]:6.3f} ms/action"
+              f"   (median call {r['median_ms'][k]:.3f} ms)")
+    print(f"  record's share of the action's time (sealing included): {share:5.1f} %  "
+          f"(+{per['record'] - per['no append']:.3f} ms/action; by median calls "
           f"{100 * (1 - r['median_ms']['no append'] / r['median_ms']['record']):.1f} %)"
           f"   target < {TARGET_SHARE:.0f} %: {ok}")
+    p_ms = r["personal_alone"]["mean"] * r["personals_per_action"]
+    print(f"  ... counting the salted commitment (services.personal, {p_ms:.3f} ms/action) as the "
+          f"record's too: {100 * (full - base + p_ms * n / 1000) / full:5.1f} %")
+    inline = t["inline seal"]
+    print(f"  with every commit sealing inline (no background sealer): "
+          f"{100 * (inline - base) / inline:5.1f} %")
     print(f"  durable appends through the action: {r['appends']:,} in {full:.2f} s = "
           f"{r['appends'] / full:,.0f} appends/s "
           f"({r['appends'] / n:.2f} per admission: member.admitted + seats.apportioned)")
@@ -100,6 +111,8 @@ def _report(r: dict[str, Any]) -> None:
           f"p99 {c['p99']:.3f} ms  ({1000 / c['mean']:,.0f} standalone appends/s)")
     print(f"  services.personal alone in a transaction: p50 {p['p50']:.3f} ms  "
           f"p99 {p['p99']:.3f} ms  (= {100 * p['mean'] / per['record']:.1f} % of an action)")
+    print("  sealing, per entry, by batch size: " + ", ".join(
+        f"{b}: {ms:.3f} ms" for b, ms in r["seal_ms"].items()))
     if r.get("profile"):
         print(f"  cProfile of {r['profile_n']} admissions with the record (cumulative, top):")
         print("    " + r["profile"].rstrip().replace("\n", "\n    "))
@@ -154,8 +167,8 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
 
     from communard.web.councils.models import Council
     from communard.web.members import actions
-    from communard.web.records import services
-    from communard.web.records.models import Entry
+    from communard.web.records import sealer, services
+    from communard.web.records.models import Entry, Opening, QueuedEntry
 
     # Same module object everywhere: patching services' attributes reaches every caller.
     assert actions.record is services
@@ -177,7 +190,16 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
         return None
 
     def switch(variant: str) -> None:
-        services.append = real_append if variant == "record" else noop_append  # type: ignore
+        sealer.stop()
+        if variant == "record":
+            sealer.start()
+        services.append = noop_append if variant == "no append" else real_append  # type: ignore
+
+    def drain() -> None:
+        """Seal what the background sealer has not reached yet, here, so the block's time holds
+        all the record's work but none of the sealer's idle gathering pause."""
+        services.seal()
+        assert not QueuedEntry.objects.exists()
 
     def admit() -> None:
         nonlocal next_number
@@ -194,6 +216,8 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
             admit()
 
     samples: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    block_seconds: dict[str, float] = dict.fromkeys(VARIANTS, 0.0)
+    openings_before = Opening.objects.count()
     appends = 0
     done = 0
     while done < n:
@@ -202,17 +226,21 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
             switch(v)
             before = Entry.objects.count()
             s = samples[v]
+            t_block = time.perf_counter()
             for _ in range(k):
                 t0 = time.perf_counter()
                 admit()
                 s.append(time.perf_counter() - t0)
+            drain()
+            block_seconds[v] += time.perf_counter() - t_block
             made = Entry.objects.count() - before
             if v == "record":
                 appends += made
-            elif made:
+            elif v == "no append" and made:
                 raise AssertionError(f"{made} entries appended with the record off ({v})")
         done += k
-    switch("record")
+    switch("inline seal")  # the standalone timings below seal inline, one commit at a time
+    personals_per_action = (Opening.objects.count() - openings_before) / (len(VARIANTS) * n)
 
     # services.append on its own, inside a transaction, per call.
     alone: list[float] = []
@@ -227,6 +255,23 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
             alone.append(time.perf_counter() - t1)
         whole.append(time.perf_counter() - t0)
 
+    # What sealing costs per entry, by batch size: queue a batch (without the commit's own
+    # seal), then time one seal() of it.
+    from communard.record import Queued
+    from communard.web.records.store import enqueue
+
+    seal_ms: dict[int, float] = {}
+    for size in (1, 10, 100, 1000):
+        spent, entries = 0.0, 0
+        while entries < 2000:
+            with transaction.atomic(durable=True):
+                for _ in range(size):
+                    enqueue(Queued.of("member.admitted", body, actor="operator:bench"))
+            t0 = time.perf_counter()
+            entries += services.seal()
+            spent += time.perf_counter() - t0
+        seal_ms[size] = 1000 * spent / entries
+
     personal: list[float] = []
     for i in range(min(n, 1000)):
         with transaction.atomic(durable=True):
@@ -239,7 +284,9 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
         "db": f"{connection.vendor} {'.'.join(map(str, connection.Database.sqlite_version_info)) if connection.vendor == 'sqlite' else connection.pg_version}",  # noqa: E501
         "n": n,
         "start_members": start_members,
-        "seconds": {v: sum(s) for v, s in samples.items()},
+        "seconds": block_seconds,
+        "seal_ms": seal_ms,
+        "personals_per_action": personals_per_action,
         "median_ms": {v: 1000 * statistics.median(s) for v, s in samples.items()},
         "appends": appends,
         "append_alone": {k: (v * 1000 if k != "n" else v) for k, v in _percentiles(alone).items()},

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.db.models import Manager
+
 from communard.web.councils.models import Federation
 from communard.web.members.importing import do_import
+from communard.web.records.models import Entry
+from communard.web.records.services import seal
 
 TWO_TIER = """\
 [federation]
@@ -72,3 +76,10 @@ def small_federation(tmp_path: Path, sizes: dict[str, int], slug: str = "test") 
     (tmp_path / "m.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     do_import(tmp_path / "f.toml", tmp_path / "m.csv", actor="operator:test")
     return Federation.objects.get(slug=slug)
+
+
+def recorded() -> Manager[Entry]:
+    """The record's entries after sealing what actions queued: in a test's wrapping transaction
+    nothing commits, so the seal that follows every commit in production is done here."""
+    seal()
+    return Entry.objects

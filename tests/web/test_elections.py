@@ -10,10 +10,11 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
 from communard.cli import main
+from communard.record import Queued
 from communard.web.councils.models import Council, Delegate
 from communard.web.elections.actions import (
     do_close_election,
@@ -32,9 +33,10 @@ from communard.web.elections.models import Ballot, Election, Immutable, Mark, Re
 from communard.web.elections.vacancies import do_vacate_seat
 from communard.web.members.actions import do_admit_member, do_expel_member
 from communard.web.members.models import Member
-from communard.web.records.models import Entry
+from communard.web.records.models import QueuedEntry
+from communard.web.records.store import enqueue
 from tests.web.elections_helpers import DAY, NOW, Calendar, open_election
-from tests.web.factories import small_federation
+from tests.web.factories import recorded, small_federation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,7 +53,7 @@ def cast(election: Election, number: str, ranking: list[int], when: dt.datetime 
 
 def state(election: Election) -> tuple[int, int, int]:
     return (Ballot.objects.filter(election=election).count(),
-            Mark.objects.filter(entry__election=election).count(), Entry.objects.count())
+            Mark.objects.filter(entry__election=election).count(), recorded().count())
 
 
 def test_election_runs_from_call_to_seats(fed) -> None:  # type: ignore[no-untyped-def]
@@ -67,11 +69,11 @@ def test_election_runs_from_call_to_seats(fed) -> None:  # type: ignore[no-untyp
     seated = Delegate.objects.filter(constituency__key="w1", ended_at__isnull=True)
     assert sorted(d.member.number for d in seated) == sorted(
         Election.objects.get(pk=election.pk).candidates.get(number=n).member.number for n in result.winners)
-    kinds = list(Entry.objects.values_list("kind", flat=True))
+    kinds = list(recorded().values_list("kind", flat=True))
     for kind in ("election.called", "candidate.nominated", "election.roll_frozen", "ballot.cast",
                  "election.closed", "delegates.seated"):
         assert kind in kinds
-    closed = Entry.objects.get(kind="election.closed").body
+    closed = recorded().get(kind="election.closed").body
     assert (closed["ballots"], closed["marks"], closed["winners"]) == (5, 5, result.winners)
 
 
@@ -163,7 +165,7 @@ def test_published_box_recounted_by_cli_equals_the_result(fed, tmp_path: Path) -
     path.write_bytes(blt.content)
     # The published box is the very one counted: its hash is the one on the record.
     assert hashlib.sha256(blt.content).hexdigest() == result.box_sha256
-    closed = Entry.objects.get(kind="election.closed").body
+    closed = recorded().get(kind="election.closed").body
     assert closed["box_sha256"] == result.box_sha256 and closed["seed"] == result.seed
     out = io.StringIO()
     with redirect_stdout(out):
@@ -206,8 +208,15 @@ def test_tick_closes_due_elections_once(fed, capsys: pytest.CaptureFixture[str])
     assert do_tick(now=NOW + 2 * DAY) == (0, 1)
     assert do_tick(now=NOW + 3 * DAY) == (0, 0)
     assert Result.objects.filter(election=election).count() == 1
+    # An entry that committed but was never sealed (the process died in between): tick seals it.
+    with transaction.atomic():
+        enqueue(Queued.of("test.entry", {"n": 1}))
+    assert QueuedEntry.objects.count() == 1
     assert main(["tick"]) == 0
-    assert "0 election(s) closed" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "0 election(s) closed, 1 queued record entries sealed" in out
+    assert not QueuedEntry.objects.exists()
+    assert recorded().filter(kind="test.entry").exists()
 
 
 def test_ballots_and_results_cannot_be_voided(fed) -> None:  # type: ignore[no-untyped-def]
@@ -264,7 +273,7 @@ def test_vacancy_is_filled_by_countback(fed) -> None:  # type: ignore[no-untyped
     loser = next(n for n in (1, 2, 3) if n not in result.winners)
     assert successor.member == by_number[loser]
     assert Delegate.objects.filter(constituency__key="w1", ended_at__isnull=True).count() == 2
-    assert Entry.objects.filter(kind="election.countback").exists()
+    assert recorded().filter(kind="election.countback").exists()
 
 
 def test_concurrent_casts_by_one_voter_store_exactly_one_ballot(fed) -> None:  # type: ignore[no-untyped-def]
@@ -308,7 +317,7 @@ def test_office_election_fills_the_office(fed) -> None:  # type: ignore[no-untyp
     result = do_close_election(election, now=NOW + 2 * DAY)
     holder = OfficeHolder.objects.get(council=w1, office="Secretary", ended_at__isnull=True)
     assert holder.member == election.candidates.get(number=result.winners[0]).member
-    assert Entry.objects.filter(kind="office.filled").exists()
+    assert recorded().filter(kind="office.filled").exists()
     html = Client().get(f"/f/{w1.federation.slug}/c/w1/").content.decode()
     assert "Secretary" in html and holder.member.name in html
 
@@ -321,7 +330,7 @@ def test_cli_call_election_uses_the_constitutions_periods(fed, capsys) -> None: 
     assert f"election {election.pk} called: Workshop two: delegates to District one" in out
     assert (election.poll_opens_at - election.nominations_open_at).days == 7
     assert (election.poll_closes_at - election.poll_opens_at).days == 7
-    assert Entry.objects.filter(kind="election.called", actor="operator:tester").exists()
+    assert recorded().filter(kind="election.called", actor="operator:tester").exists()
     assert main(["call-election", fed.slug, "nope"]) == 1
     assert "no council 'nope'" in capsys.readouterr().err
     assert main(["call-election", fed.slug, "w1", "--poll-opens", "2020-01-01T09:00"]) == 1

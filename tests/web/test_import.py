@@ -12,7 +12,7 @@ from communard.web.councils.models import Council, Delegate, Federation
 from communard.web.members.importing import ImportRejected, do_import
 from communard.web.members.models import Member, MembershipEvent
 from communard.web.platforms.models import Platform
-from communard.web.records.models import Entry
+from tests.web.factories import recorded
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -76,7 +76,7 @@ def state() -> tuple[int, ...]:
         Member.objects.count(),
         MembershipEvent.objects.count(),
         Platform.objects.count(),
-        Entry.objects.count(),
+        recorded().count(),
     )
 
 
@@ -98,9 +98,9 @@ def test_import_valid_files_builds_federation_and_seats(tmp_path: Path) -> None:
     assert (w1.members_count, w1.seats_in_parent) == (2, 1)
     assert Council.objects.get(key="d1").members_count == 3
     assert Platform.objects.get(slug="reds").members.count() == 2
-    kinds = list(Entry.objects.values_list("kind", flat=True))
+    kinds = list(recorded().values_list("kind", flat=True))
     assert kinds[0] == "federation.founded" and "members.imported" in kinds
-    assert "Ana" not in str(list(Entry.objects.values_list("body", flat=True)))
+    assert "Ana" not in str(list(recorded().values_list("body", flat=True)))
 
 
 def test_import_rerun_is_idempotent(tmp_path: Path) -> None:
@@ -233,7 +233,7 @@ def test_cli_import_valid_files_reports_counts(
     s, m = write(tmp_path, HEADER + GOOD_ROWS)
     assert main(["import", str(s), str(m), "--as", "tester"]) == 0
     assert "federation 'tiny' created: 3 members added" in capsys.readouterr().out
-    assert Entry.objects.filter(actor="operator:tester").exists()
+    assert recorded().filter(actor="operator:tester").exists()
 
 
 def test_demo_files_import_with_founding_delegates(demo_files: tuple[Path, Path]) -> None:

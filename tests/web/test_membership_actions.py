@@ -16,8 +16,7 @@ from communard.web.members.actions import (
     do_transfer_member,
 )
 from communard.web.members.models import Member, Status
-from communard.web.records.models import Entry
-from tests.web.factories import small_federation
+from tests.web.factories import recorded, small_federation
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +31,7 @@ def test_admit_member_recomputes_seats_and_records(tmp_path: Path) -> None:
     """A workshop's tenth member earns it a second seat in the district, on the record."""
     fed = small_federation(tmp_path, {"w1": 9, "w2": 3, "w3": 4})
     assert seats()["w1"] == 1
-    entries = Entry.objects.count()
+    entries = recorded().count()
     do_admit_member(
         fed,
         number="x1",
@@ -43,14 +42,14 @@ def test_admit_member_recomputes_seats_and_records(tmp_path: Path) -> None:
     )
     assert seats()["w1"] == 2
     assert Council.objects.get(key="d1").members_count == 13
-    kinds = list(Entry.objects.order_by("index").values_list("kind", flat=True)[entries:])
+    kinds = list(recorded().order_by("index").values_list("kind", flat=True)[entries:])
     assert kinds == ["member.admitted", "seats.apportioned"]
 
 
 def test_admit_member_to_higher_council_is_refused(tmp_path: Path) -> None:
     """Members belong to base councils only; the refusal changes nothing."""
     fed = small_federation(tmp_path, {"w1": 2, "w2": 2, "w3": 2})
-    before = (Member.objects.count(), Entry.objects.count())
+    before = (Member.objects.count(), recorded().count())
     with pytest.raises(MembershipError, match="district council; members belong to a base council"):
         do_admit_member(
             fed,
@@ -69,7 +68,7 @@ def test_admit_member_to_higher_council_is_refused(tmp_path: Path) -> None:
             admitted_on=DAY,
             actor="operator:t",
         )
-    assert (Member.objects.count(), Entry.objects.count()) == before
+    assert (Member.objects.count(), recorded().count()) == before
 
 
 def test_transfer_moves_member_and_seats(tmp_path: Path) -> None:

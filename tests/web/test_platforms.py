@@ -11,8 +11,7 @@ from communard.web.members.actions import do_lapse_member
 from communard.web.members.models import Member
 from communard.web.platforms.actions import PlatformError, do_join_platform
 from communard.web.platforms.models import Platform
-from communard.web.records.models import Entry
-from tests.web.factories import small_federation
+from tests.web.factories import recorded, small_federation
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +23,7 @@ def test_join_platform_is_recorded_without_naming_the_member(tmp_path: Path) -> 
     member = Member.objects.get(number="1")
     do_join_platform(platform, member, actor="operator:t")
     assert platform.members.filter(pk=member.pk).exists()
-    entry = Entry.objects.get(kind="platform.joined")
+    entry = recorded().get(kind="platform.joined")
     assert entry.body["platform"] == "reds" and entry.body["member"].startswith("commit:")
     assert member.name not in entry.data
 
@@ -36,9 +35,9 @@ def test_join_platform_refusals_change_nothing(tmp_path: Path) -> None:
     one, two = Member.objects.get(number="1"), Member.objects.get(number="2")
     do_join_platform(platform, one, actor="operator:t")
     do_lapse_member(two, on=dt.date(2024, 6, 1), actor="operator:t")
-    before = Entry.objects.count()
+    before = recorded().count()
     with pytest.raises(PlatformError, match="already belongs to Reds"):
         do_join_platform(platform, one, actor="operator:t")
     with pytest.raises(PlatformError, match="a lapsed member cannot join"):
         do_join_platform(platform, Member.objects.get(number="2"), actor="operator:t")
-    assert Entry.objects.count() == before and platform.members.count() == 1
+    assert recorded().count() == before and platform.members.count() == 1

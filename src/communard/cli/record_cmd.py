@@ -109,9 +109,14 @@ def _verify_local(key: Verifier | None, trusted: list[str], strict: bool) -> Any
 
     setup_django()
     from communard.web.records import services
-    from communard.web.records.store import DatabaseStore
+    from communard.web.records.store import DatabaseStore, queued_count
 
     store = DatabaseStore()
+    waiting = queued_count()
+    if waiting:
+        print(f"note: {waiting} entries written by actions are queued, not yet sealed into the "
+              "tree, and are not covered by this check (`communard tick` seals them)",
+              file=sys.stderr)
     return verify_rows(store.rows(), key or services.verifier(), store.checkpoint_at,
                        latest_checkpoint=store.latest_checkpoint(), trusted=trusted,
                        strict=strict)

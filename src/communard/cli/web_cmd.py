@@ -101,8 +101,9 @@ def register(sub: Any) -> None:
         "tick",
         help="open polls and close elections that are due (run it from cron or a systemd timer)",
         description="Freeze the rolls of polls that have opened, and close, count and publish "
-        "every election whose poll has ended. Safe to run as often as you like, and at the "
-        "same time as the web server: each election closes exactly once.",
+        "every election whose poll has ended, and seal into the record any entries still "
+        "queued. Safe to run as often as you like, and at the same time as the web server: "
+        "each election closes exactly once.",
     )
     p.set_defaults(handler=cmd_tick)
 
@@ -174,9 +175,12 @@ def cmd_call_election(args: argparse.Namespace) -> int:
 def cmd_tick(args: argparse.Namespace) -> int:
     setup_django()
     from communard.web.elections.actions import do_tick
+    from communard.web.records.services import seal
 
     opened, closed = do_tick()
-    print(f"{opened} poll(s) opened, {closed} election(s) closed")
+    sealed = seal()  # entries a crash left queued between an action's commit and its seal
+    print(f"{opened} poll(s) opened, {closed} election(s) closed"
+          + (f", {sealed} queued record entries sealed" if sealed else ""))
     return 0
 
 
@@ -260,11 +264,26 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool = F
             if access_log:
                 self.cfg.set("accesslog", "-")
             self.cfg.set("graceful_timeout", 5)
+            # Each worker seals the record's queued entries in a background thread, in batches.
+            self.cfg.set("post_worker_init", _start_sealer)
+            self.cfg.set("worker_exit", _stop_sealer)
 
         def load(self) -> Any:
             return application
 
     Server().run()
+
+
+def _start_sealer(worker: Any) -> None:
+    from communard.web.records import sealer
+
+    sealer.start()
+
+
+def _stop_sealer(server: Any, worker: Any) -> None:
+    from communard.web.records import sealer
+
+    sealer.stop()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

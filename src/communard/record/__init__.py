@@ -16,6 +16,7 @@ from communard.record._client import HttpLogClient, RemoteError
 from communard.record._entry import (
     Entry,
     MalformedEntry,
+    Queued,
     commit,
     format_time,
     is_commitment,
@@ -68,7 +69,7 @@ from communard.record._witness import LogClient, Observation, Witness, WitnessAl
 __all__ = [
     "COSIGNATURE_V1", "ED25519", "EMPTY_ROOT", "HASH_SIZE",
     "Checkpoint", "Entry", "HttpLogClient", "RemoteError", "Finding", "InvalidProof", "KeyFileError", "Log", "LogClient",
-    "MalformedEntry", "MalformedNote", "MemoryStore", "NodeKey", "NodeSource", "Note",
+    "MalformedEntry", "MalformedNote", "Queued", "MemoryStore", "NodeKey", "NodeSource", "Note",
     "NotCanonical", "Observation", "ProofRangeError", "Report", "Row", "SignatureError",
     "SignedCheckpoint", "Signer", "Store", "Verifier", "Witness", "WitnessAlert",
     "canonical_json", "commit", "consistency_proof", "dumps_report", "format_time",

@@ -105,6 +105,44 @@ class Entry:
         )
 
 
+@dataclass(frozen=True)
+class Queued:
+    """An entry checked and encoded except for its position: what an action writes inside its
+    own transaction. The log gives it an ``index`` when it integrates the entry into the tree
+    (:meth:`communard.record.Log.integrate`), so the action need not wait for the tree's lock.
+
+    ``body`` is the body's canonical JSON, already checked; :meth:`encode` only splices."""
+
+    kind: str
+    time: str
+    actor: str
+    body: bytes
+
+    @classmethod
+    def of(
+        cls, kind: str, body: Mapping[str, Any], *, actor: str = "", at: datetime | None = None
+    ) -> Queued:
+        """Check and encode an entry now; raises :class:`MalformedEntry` naming the field."""
+        when = format_time(at if at is not None else datetime.now(UTC))
+        Entry(index=0, kind=kind, time=when, actor=actor, body=body)  # checks the fields
+        try:
+            encoded = canonical_json(dict(body))
+        except NotCanonical as e:
+            raise MalformedEntry(f"entry ({kind}): {e}") from None
+        return cls(kind=kind, time=when, actor=actor, body=encoded)
+
+    def encode(self, index: int) -> bytes:
+        """The entry's canonical bytes at ``index``: the same bytes as ``Entry.encode``, spliced
+        from parts (the members "actor" < "body" < "index" < "kind" < "time" are in key order)."""
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise MalformedEntry(f"entry index must be a non-negative integer, got {index!r}")
+        return b"".join((
+            b'{"actor":', canonical_json(self.actor), b',"body":', self.body,
+            b',"index":', str(index).encode(), b',"kind":', canonical_json(self.kind),
+            b',"time":"', self.time.encode(), b'"}',
+        ))
+
+
 def new_salt() -> bytes:
     """A fresh 256-bit salt from the operating system's CSPRNG."""
     return os.urandom(SALT_BYTES)

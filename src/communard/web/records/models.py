@@ -3,7 +3,8 @@
 ``Entry.data`` holds the entry's canonical JSON exactly as hashed; ``leaf_hash`` is stored beside
 it; ``Node`` keeps every complete subtree hash above the leaves (so proofs read O(log n) rows);
 ``Checkpoint`` keeps the signed checkpoint of every tree size; ``Opening`` privately keeps what
-opens each salted commitment. Rows are only ever inserted, in the caller's transaction.
+opens each salted commitment. These rows are only ever inserted. ``QueuedEntry`` holds the entries
+actions wrote in their own transactions that sealing has not yet moved into the tree.
 """
 
 from __future__ import annotations
@@ -59,6 +60,21 @@ class Opening(models.Model):
     commitment = models.CharField(max_length=71, unique=True)
     salt = models.BinaryField(max_length=32)
     value = models.TextField()
+
+
+class QueuedEntry(models.Model):
+    """An entry written by an action, in the action's own transaction, and not yet in the tree.
+
+    Sealing (``services.seal``, run right after the action commits) moves queued entries into
+    ``Entry`` in ``id`` order, gives each its position and signs a checkpoint for each new tree
+    size, many entries under one hold of the ``Head`` lock: actions never wait for each other
+    on the record. ``body`` is the body's canonical JSON, checked when the action queued it.
+    """
+
+    kind = models.CharField(max_length=80)
+    time = models.CharField(max_length=27, help_text="RFC 3339 UTC with microseconds")
+    actor = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
 
 
 class Head(models.Model):

@@ -2,6 +2,13 @@
 
 Every ``do_*`` action calls :func:`append` inside its own ``transaction.atomic``; nothing else
 writes entries. Personal data goes in only through :func:`personal`, as a salted commitment.
+
+An append checks and encodes the entry and inserts it into the queue in the action's own
+transaction, so the entry commits or rolls back with the state change it records. When that
+transaction commits, :func:`seal` moves what is queued into the Merkle tree (positions, nodes, a
+signed checkpoint per tree size), many entries per hold of the tree's lock: in the committing
+thread, or in a server process by its background sealer (``sealer.py``). The record's pages and
+API seal before they read, and ``communard tick`` seals whatever a crash left queued.
 """
 
 from __future__ import annotations
@@ -13,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, transaction
 
-from communard.record import Log, Signer, Verifier, load_signer
-from communard.web.records.models import Entry
-from communard.web.records.store import DatabaseStore, NotInTransaction
+from communard.record import Log, Queued, Signer, Verifier, load_signer
+from communard.web.records import sealer, store
+from communard.web.records.store import NotInTransaction
 
 DEFAULT_ORIGIN = "communard.local/record"
+SEAL_BATCH = 1000
 _lock = threading.Lock()
 _signer: Signer | None = None
 
@@ -58,19 +67,50 @@ def verifier() -> Verifier:
 
 
 def log() -> Log:
-    return Log(DatabaseStore(), signer())
+    return Log(store.DatabaseStore(), signer())
 
 
-def append(kind: str, body: Mapping[str, Any], *, actor: str = "") -> Entry:
-    """Append one entry recording a state change made in the caller's transaction.
+def append(kind: str, body: Mapping[str, Any], *, actor: str = "") -> None:
+    """Append one entry recording a state change made in the caller's transaction; it takes
+    its place in the tree when that transaction commits.
 
     Raises :class:`NotInTransaction` outside ``transaction.atomic`` and
     ``communard.record.MalformedEntry`` for a body that is not the record's JSON (no floats).
     """
-    store = DatabaseStore()
-    Log(store, signer()).append(kind, body, actor=actor)
-    assert store.last is not None
-    return store.last
+    store.enqueue(Queued.of(kind, body, actor=actor))
+    if not any(func is _seal_after_commit for _, func, _ in connection.run_on_commit):
+        transaction.on_commit(_seal_after_commit, robust=True)
+
+
+def seal(*, wait: bool = True, batch: int = SEAL_BATCH) -> int:
+    """Move queued entries into the tree, oldest first; returns how many.
+
+    With ``wait=False`` a sealer that finds the lock held leaves the work to its holder, which
+    looks at the queue again after each batch it commits, so an entry committed before that
+    look is never left behind. ``batch`` bounds one transaction's work.
+    """
+    sealed = 0
+    log = Log(store.DatabaseStore(wait=wait), signer())
+    while True:
+        try:
+            with transaction.atomic(), log.store.lock():
+                taken = store.queued(batch)
+                if taken:
+                    log.integrate([q for _, q in taken])
+                    store.dequeue([i for i, _ in taken])
+        except store.Busy:
+            return sealed
+        sealed += len(taken)
+        if len(taken) < batch:
+            return sealed
+
+
+def _seal_after_commit() -> None:
+    background = sealer.running()
+    if background is not None:
+        background.poke()  # a server process: its sealer thread batches, the request goes on
+    else:
+        seal(wait=False)
 
 
 def personal(value: str) -> str:
@@ -79,4 +119,4 @@ def personal(value: str) -> str:
     return log().personal(value)
 
 
-__all__ = ["append", "personal", "NotInTransaction", "log", "signer", "verifier"]
+__all__ = ["append", "personal", "seal", "NotInTransaction", "log", "signer", "verifier"]

@@ -1,9 +1,13 @@
-"""The record's database store: :class:`communard.record.Store` on the Django ORM.
+"""The record's database store: :class:`communard.record.Store` on the Django ORM, and the queue
+that actions write their entries to.
 
-Works on SQLite and PostgreSQL. Appends happen inside the caller's transaction: the lock is a
-``SELECT … FOR UPDATE`` of the single ``Head`` row on PostgreSQL (held until the action commits
-or rolls back), and the database-wide write lock that ``BEGIN IMMEDIATE`` takes on SQLite.
-Either way the next appender waits, then reads the new size: the log stays gap-free.
+Works on SQLite and PostgreSQL. An action only inserts a ``QueuedEntry`` row in its own
+transaction (:func:`enqueue`); sealing then integrates queued entries into the tree under the
+lock: a ``SELECT … FOR UPDATE`` of the single ``Head`` row on PostgreSQL (held until the sealing
+transaction ends), the database-wide write lock that ``BEGIN IMMEDIATE`` takes on SQLite. The next
+sealer waits (or, with ``wait=False``, leaves the work to the one holding the lock), then reads
+the new size: the log stays gap-free. Everything a batch adds is written in one go when the
+outermost ``lock()`` is left.
 """
 
 from __future__ import annotations
@@ -13,37 +17,56 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
-from communard.record import HASH_SIZE, NodeKey, Row, frontier_keys
-from communard.web.records.models import Checkpoint, Entry, Head, Node, Opening
+from communard.record import HASH_SIZE, NodeKey, Queued, Row, frontier_keys
+from communard.web.records.models import (
+    Checkpoint,
+    Entry,
+    Head,
+    Node,
+    Opening,
+    QueuedEntry,
+)
 
 
 class NotInTransaction(RuntimeError):
     """An append was attempted outside the action's transaction, so it could not be atomic."""
 
 
+class Busy(Exception):
+    """``lock()`` of a store made with ``wait=False`` found another sealer holding the lock."""
+
+
 class DatabaseStore:
-    def __init__(self) -> None:
+    def __init__(self, *, wait: bool = True) -> None:
+        self._wait = wait
         self._size: int | None = None
         self._frontier: dict[NodeKey, bytes] | None = None
-        self.last: Entry | None = None
+        self._pending: list[_Pending] = []
 
     @contextmanager
     def lock(self) -> Iterator[None]:
+        """Hold the tree's lock; re-entrant, and what was added is written when the outermost
+        hold ends without an error."""
+        if self._size is not None:
+            yield
+            return
         if not connection.in_atomic_block:
-            raise NotInTransaction("record entries are appended inside the action's transaction")
-        head = _locked_head()
-        if head is None:  # made by the migration, but a flushed test database lacks it
-            try:
+            raise NotInTransaction("the record's tree is changed only inside a transaction")
+        head = _locked_head(self._wait)
+        if head is None:
+            if Head.objects.filter(pk=1).exists():
+                raise Busy("another sealer holds the record's lock")
+            try:  # made by the migration, but a flushed test database lacks it
                 with transaction.atomic():
                     Head.objects.create(pk=1, size=Entry.objects.count())
             except IntegrityError:
-                pass  # a concurrent appender made it
-            head = _locked_head()
+                pass  # a concurrent sealer made it
+            head = _locked_head(True)
             assert head is not None
         size, blob = int(head[0]), bytes(head[1])
         keys = frontier_keys(size)
@@ -52,11 +75,14 @@ class DatabaseStore:
         else:
             # A head written before the frontier was kept: read it from the node table, once.
             frontier = dict(self._stored_hashes(keys))
-        self._size, self._frontier = size, frontier
+        self._size, self._frontier, self._pending = size, frontier, []
         try:
             yield
+            if self._pending:
+                keys = frontier_keys(self._size)
+                _write(self._pending, self._size, b"".join(self._frontier[k] for k in keys))
         finally:
-            self._size, self._frontier = None, None
+            self._size, self._frontier, self._pending = None, None, []
 
     def size(self) -> int:
         if self._size is not None:
@@ -96,28 +122,17 @@ class DatabaseStore:
     def add(
         self, index: int, data: bytes, nodes: Sequence[tuple[NodeKey, bytes]], checkpoint: str
     ) -> None:
-        value = json.loads(data)
-        known = dict(self._frontier) if self._frontier is not None else {}
+        if self._size is None or self._frontier is None:
+            raise NotInTransaction("entries are added under the record's lock")
+        if index != self._size:
+            raise ValueError(f"add at {index} but the log has {self._size} entries")
+        known = dict(self._frontier)
         known.update(nodes)
         keys = frontier_keys(index + 1)
         missing = [k for k in keys if k not in known]
         if missing:
             known.update(self._stored_hashes(missing))
-        row = _EntryRow(
-            index=index,
-            kind=value["kind"],
-            at=datetime.fromisoformat(value["time"]),
-            actor=value["actor"],
-            body=value["body"],
-            data=data.decode("utf-8"),
-            leaf_hash=nodes[0][1],
-        )
-        upper = [(level, i, digest) for (level, i), digest in nodes[1:]]
-        frontier = b"".join(known[k] for k in keys)
-        entry_id = _write(row, upper, checkpoint, index + 1, frontier)
-        self.last = Entry(id=entry_id, **row._asdict())
-        self.last._state.adding = False
-        self.last._state.db = connection.alias
+        self._pending.append(_Pending(index, data, nodes, checkpoint))
         self._size = index + 1
         self._frontier = {k: known[k] for k in keys}
 
@@ -137,43 +152,92 @@ class DatabaseStore:
         return Checkpoint.objects.order_by("-size").values_list("note", flat=True).first()
 
     def add_opening(self, commitment: str, salt: bytes, value: str) -> None:
-        Opening.objects.create(commitment=commitment, salt=salt, value=value)
+        with connection.cursor() as cursor:
+            cursor.execute(_sql(connection.vendor)["opening"], [commitment, salt, value])
 
 
-class _EntryRow(NamedTuple):
+class _Pending(NamedTuple):
+    """An entry added under the lock, written when the lock's outermost hold ends."""
+
     index: int
-    kind: str
-    at: datetime
-    actor: str
-    body: Any
-    data: str
-    leaf_hash: bytes
+    data: bytes
+    nodes: Sequence[tuple[NodeKey, bytes]]
+    checkpoint: str
+
+
+def enqueue(queued: Queued) -> None:
+    """Write an action's entry to the queue, in the action's transaction (one INSERT)."""
+    if not connection.in_atomic_block:
+        raise NotInTransaction("record entries are written inside the action's transaction")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _sql(connection.vendor)["enqueue"],
+            [queued.kind, queued.time, queued.actor, queued.body.decode("utf-8")],
+        )
+
+
+def queued(limit: int) -> list[tuple[int, Queued]]:
+    """The oldest queued entries (by queue id), at most ``limit``; call it under the lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(connection.vendor)["queued"], [limit])
+        return [
+            (int(i), Queued(kind=k, time=t, actor=a, body=b.encode("utf-8")))
+            for i, k, t, a, b in cursor.fetchall()
+        ]
+
+
+def dequeue(ids: Sequence[int]) -> None:
+    """Drop queued entries that are now in the tree (by id: never a range, because an entry
+    with a lower id may have committed after the batch was read)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_sql("postgresql")["dequeue"], [list(ids)])
+        else:
+            cursor.executemany(_sql("sqlite")["dequeue"], [(i,) for i in ids])
+
+
+def queued_count() -> int:
+    return QueuedEntry.objects.count()
 
 
 @functools.cache
 def _sql(vendor: str) -> dict[str, str]:
     """The store's statements for one database vendor, built once."""
     q = connection.ops.quote_name
-    entry, node, point, head = (q(m._meta.db_table) for m in (Entry, Node, Checkpoint, Head))
-    columns = ", ".join(q(f) for f in _EntryRow._fields)
+    entry, node, point, head, queue, opening = (
+        q(m._meta.db_table) for m in (Entry, Node, Checkpoint, Head, QueuedEntry, Opening)
+    )
+    columns = ", ".join(q(f) for f in _ENTRY_COLUMNS)
     index = q("index")
+    common = {
+        "enqueue": f"INSERT INTO {queue} (kind, time, actor, body) VALUES (%s, %s, %s, %s)",
+        "queued": f"SELECT id, kind, time, actor, body FROM {queue} ORDER BY id LIMIT %s",
+        "opening": f"INSERT INTO {opening} (commitment, salt, value) VALUES (%s, %s, %s)",
+    }
     if vendor == "postgresql":
         return {
-            # The row lock is held until the action's transaction ends: appenders queue here.
+            **common,
+            # The row lock is held until the sealing transaction ends: sealers queue here, or
+            # (SKIP LOCKED) leave the batch to whoever holds it.
             "lock": f"SELECT size, frontier FROM {head} WHERE id = 1 FOR UPDATE",
+            "try_lock": f"SELECT size, frontier FROM {head} WHERE id = 1 FOR UPDATE SKIP LOCKED",
+            "dequeue": f"DELETE FROM {queue} WHERE id = ANY(%s::bigint[])",
             "write": (
-                f"WITH e AS (INSERT INTO {entry} ({columns}) "
-                "VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s) RETURNING id), "
+                f"WITH e AS (INSERT INTO {entry} ({columns}) SELECT * FROM unnest("
+                "%s::bigint[], %s::varchar[], %s::timestamptz[], %s::varchar[], %s::jsonb[], "
+                "%s::text[], %s::bytea[])), "
                 f"n AS (INSERT INTO {node} (level, {index}, hash) "
                 "SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::bytea[])), "
-                f"c AS (INSERT INTO {point} (size, note) VALUES (%s, %s)), "
-                f"h AS (UPDATE {head} SET size = %s, frontier = %s WHERE id = 1) "
-                "SELECT id FROM e"
+                f"c AS (INSERT INTO {point} (size, note) "
+                "SELECT * FROM unnest(%s::bigint[], %s::text[])) "
+                f"UPDATE {head} SET size = %s, frontier = %s WHERE id = 1"
             ),
         }
     return {
+        **common,
         # SQLite has no row locks: the IMMEDIATE transaction already holds the write lock.
         "lock": f"SELECT size, frontier FROM {head} WHERE id = 1",
+        "dequeue": f"DELETE FROM {queue} WHERE id = %s",
         "entry": f"INSERT INTO {entry} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
         "nodes": f"INSERT INTO {node} (level, {index}, hash) VALUES (%s, %s, %s)",
         "checkpoint": f"INSERT INTO {point} (size, note) VALUES (%s, %s)",
@@ -181,42 +245,51 @@ def _sql(vendor: str) -> dict[str, str]:
     }
 
 
-def _locked_head() -> tuple[int, bytes] | None:
+_ENTRY_COLUMNS = ("index", "kind", "at", "actor", "body", "data", "leaf_hash")
+
+
+def _locked_head(wait: bool) -> tuple[int, bytes] | None:
+    sql = _sql(connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(_sql(connection.vendor)["lock"])
+        cursor.execute(sql["lock"] if wait else sql.get("try_lock", sql["lock"]))
         row = cursor.fetchone()
     return None if row is None else (int(row[0]), bytes(row[1]))
 
 
-def _write(
-    row: _EntryRow,
-    nodes: Sequence[tuple[int, int, bytes]],
-    checkpoint: str,
-    size: int,
-    frontier: bytes,
-) -> int:
-    """Insert the entry, its new subtree nodes and its checkpoint, and move the head: plain SQL,
-    because the ORM's per-row work was most of an append's cost (bench/_record_actions.py).
-    On PostgreSQL it is one statement, so one round trip."""
+def _entry_values(p: _Pending) -> tuple[int, str, datetime, str, str, str, bytes]:
+    """An entry row's columns, read back from its canonical bytes (which the log just made)."""
+    value = json.loads(p.data)
+    at = datetime.fromisoformat(value["time"])
+    body = json.dumps(value["body"], ensure_ascii=False)
+    return (p.index, value["kind"], at, value["actor"], body, p.data.decode("utf-8"),
+            p.nodes[0][1])
+
+
+def _write(batch: Sequence[_Pending], size: int, frontier: bytes) -> None:
+    """Insert a batch's entries, the subtree nodes they complete and their checkpoints, and
+    move the head: plain SQL, because the ORM's per-row work was most of the cost
+    (bench/_record_actions.py). On PostgreSQL it is one statement, so one round trip."""
     sql = _sql(connection.vendor)
-    at = connection.ops.adapt_datetimefield_value(row.at)
-    body = json.dumps(row.body, ensure_ascii=False)
-    entry = [row.index, row.kind, at, row.actor, body, row.data, row.leaf_hash]
+    entries = [_entry_values(p) for p in batch]
+    nodes = [(level, i, digest) for p in batch for (level, i), digest in p.nodes[1:]]
+    points = [(p.index + 1, p.checkpoint) for p in batch]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            levels, indices, hashes = ([n[k] for n in nodes] for k in range(3))
+            columns = [list(c) for c in zip(*entries, strict=True)]
+            node_columns = [list(c) for c in zip(*nodes, strict=True)] if nodes else [[], [], []]
+            point_columns = [list(c) for c in zip(*points, strict=True)]
             cursor.execute(
-                sql["write"],
-                [*entry, levels, indices, hashes, size, checkpoint, size, frontier],
+                sql["write"], [*columns, *node_columns, *point_columns, size, frontier]
             )
-            return int(cursor.fetchone()[0])
-        cursor.execute(sql["entry"], entry)
-        entry_id = int(cursor.lastrowid)
+            return
+        adapt = connection.ops.adapt_datetimefield_value
+        cursor.executemany(sql["entry"], [(e[0], e[1], adapt(e[2]), *e[3:]) for e in entries])
         if nodes:
             cursor.executemany(sql["nodes"], nodes)
-        cursor.execute(sql["checkpoint"], [size, checkpoint])
+        cursor.executemany(sql["checkpoint"], points)
         cursor.execute(sql["head"], [size, frontier])
-        return entry_id
 
 
-__all__ = ["DatabaseStore", "NotInTransaction", "transaction"]
+__all__ = [
+    "Busy", "DatabaseStore", "NotInTransaction", "dequeue", "enqueue", "queued", "queued_count",
+]

@@ -4,6 +4,8 @@ pages to browse entries and see one with its inclusion proof."""
 from __future__ import annotations
 
 import base64
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +23,19 @@ MAX_PAGE = 1000
 
 class BadParameter(ValueError):
     pass
+
+
+def reads_record(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A GET-only view of the record that first seals what actions have queued, so whoever
+    looks sees every committed entry in the tree (a sealer already at work is left to it)."""
+
+    @require_GET
+    @functools.wraps(view)
+    def sealed_first(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        services.seal(wait=False)
+        return view(request, *args, **kwargs)
+
+    return sealed_first
 
 
 def _int(request: HttpRequest, name: str, default: int | None = None) -> int:
@@ -54,7 +69,7 @@ def api_key(request: HttpRequest) -> HttpResponse:
     return HttpResponse(services.verifier().text() + "\n", content_type="text/plain")
 
 
-@require_GET
+@reads_record
 def api_checkpoint(request: HttpRequest) -> HttpResponse:
     store = DatabaseStore()
     try:
@@ -67,7 +82,7 @@ def api_checkpoint(request: HttpRequest) -> HttpResponse:
     return HttpResponse(note, content_type="text/plain; charset=utf-8")
 
 
-@require_GET
+@reads_record
 def api_entries(request: HttpRequest) -> JsonResponse:
     try:
         start = _int(request, "start", 0)
@@ -88,7 +103,7 @@ def api_entries(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"size": size, "start": start, "entries": entries})
 
 
-@require_GET
+@reads_record
 def api_inclusion(request: HttpRequest) -> JsonResponse:
     try:
         index = _int(request, "index")
@@ -102,7 +117,7 @@ def api_inclusion(request: HttpRequest) -> JsonResponse:
                          "root_hash": _b64(log.root_hash(size)), "proof": [_b64(h) for h in proof]})
 
 
-@require_GET
+@reads_record
 def api_consistency(request: HttpRequest) -> JsonResponse:
     try:
         old = _int(request, "old")
@@ -113,7 +128,7 @@ def api_consistency(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"old": old, "new": new, "proof": [_b64(h) for h in proof]})
 
 
-@require_GET
+@reads_record
 def record_page(request: HttpRequest) -> HttpResponse:
     try:
         start = _int(request, "start", 0)
@@ -136,7 +151,7 @@ def record_page(request: HttpRequest) -> HttpResponse:
     return render(request, "records/record.html", context)
 
 
-@require_GET
+@reads_record
 def entry_page(request: HttpRequest, index: int) -> HttpResponse:
     try:
         entry = Entry.objects.get(index=index)
