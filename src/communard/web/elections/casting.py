@@ -1,7 +1,7 @@
 """Casting a ballot: the election's hot path.
 
 One transaction marks the voter on the roll and stores the ballot — its ranking and a random
-tracking code, nothing that names the voter or the time — and appends the record entry. The mark's
+tracking code, nothing that names the voter or the time — and queues the record entry. The mark's
 unique key admits one ballot per voter, also for simultaneous requests: the second transaction
 fails whole, ballot and all.
 
@@ -26,6 +26,7 @@ from communard.web.elections.models import Ballot, Election, Mark, Phase, RollEn
 from communard.web.elections.roll import constituency_of
 from communard.web.members.models import Member
 from communard.web.records import services as record
+from communard.web.records.store import enqueue_sql, enqueue_values
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U
 
@@ -120,16 +121,18 @@ def _store(election: Election, entry_id: int, ranking: list[int]) -> str:
     ballot = [code, election.pk, json.dumps(ranking)]
     try:
         with transaction.atomic(durable=True), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute(sql["both"], [entry_id, *ballot])  # one round trip
-            else:
-                cursor.execute(sql["mark"], [entry_id])
-                cursor.execute(sql["ballot"], ballot)
-            record.append(
+            entry = record.entry(
                 "ballot.cast",
                 {"federation": election.federation.slug, "election": election.pk},
                 actor="voter",
             )
+            if connection.vendor == "postgresql":
+                # Mark, ballot and record entry: one round trip.
+                cursor.execute(sql["all"], [entry_id, *ballot, *enqueue_values(entry)])
+            else:
+                cursor.execute(sql["mark"], [entry_id])
+                cursor.execute(sql["ballot"], ballot)
+                cursor.execute(enqueue_sql(), enqueue_values(entry))
     except IntegrityError as exc:
         if "elections_mark" in str(exc):
             # The mark's unique key: PostgreSQL names the constraint, SQLite the table.column.
@@ -152,8 +155,9 @@ def _sql(vendor: str) -> dict[str, str]:
     if vendor == "postgresql":
         return {
             **lookups,
-            "both": f"WITH m AS (INSERT INTO {mark} (entry_id) VALUES (%s)) "
-            f"INSERT INTO {ballot} ({columns}) VALUES (%s, %s, %s::jsonb)",
+            "all": f"WITH m AS (INSERT INTO {mark} (entry_id) VALUES (%s)), "
+            f"b AS (INSERT INTO {ballot} ({columns}) VALUES (%s, %s, %s::jsonb)) "
+            + enqueue_sql(),
         }
     return {
         **lookups,

@@ -77,32 +77,48 @@ def append(kind: str, body: Mapping[str, Any], *, actor: str = "") -> None:
     Raises :class:`NotInTransaction` outside ``transaction.atomic`` and
     ``communard.record.MalformedEntry`` for a body that is not the record's JSON (no floats).
     """
-    store.enqueue(Queued.of(kind, body, actor=actor))
+    store.enqueue(entry(kind, body, actor=actor))
+
+
+def entry(kind: str, body: Mapping[str, Any], *, actor: str = "") -> Queued:
+    """Check an entry and arrange its sealing after the transaction commits, for a hot path that
+    writes the queue row itself as part of its own statement (``store.ENQUEUE``): it must do so
+    in the same transaction. Everyone else calls :func:`append`."""
+    queued = Queued.of(kind, body, actor=actor)
+    if not connection.in_atomic_block:
+        raise NotInTransaction("record entries are written inside the action's transaction")
     if not any(func is _seal_after_commit for _, func, _ in connection.run_on_commit):
         transaction.on_commit(_seal_after_commit, robust=True)
+    return queued
 
 
 def seal(*, wait: bool = True, batch: int = SEAL_BATCH) -> int:
     """Move queued entries into the tree, oldest first; returns how many.
 
-    With ``wait=False`` a sealer that finds the lock held leaves the work to its holder, which
-    looks at the queue again after each batch it commits, so an entry committed before that
-    look is never left behind. ``batch`` bounds one transaction's work.
+    Each batch is prepared (positions, hashes, signed checkpoints) without the lock, then
+    written under it if no other sealer moved the tree meanwhile (else prepared again). With
+    ``wait=False`` a sealer that finds the lock held leaves the work to its holder, which looks
+    at the queue again after each batch it writes, until it finds it empty: an entry committed
+    before that look is never left behind. ``batch`` bounds one transaction's work.
     """
     sealed = 0
-    log = Log(store.DatabaseStore(wait=wait), signer())
     while True:
+        draft = store.DraftStore(wait=wait)
+        with draft.lock():  # reads the tree's edge first, then the queue: see DraftStore.write
+            taken = store.queued(batch)
+            if taken:
+                Log(draft, signer()).integrate([q for _, q in taken])
+        if not taken:
+            return sealed
         try:
-            with transaction.atomic(), log.store.lock():
-                taken = store.queued(batch)
-                if taken:
-                    log.integrate([q for _, q in taken])
-                    store.dequeue([i for i, _ in taken])
+            with transaction.atomic():
+                draft.write()
+                store.dequeue([i for i, _ in taken])
         except store.Busy:
             return sealed
+        except store.Stale:
+            continue  # another sealer wrote first; prepare again from where it left the tree
         sealed += len(taken)
-        if len(taken) < batch:
-            return sealed
 
 
 def _seal_after_commit() -> None:

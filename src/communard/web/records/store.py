@@ -41,9 +41,14 @@ class Busy(Exception):
     """``lock()`` of a store made with ``wait=False`` found another sealer holding the lock."""
 
 
+class Stale(Exception):
+    """A batch prepared by a :class:`DraftStore` found the tree moved on before it was written."""
+
+
 class DatabaseStore:
     def __init__(self, *, wait: bool = True) -> None:
         self._wait = wait
+        self._held = False
         self._size: int | None = None
         self._frontier: dict[NodeKey, bytes] | None = None
         self._pending: list[_Pending] = []
@@ -52,21 +57,31 @@ class DatabaseStore:
     def lock(self) -> Iterator[None]:
         """Hold the tree's lock; re-entrant, and what was added is written when the outermost
         hold ends without an error."""
-        if self._size is not None:
+        if self._held:
             yield
             return
         if not connection.in_atomic_block:
             raise NotInTransaction("the record's tree is changed only inside a transaction")
-        head = _locked_head(self._wait)
+        self._size, self._frontier = self._open_head(locked=True)
+        self._pending, self._held = [], True
+        try:
+            yield
+            self._write_pending()
+        finally:
+            self._size, self._frontier, self._pending, self._held = None, None, [], False
+
+    def _open_head(self, *, locked: bool) -> tuple[int, dict[NodeKey, bytes]]:
+        """The tree's size and frontier, read under the lock (``locked``) or as they are."""
+        head = _locked_head(self._wait) if locked else _head()
         if head is None:
-            if Head.objects.filter(pk=1).exists():
+            if locked and Head.objects.filter(pk=1).exists():
                 raise Busy("another sealer holds the record's lock")
             try:  # made by the migration, but a flushed test database lacks it
                 with transaction.atomic():
                     Head.objects.create(pk=1, size=Entry.objects.count())
             except IntegrityError:
                 pass  # a concurrent sealer made it
-            head = _locked_head(True)
+            head = _locked_head(True) if locked else _head()
             assert head is not None
         size, blob = int(head[0]), bytes(head[1])
         keys = frontier_keys(size)
@@ -75,14 +90,14 @@ class DatabaseStore:
         else:
             # A head written before the frontier was kept: read it from the node table, once.
             frontier = dict(self._stored_hashes(keys))
-        self._size, self._frontier, self._pending = size, frontier, []
-        try:
-            yield
-            if self._pending:
-                keys = frontier_keys(self._size)
-                _write(self._pending, self._size, b"".join(self._frontier[k] for k in keys))
-        finally:
-            self._size, self._frontier, self._pending = None, None, []
+        return size, frontier
+
+    def _write_pending(self) -> None:
+        if self._pending:
+            assert self._size is not None and self._frontier is not None
+            keys = frontier_keys(self._size)
+            _write(self._pending, self._size, b"".join(self._frontier[k] for k in keys))
+
 
     def size(self) -> int:
         if self._size is not None:
@@ -156,6 +171,44 @@ class DatabaseStore:
             cursor.execute(_sql(connection.vendor)["opening"], [commitment, salt, value])
 
 
+class DraftStore(DatabaseStore):
+    """A store that prepares a batch without holding the lock: ``lock()`` reads the tree's
+    edge as it is and only collects what the log adds (hashing, signing); :meth:`write` then
+    takes the lock for just the writes, and refuses (:class:`Stale`) if another sealer moved the
+    tree meanwhile. Holding the lock for the writes alone matters on SQLite, where the lock is
+    the whole database's and every action waits for it."""
+
+    def __init__(self, *, wait: bool = True) -> None:
+        super().__init__(wait=wait)
+        self._base: int | None = None
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        if self._held:
+            yield
+            return
+        if self._base is not None:
+            raise RuntimeError("a draft store prepares one batch")
+        self._size, self._frontier = self._open_head(locked=False)
+        self._base, self._pending, self._held = self._size, [], True
+        try:
+            yield
+        finally:
+            self._held = False
+
+    @property
+    def prepared(self) -> int:
+        return len(self._pending)
+
+    def write(self) -> None:
+        """Inside the sealing transaction: lock, check the tree is where the batch began, write."""
+        if not connection.in_atomic_block:
+            raise NotInTransaction("the record's tree is changed only inside a transaction")
+        size, _ = self._open_head(locked=True)
+        if size != self._base:
+            raise Stale(f"the tree grew from {self._base} to {size} while this batch was prepared")
+        self._write_pending()
+
 class _Pending(NamedTuple):
     """An entry added under the lock, written when the lock's outermost hold ends."""
 
@@ -165,15 +218,22 @@ class _Pending(NamedTuple):
     checkpoint: str
 
 
+def enqueue_values(queued: Queued) -> list[str]:
+    """The parameters of the queue INSERT, for statements that embed it (see ``enqueue_sql``)."""
+    return [queued.kind, queued.time, queued.actor, queued.body.decode("utf-8")]
+
+
+def enqueue_sql() -> str:
+    """``INSERT INTO <queue> (…) VALUES (%s, %s, %s, %s)``, to embed in a caller's statement."""
+    return _sql(connection.vendor)["enqueue"]
+
+
 def enqueue(queued: Queued) -> None:
     """Write an action's entry to the queue, in the action's transaction (one INSERT)."""
     if not connection.in_atomic_block:
         raise NotInTransaction("record entries are written inside the action's transaction")
     with connection.cursor() as cursor:
-        cursor.execute(
-            _sql(connection.vendor)["enqueue"],
-            [queued.kind, queued.time, queued.actor, queued.body.decode("utf-8")],
-        )
+        cursor.execute(enqueue_sql(), enqueue_values(queued))
 
 
 def queued(limit: int) -> list[tuple[int, Queued]]:
@@ -188,12 +248,17 @@ def queued(limit: int) -> list[tuple[int, Queued]]:
 
 def dequeue(ids: Sequence[int]) -> None:
     """Drop queued entries that are now in the tree (by id: never a range, because an entry
-    with a lower id may have committed after the batch was read)."""
+    with a lower id may have committed after the batch was read). Raises :class:`Stale` if one
+    is gone already: another sealer put it in the tree, and this batch must not."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_sql("postgresql")["dequeue"], [list(ids)])
+            gone = cursor.rowcount
         else:
             cursor.executemany(_sql("sqlite")["dequeue"], [(i,) for i in ids])
+            gone = cursor.rowcount
+    if gone != len(ids):
+        raise Stale(f"{len(ids) - gone} of the batch's queued entries were sealed by another")
 
 
 def queued_count() -> int:
@@ -213,6 +278,7 @@ def _sql(vendor: str) -> dict[str, str]:
         "enqueue": f"INSERT INTO {queue} (kind, time, actor, body) VALUES (%s, %s, %s, %s)",
         "queued": f"SELECT id, kind, time, actor, body FROM {queue} ORDER BY id LIMIT %s",
         "opening": f"INSERT INTO {opening} (commitment, salt, value) VALUES (%s, %s, %s)",
+        "head_now": f"SELECT size, frontier FROM {head} WHERE id = 1",
     }
     if vendor == "postgresql":
         return {
@@ -250,8 +316,16 @@ _ENTRY_COLUMNS = ("index", "kind", "at", "actor", "body", "data", "leaf_hash")
 
 def _locked_head(wait: bool) -> tuple[int, bytes] | None:
     sql = _sql(connection.vendor)
+    return _fetch_head(sql["lock"] if wait else sql.get("try_lock", sql["lock"]))
+
+
+def _head() -> tuple[int, bytes] | None:
+    return _fetch_head(_sql(connection.vendor)["head_now"])
+
+
+def _fetch_head(statement: str) -> tuple[int, bytes] | None:
     with connection.cursor() as cursor:
-        cursor.execute(sql["lock"] if wait else sql.get("try_lock", sql["lock"]))
+        cursor.execute(statement)
         row = cursor.fetchone()
     return None if row is None else (int(row[0]), bytes(row[1]))
 
@@ -291,5 +365,6 @@ def _write(batch: Sequence[_Pending], size: int, frontier: bytes) -> None:
 
 
 __all__ = [
-    "Busy", "DatabaseStore", "NotInTransaction", "dequeue", "enqueue", "queued", "queued_count",
+    "Busy", "DatabaseStore", "DraftStore", "NotInTransaction", "Stale", "dequeue", "enqueue", "enqueue_sql",
+    "enqueue_values", "queued", "queued_count",
 ]
