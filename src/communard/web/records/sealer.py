@@ -64,13 +64,13 @@ class Sealer:
                 self._wake.wait()
                 pause = last + self.min_interval - time.monotonic()
                 if pause > 0 and not self._stop:
-                    time.sleep(pause)  # gather the batch; a stop() cuts it short below
+                    time.sleep(pause)  # gather the batch (no pause once stopping)
                 self._wake.clear()
                 stopping = self._stop
                 last = time.monotonic()
                 try:
-                    # Leave the batch to another process's sealer if it holds the lock: it looks
-                    # at the queue again after each batch. The last seal waits, to leave none.
+                    # Leave the batch to another process's sealer if it holds the lock: it reads
+                    # the queue again until it is empty. The last seal waits, to leave none.
                     self.sealed += seal(wait=stopping)
                 except Exception:  # the entries stay queued; the next seal takes them
                     log.exception("sealing the record's queued entries failed")

@@ -82,7 +82,7 @@ def append(kind: str, body: Mapping[str, Any], *, actor: str = "") -> None:
 
 def entry(kind: str, body: Mapping[str, Any], *, actor: str = "") -> Queued:
     """Check an entry and arrange its sealing after the transaction commits, for a hot path that
-    writes the queue row itself as part of its own statement (``store.ENQUEUE``): it must do so
+    writes the queue row itself as part of its own statement (``store.enqueue_sql``): it must do so
     in the same transaction. Everyone else calls :func:`append`."""
     queued = Queued.of(kind, body, actor=actor)
     if not connection.in_atomic_block:

@@ -7,7 +7,8 @@ lock: a ``SELECT … FOR UPDATE`` of the single ``Head`` row on PostgreSQL (held
 transaction ends), the database-wide write lock that ``BEGIN IMMEDIATE`` takes on SQLite. The next
 sealer waits (or, with ``wait=False``, leaves the work to the one holding the lock), then reads
 the new size: the log stays gap-free. Everything a batch adds is written in one go when the
-outermost ``lock()`` is left.
+outermost ``lock()`` is left; a :class:`DraftStore` prepares the batch without the lock and takes
+it only to write.
 """
 
 from __future__ import annotations
@@ -97,7 +98,6 @@ class DatabaseStore:
             assert self._size is not None and self._frontier is not None
             keys = frontier_keys(self._size)
             _write(self._pending, self._size, b"".join(self._frontier[k] for k in keys))
-
 
     def size(self) -> int:
         if self._size is not None:
@@ -209,6 +209,7 @@ class DraftStore(DatabaseStore):
             raise Stale(f"the tree grew from {self._base} to {size} while this batch was prepared")
         self._write_pending()
 
+
 class _Pending(NamedTuple):
     """An entry added under the lock, written when the lock's outermost hold ends."""
 
@@ -237,7 +238,8 @@ def enqueue(queued: Queued) -> None:
 
 
 def queued(limit: int) -> list[tuple[int, Queued]]:
-    """The oldest queued entries (by queue id), at most ``limit``; call it under the lock."""
+    """The oldest queued entries (by queue id), at most ``limit``. A sealer reads them after
+    the tree's edge, so that a batch written under an unmoved edge holds no sealed entry."""
     with connection.cursor() as cursor:
         cursor.execute(_sql(connection.vendor)["queued"], [limit])
         return [
