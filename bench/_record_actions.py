@@ -96,6 +96,8 @@ def _report(r: dict[str, Any]) -> None:
           f"(+{per['record'] - per['no append']:.3f} ms/action; by median calls "
           f"{100 * (1 - r['median_ms']['no append'] / r['median_ms']['record']):.1f} %)"
           f"   target < {TARGET_SHARE:.0f} %: {ok}")
+    print(f"  ... median over the {n // BLOCK} rounds of blocks of each round's share: "
+          f"{r['paired_share_median']:5.1f} %")
     p_ms = r["personal_alone"]["mean"] * r["personals_per_action"]
     print(f"  ... counting the salted commitment (services.personal, {p_ms:.3f} ms/action) as the "
           f"record's too: {100 * (full - base + p_ms * n / 1000) / full:5.1f} %")
@@ -217,11 +219,13 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
 
     samples: dict[str, list[float]] = {v: [] for v in VARIANTS}
     block_seconds: dict[str, float] = dict.fromkeys(VARIANTS, 0.0)
+    paired_shares: list[float] = []  # per round of blocks: robust to the machine's drift
     openings_before = Opening.objects.count()
     appends = 0
     done = 0
     while done < n:
         k = min(BLOCK, n - done)
+        this_round: dict[str, float] = {}
         for v in VARIANTS:
             switch(v)
             before = Entry.objects.count()
@@ -233,11 +237,14 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
                 s.append(time.perf_counter() - t0)
             drain()
             block_seconds[v] += time.perf_counter() - t_block
+            this_round[v] = time.perf_counter() - t_block
             made = Entry.objects.count() - before
             if v == "record":
                 appends += made
             elif v == "no append" and made:
                 raise AssertionError(f"{made} entries appended with the record off ({v})")
+        paired_shares.append(
+            100 * (this_round["record"] - this_round["no append"]) / this_round["record"])
         done += k
     switch("inline seal")  # the standalone timings below seal inline, one commit at a time
     personals_per_action = (Opening.objects.count() - openings_before) / (len(VARIANTS) * n)
@@ -285,6 +292,7 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
         "n": n,
         "start_members": start_members,
         "seconds": block_seconds,
+        "paired_share_median": statistics.median(paired_shares),
         "seal_ms": seal_ms,
         "personals_per_action": personals_per_action,
         "median_ms": {v: 1000 * statistics.median(s) for v, s in samples.items()},
