@@ -27,8 +27,9 @@ class Store(Protocol):
     database store of the web application (``communard.web.records``).
 
     ``lock`` serialises appends: inside it, ``size`` and the nodes read stay valid until
-    ``add`` returns, so concurrent writers produce one gap-free sequence. For a database store
-    the lock is taken inside the caller's transaction and released by its commit or rollback.
+    ``add`` returns, so concurrent writers produce one gap-free sequence. A store may instead
+    serialise optimistically, as the web application's database store does: collect what is
+    added, then write it only if nobody else wrote meanwhile, and refuse the batch otherwise.
     """
 
     def lock(self) -> AbstractContextManager[None]: ...

@@ -260,13 +260,13 @@ def test_a_batch_prepared_while_another_sealer_wrote_is_refused_and_prepared_aga
     """Two sealers prepare the same queued entries; the one that writes second finds the tree
     moved (Stale) and writes nothing: no entry is sealed twice, and a fresh seal finds no work."""
     from communard.record import Log
-    from communard.web.records.store import DraftStore, Stale, queued
+    from communard.web.records.store import Stale, queued
 
     fill(2)
     with transaction.atomic():
         for i in range(3):
             services.append("test.entry", {"n": 50 + i})
-    late = DraftStore()
+    late = DatabaseStore()
     with late.lock():
         taken = queued(100)
         Log(late, services.signer()).integrate([q for _, q in taken])

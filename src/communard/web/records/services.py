@@ -103,8 +103,8 @@ def seal(*, wait: bool = True, batch: int = SEAL_BATCH) -> int:
     """
     sealed = 0
     while True:
-        draft = store.DraftStore(wait=wait)
-        with draft.lock():  # reads the tree's edge first, then the queue: see DraftStore.write
+        draft = store.DatabaseStore(wait=wait)
+        with draft.lock():  # the tree's edge first, then the queue: see DatabaseStore.write
             taken = store.queued(batch)
             if taken:
                 Log(draft, signer()).integrate([q for _, q in taken])

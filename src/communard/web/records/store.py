@@ -2,13 +2,11 @@
 that actions write their entries to.
 
 Works on SQLite and PostgreSQL. An action only inserts a ``QueuedEntry`` row in its own
-transaction (:func:`enqueue`); sealing then integrates queued entries into the tree under the
-lock: a ``SELECT … FOR UPDATE`` of the single ``Head`` row on PostgreSQL (held until the sealing
-transaction ends), the database-wide write lock that ``BEGIN IMMEDIATE`` takes on SQLite. The next
-sealer waits (or, with ``wait=False``, leaves the work to the one holding the lock), then reads
-the new size: the log stays gap-free. Everything a batch adds is written in one go when the
-outermost ``lock()`` is left; a :class:`DraftStore` prepares the batch without the lock and takes
-it only to write.
+transaction (:func:`enqueue`); sealing then prepares a batch of queued entries and writes it
+under the lock: a ``SELECT … FOR UPDATE`` of the single ``Head`` row on PostgreSQL (held until
+the sealing transaction ends), the database-wide write lock that ``BEGIN IMMEDIATE`` takes on
+SQLite. The next sealer waits (or, with ``wait=False``, leaves the work to the one holding the
+lock) and writes only if the tree has not moved: the log stays gap-free.
 """
 
 from __future__ import annotations
@@ -47,29 +45,52 @@ class Stale(Exception):
 
 
 class DatabaseStore:
+    """The app's store. Sealing uses it optimistically: ``lock()`` reads the tree's edge as it
+    is and collects what the log adds (hashing, signing) without taking the database's lock;
+    :meth:`write` then takes the lock for just the writes, and refuses (:class:`Stale`) if
+    another sealer moved the tree meanwhile, so batches still join the tree one after another.
+    Holding the lock for the writes alone matters on SQLite, where it is the whole database's
+    and every action waits for it. Reads (sizes, proofs, checkpoints) need no ``lock()``."""
+
     def __init__(self, *, wait: bool = True) -> None:
         self._wait = wait
         self._held = False
+        self._base: int | None = None
         self._size: int | None = None
         self._frontier: dict[NodeKey, bytes] | None = None
         self._pending: list[_Pending] = []
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold the tree's lock; re-entrant, and what was added is written when the outermost
-        hold ends without an error."""
+        """Prepare one batch from the tree's edge as it is now (re-entrant)."""
         if self._held:
             yield
             return
-        if not connection.in_atomic_block:
-            raise NotInTransaction("the record's tree is changed only inside a transaction")
-        self._size, self._frontier = self._open_head(locked=True)
-        self._pending, self._held = [], True
+        if self._base is not None:
+            raise RuntimeError("a database store prepares one batch")
+        self._size, self._frontier = self._open_head(locked=False)
+        self._base, self._pending, self._held = self._size, [], True
         try:
             yield
-            self._write_pending()
         finally:
-            self._size, self._frontier, self._pending, self._held = None, None, [], False
+            self._held = False
+
+    @property
+    def prepared(self) -> int:
+        return len(self._pending)
+
+    def write(self) -> None:
+        """Inside the sealing transaction: lock, check the tree is where the batch began, write
+        the batch's entries, nodes, checkpoints and the new head."""
+        if not connection.in_atomic_block:
+            raise NotInTransaction("the record's tree is changed only inside a transaction")
+        size, _ = self._open_head(locked=True)
+        if size != self._base:
+            raise Stale(f"the tree grew from {self._base} to {size} while this batch was prepared")
+        if self._pending:
+            assert self._size is not None and self._frontier is not None
+            keys = frontier_keys(self._size)
+            _write(self._pending, self._size, b"".join(self._frontier[k] for k in keys))
 
     def _open_head(self, *, locked: bool) -> tuple[int, dict[NodeKey, bytes]]:
         """The tree's size and frontier, read under the lock (``locked``) or as they are."""
@@ -92,12 +113,6 @@ class DatabaseStore:
             # A head written before the frontier was kept: read it from the node table, once.
             frontier = dict(self._stored_hashes(keys))
         return size, frontier
-
-    def _write_pending(self) -> None:
-        if self._pending:
-            assert self._size is not None and self._frontier is not None
-            keys = frontier_keys(self._size)
-            _write(self._pending, self._size, b"".join(self._frontier[k] for k in keys))
 
     def size(self) -> int:
         if self._size is not None:
@@ -138,7 +153,7 @@ class DatabaseStore:
         self, index: int, data: bytes, nodes: Sequence[tuple[NodeKey, bytes]], checkpoint: str
     ) -> None:
         if self._size is None or self._frontier is None:
-            raise NotInTransaction("entries are added under the record's lock")
+            raise RuntimeError("entries are added to a batch inside lock()")
         if index != self._size:
             raise ValueError(f"add at {index} but the log has {self._size} entries")
         known = dict(self._frontier)
@@ -171,47 +186,8 @@ class DatabaseStore:
             cursor.execute(_sql(connection.vendor)["opening"], [commitment, salt, value])
 
 
-class DraftStore(DatabaseStore):
-    """A store that prepares a batch without holding the lock: ``lock()`` reads the tree's
-    edge as it is and only collects what the log adds (hashing, signing); :meth:`write` then
-    takes the lock for just the writes, and refuses (:class:`Stale`) if another sealer moved the
-    tree meanwhile. Holding the lock for the writes alone matters on SQLite, where the lock is
-    the whole database's and every action waits for it."""
-
-    def __init__(self, *, wait: bool = True) -> None:
-        super().__init__(wait=wait)
-        self._base: int | None = None
-
-    @contextmanager
-    def lock(self) -> Iterator[None]:
-        if self._held:
-            yield
-            return
-        if self._base is not None:
-            raise RuntimeError("a draft store prepares one batch")
-        self._size, self._frontier = self._open_head(locked=False)
-        self._base, self._pending, self._held = self._size, [], True
-        try:
-            yield
-        finally:
-            self._held = False
-
-    @property
-    def prepared(self) -> int:
-        return len(self._pending)
-
-    def write(self) -> None:
-        """Inside the sealing transaction: lock, check the tree is where the batch began, write."""
-        if not connection.in_atomic_block:
-            raise NotInTransaction("the record's tree is changed only inside a transaction")
-        size, _ = self._open_head(locked=True)
-        if size != self._base:
-            raise Stale(f"the tree grew from {self._base} to {size} while this batch was prepared")
-        self._write_pending()
-
-
 class _Pending(NamedTuple):
-    """An entry added under the lock, written when the lock's outermost hold ends."""
+    """An entry added to a batch, written by ``DatabaseStore.write``."""
 
     index: int
     data: bytes
@@ -367,6 +343,6 @@ def _write(batch: Sequence[_Pending], size: int, frontier: bytes) -> None:
 
 
 __all__ = [
-    "Busy", "DatabaseStore", "DraftStore", "NotInTransaction", "Stale", "dequeue", "enqueue", "enqueue_sql",
+    "Busy", "DatabaseStore", "NotInTransaction", "Stale", "dequeue", "enqueue", "enqueue_sql",
     "enqueue_values", "queued", "queued_count",
 ]
