@@ -276,6 +276,24 @@ def test_vacancy_is_filled_by_countback(fed) -> None:  # type: ignore[no-untyped
     assert recorded().filter(kind="election.countback").exists()
 
 
+def test_vacancy_without_ballots_to_recount_calls_a_by_election(fed) -> None:  # type: ignore[no-untyped-def]
+    """A founding delegate's seat has no ballots behind it: leaving calls a one-seat by-election
+    on the constitution's calendar, from the moment the seat fell vacant."""
+    w2 = Council.objects.get(federation=fed, key="w2")
+    founding = Delegate.objects.create(council=w2.parent, constituency=w2, began_at=NOW,
+                                       member=Member.objects.get(number="13"), source="founding")
+    when = NOW + 3 * DAY
+    called = do_vacate_seat(founding, reason="resigned", actor="operator:t", now=when)
+    assert isinstance(called, Election)
+    periods = fed.constitution.elections
+    assert (called.constituency, called.council, called.seats) == (w2, w2.parent, 1)
+    assert called.nominations_open_at == when
+    assert called.poll_opens_at == when + dt.timedelta(days=periods.nomination_days)
+    assert called.poll_closes_at == called.poll_opens_at + dt.timedelta(days=periods.poll_days)
+    assert not Delegate.objects.filter(pk=founding.pk, ended_at__isnull=True).exists()
+    assert recorded().filter(kind="delegate.vacated").exists()
+
+
 def test_concurrent_casts_by_one_voter_store_exactly_one_ballot(fed) -> None:  # type: ignore[no-untyped-def]
     """Many simultaneous requests by the same voter: one ballot, one mark, the rest refused."""
     election = open_election(fed, "w1", ["1", "2"])

@@ -129,8 +129,6 @@ def cmd_call_election(args: argparse.Namespace) -> int:
     setup_django()
     import zoneinfo
 
-    from django.utils import timezone
-
     from communard.web.core.actors import operator
     from communard.web.councils.models import Council
     from communard.web.elections.actions import do_call_election
@@ -146,28 +144,23 @@ def cmd_call_election(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     tz = zoneinfo.ZoneInfo(council.federation.time_zone)
-    periods = council.federation.constitution.elections
 
-    def aware(value: dt.datetime | None, default: dt.datetime) -> dt.datetime:
-        if value is None:
-            return default
-        return value if value.tzinfo else value.replace(tzinfo=tz)
+    def aware(value: dt.datetime | None) -> dt.datetime | None:
+        return value if value is None or value.tzinfo else value.replace(tzinfo=tz)
 
-    now = timezone.now()
-    nominations = aware(args.nominations_open, now)
-    opens = aware(args.poll_opens, nominations + dt.timedelta(days=periods.nomination_days))
-    closes = aware(args.poll_closes, opens + dt.timedelta(days=periods.poll_days))
     try:
-        election = do_call_election(
+        election = do_call_election(  # times left out follow the constitution's calendar
             council, kind="office" if args.office else "delegates", office=args.office,
-            nominations_open_at=nominations, poll_opens_at=opens, poll_closes_at=closes,
-            actor=operator(args.operator or getpass.getuser()), now=now,
+            nominations_open_at=aware(args.nominations_open),
+            poll_opens_at=aware(args.poll_opens), poll_closes_at=aware(args.poll_closes),
+            actor=operator(args.operator or getpass.getuser()),
         )
     except ElectionError as refusal:
         print(f"refused: {refusal}", file=sys.stderr)
         return 1
+    opens, closes = (t.astimezone(tz) for t in (election.poll_opens_at, election.poll_closes_at))
     print(f"election {election.pk} called: {election.title}, {election.seats} seat(s); "
-          f"poll {opens.astimezone(tz):%Y-%m-%d %H:%M} – {closes.astimezone(tz):%Y-%m-%d %H:%M} "
+          f"poll {opens:%Y-%m-%d %H:%M} – {closes:%Y-%m-%d %H:%M} "
           f"{tz.key}; roll: members admitted by {election.roll_cutoff:%Y-%m-%d}")
     return 0
 

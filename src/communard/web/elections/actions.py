@@ -55,16 +55,25 @@ def do_call_election(
     *,
     kind: str = Kind.DELEGATES,
     office: str = "",
-    nominations_open_at: dt.datetime,
-    poll_opens_at: dt.datetime,
-    poll_closes_at: dt.datetime,
+    nominations_open_at: dt.datetime | None = None,
+    poll_opens_at: dt.datetime | None = None,
+    poll_closes_at: dt.datetime | None = None,
     actor: str,
     now: dt.datetime | None = None,
     fills_vacancy_of: Election | None = None,
     seats: int | None = None,
 ) -> Election:
-    """Call an election of a constituency's delegates (or of a council's office)."""
+    """Call an election of a constituency's delegates (or of a council's office). A time left
+    out follows the constitution: nominations open now, the poll opens after the nomination
+    period and closes after the poll period."""
     now = _now(now)
+    periods = constituency.federation.constitution.elections
+    if nominations_open_at is None:
+        nominations_open_at = now
+    if poll_opens_at is None:
+        poll_opens_at = nominations_open_at + dt.timedelta(days=periods.nomination_days)
+    if poll_closes_at is None:
+        poll_closes_at = poll_opens_at + dt.timedelta(days=periods.poll_days)
     if not nominations_open_at <= poll_opens_at < poll_closes_at:
         raise ElectionError("the calendar must run: nominations open ≤ poll opens < poll closes")
     if poll_opens_at < now:

@@ -52,12 +52,8 @@ def do_vacate_seat(
         if rule == "countback" and source is not None:
             return _countback(source, mandate, now)
     if rule == "by-election" or source is None:
-        days = federation.constitution.elections
-        return do_call_election(
+        return do_call_election(  # on the constitution's calendar, from now
             mandate.constituency,
-            nominations_open_at=now,
-            poll_opens_at=now + dt.timedelta(days=days.nomination_days),
-            poll_closes_at=now + dt.timedelta(days=days.nomination_days + days.poll_days),
             actor=actor,
             now=now,
             seats=1,
