@@ -63,7 +63,24 @@ class Council(models.Model):
         return chain
 
 
-class Delegate(models.Model):
+class Tenure(models.Model):
+    """What a delegate's mandate and an office have in common: held from ``began_at`` until
+    ``ended_at``, given by ``source``: "founding" (held when the federation joined Communard)
+    or, later, the election whose recorded result gave it."""
+
+    began_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=100)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_at is None
+
+
+class Delegate(Tenure):
     """A member's mandate: a seat in ``council`` held for the constituency that elected them."""
 
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="delegates")
@@ -71,11 +88,6 @@ class Delegate(models.Model):
         Council, on_delete=models.PROTECT, related_name="delegates_sent"
     )
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="mandates")
-    began_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
-    # What gave the mandate: "founding" (held when the federation joined Communard) or, later,
-    # the election whose recorded result seated the member.
-    source = models.CharField(max_length=100)
 
     class Meta:
         ordering = ["constituency__name", "member__name"]
@@ -84,21 +96,14 @@ class Delegate(models.Model):
     def __str__(self) -> str:
         return f"{self.member} for {self.constituency} in {self.council}"
 
-    @property
-    def is_current(self) -> bool:
-        return self.ended_at is None
 
-
-class OfficeHolder(models.Model):
+class OfficeHolder(Tenure):
     """A member holding one of a council's offices (secretary, treasurer…), elected by the
     council's constituency. Like a delegate's mandate, it only begins through a recorded result."""
 
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="office_holders")
     office = models.CharField(_("office"), max_length=100)
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="offices")
-    began_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
-    source = models.CharField(max_length=100)
 
     class Meta:
         ordering = ["office", "began_at"]

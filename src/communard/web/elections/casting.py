@@ -26,7 +26,7 @@ from communard.web.elections.models import Ballot, Election, Mark, Phase, RollEn
 from communard.web.elections.roll import constituency_of
 from communard.web.members.models import Member
 from communard.web.records import services as record
-from communard.web.records.store import enqueue_sql, enqueue_values
+from communard.web.records.store import enqueue, enqueue_sql, enqueue_values
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U
 
@@ -132,7 +132,7 @@ def _store(election: Election, entry_id: int, ranking: list[int]) -> str:
             else:
                 cursor.execute(sql["mark"], [entry_id])
                 cursor.execute(sql["ballot"], ballot)
-                cursor.execute(enqueue_sql(), enqueue_values(entry))
+                enqueue(entry)
     except IntegrityError as exc:
         if "elections_mark" in str(exc):
             # The mark's unique key: PostgreSQL names the constraint, SQLite the table.column.
