@@ -9,9 +9,11 @@ growing member table and any drift of the machine weigh on each variant alike. V
 
 * ``record``     - the action as a server runs it: ``record.append`` of ``member.admitted`` (and
   of ``seats.apportioned`` when ``refresh_seats`` changes seats) queues the entry in the action's
-  transaction, and the process's background sealer (``communard serve`` starts one per worker)
-  seals batches into the tree. The block's time runs until the sealer has emptied the queue,
-  so all of the record's work is counted;
+  transaction, and a sealer process (``communard seal --follow``, which ``communard serve``
+  starts beside its workers) seals batches into the tree. The block's time runs until the
+  queue is empty (what the sealer has not reached by the block's end is sealed here), so all
+  of the record's work on the critical path is counted (what sealing costs per entry, on the
+  sealer's side, is timed on its own below);
 * ``inline seal``- the same, but every commit seals its own entries in the committing thread
   (what command-line tools do): two transactions per action, no batching;
 * ``no append``  - ``communard.web.records.services.append`` replaced by a no-op: the baseline.
@@ -102,7 +104,7 @@ def _report(r: dict[str, Any]) -> None:
     print(f"  ... counting the salted commitment (services.personal, {p_ms:.3f} ms/action) as the "
           f"record's too: {100 * (full - base + p_ms * n / 1000) / full:5.1f} %")
     inline = t["inline seal"]
-    print(f"  with every commit sealing inline (no background sealer): "
+    print(f"  with every commit sealing inline (no sealer process): "
           f"{100 * (inline - base) / inline:5.1f} %")
     print(f"  durable appends through the action: {r['appends']:,} in {full:.2f} s = "
           f"{r['appends'] / full:,.0f} appends/s "
@@ -191,15 +193,18 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
     def noop_append(kind: str, body: Any, *, actor: str = "") -> None:
         return None
 
+    # One sealer process for the whole run, as `communard serve` has: it finds nothing queued
+    # while the other variants run (they seal inline or append nothing).
+    sealer_process = subprocess.Popen([sys.executable, "-m", "communard", "seal", "--follow"],
+                                      stdout=subprocess.DEVNULL)
+
     def switch(variant: str) -> None:
-        sealer.stop()
-        if variant == "record":
-            sealer.start()
+        sealer._elsewhere = variant == "record"  # as in a worker of `communard serve`
         services.append = noop_append if variant == "no append" else real_append  # type: ignore
 
     def drain() -> None:
-        """Seal what the background sealer has not reached yet, here, so the block's time holds
-        all the record's work but none of the sealer's idle gathering pause."""
+        """Seal what the sealer process has not reached yet, here, so the block's time holds
+        all the record's work but none of the sealer's gathering pause."""
         services.seal()
         assert not QueuedEntry.objects.exists()
 
@@ -247,6 +252,8 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
             100 * (this_round["record"] - this_round["no append"]) / this_round["record"])
         done += k
     switch("inline seal")  # the standalone timings below seal inline, one commit at a time
+    sealer_process.terminate()
+    sealer_process.wait()
     personals_per_action = (Opening.objects.count() - openings_before) / (len(VARIANTS) * n)
 
     # services.append on its own, inside a transaction, per call.

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import http.cookiejar
+import json
 import os
+import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -51,17 +56,61 @@ def test_demo_serves_the_pyramid_with_gunicorn(tmp_path: Path) -> None:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    db = tmp_path / "communard.sqlite3"
     try:
         html = wait_for(f"http://127.0.0.1:{port}/f/riverside/", proc)
         assert "Riverside Federation" in html and "Harbour Bakery" in html
         css = wait_for(f"http://127.0.0.1:{port}/static/communard/site.css", proc)
         assert "--accent" in css
+        # The demo member votes through the API; the server's sealer process, not the request,
+        # puts the entry into the record's tree (read from the database: the record's own pages
+        # would seal first).
+        casts = "SELECT count(*) FROM records_entry WHERE kind = 'ballot.cast'"
+        casts_before = _count(db, casts)
+        cast_as_demo_member(f"http://127.0.0.1:{port}", db)
+        deadline = time.monotonic() + 30
+        while _count(db, "SELECT count(*) FROM records_queuedentry") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _count(db, "SELECT count(*) FROM records_queuedentry") == 0
+        assert _count(db, casts) == casts_before + 1
+        assert _count(db, "SELECT max(size) FROM records_checkpoint") == _count(
+            db, "SELECT count(*) FROM records_entry")
     finally:
         proc.terminate()
-        out, _ = proc.communicate(timeout=30)
+        out, _ = proc.communicate(timeout=60)
     assert f"Open http://127.0.0.1:{port}/" in out and "commune1871" in out
     assert "gunicorn" in out.lower()  # the production server, not runserver
-    assert (tmp_path / "communard.sqlite3").exists()
+    sealer = re.search(r"Record sealer process started \(pid (\d+)\)", out)
+    assert sealer is not None, out
+    assert "sealer stopped:" in out  # it stopped with the server, after a last seal
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(sealer.group(1)), 0)
+
+
+def _count(db: Path, sql: str) -> int:
+    with sqlite3.connect(db, timeout=30) as conn:
+        return int(conn.execute(sql).fetchone()[0] or 0)
+
+
+def cast_as_demo_member(base: str, db: Path) -> None:
+    """Log in as the demo member with the login form, then cast a ballot with the JSON API."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/login/", timeout=30).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token is not None
+    form = urllib.parse.urlencode({"username": "member", "password": "commune1871",
+                                   "csrfmiddlewaretoken": token.group(1)}).encode()
+    opener.open(urllib.request.Request(f"{base}/login/", data=form, headers={"Referer": base}),
+                timeout=30).read()
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    election = _count(db, "SELECT id FROM elections_election WHERE closed_at IS NULL")
+    request = urllib.request.Request(
+        f"{base}/api/elections/{election}/ballots", data=json.dumps({"ranking": [1]}).encode(),
+        headers={"Content-Type": "application/json", "X-CSRFToken": csrf, "Referer": base},
+    )
+    with opener.open(request, timeout=30) as answer:
+        assert answer.status == 201 and json.loads(answer.read())["tracking_code"]
 
 
 def test_cli_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import getpass
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,6 +109,21 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_tick)
 
     p = sub.add_parser(
+        "seal",
+        help="seal the record's queued entries into its tree (--follow: keep sealing)",
+        description="An action queues its record entry in its own transaction; sealing gives "
+        "queued entries their place in the Merkle tree and a signed checkpoint. `communard "
+        "serve` runs a sealer process of its own. Run this to seal what a crash left queued, "
+        "or with --follow as a service beside a web server started some other way.",
+    )
+    p.add_argument("--follow", action="store_true",
+                   help="keep sealing until stopped (SIGTERM or Ctrl-C seals what is left first)")
+    p.add_argument("--interval", type=_seconds, default=None, metavar="SECONDS",
+                   help="with --follow: pause between rounds, so each batch gathers what "
+                   "committed meanwhile (default: 0.2)")
+    p.set_defaults(handler=cmd_seal)
+
+    p = sub.add_parser(
         "manage",
         help="run a Django management command (migrate, createsuperuser, …)",
         add_help=False,
@@ -123,6 +139,16 @@ def _when(text: str) -> dt.datetime:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a date and time (YYYY-MM-DDTHH:MM)"
         ) from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 < s ≤ 3600)")
+    return value
 
 
 def cmd_call_election(args: argparse.Namespace) -> int:
@@ -174,6 +200,26 @@ def cmd_tick(args: argparse.Namespace) -> int:
     sealed = seal()  # entries a crash left queued between an action's commit and its seal
     print(f"{opened} poll(s) opened, {closed} election(s) closed"
           + (f", {sealed} queued record entries sealed" if sealed else ""))
+    return 0
+
+
+def cmd_seal(args: argparse.Namespace) -> int:
+    setup_django()
+    from communard.web.records import sealer
+    from communard.web.records.services import seal
+
+    if not args.follow:
+        sealed = seal()
+        print(f"{sealed} queued record entries sealed")
+        return 0
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    sealed = sealer.follow(stop, args.interval or sealer.MIN_INTERVAL)
+    print(f"sealer stopped: {sealed} record entries sealed", flush=True)
     return 0
 
 
@@ -257,26 +303,41 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool = F
             if access_log:
                 self.cfg.set("accesslog", "-")
             self.cfg.set("graceful_timeout", 5)
-            # Each worker seals the record's queued entries in a background thread, in batches.
-            self.cfg.set("post_worker_init", _start_sealer)
-            self.cfg.set("worker_exit", _stop_sealer)
+            # One sealer process beside the workers seals the record's queued entries, in
+            # batches; it starts once the socket is bound and stops after the workers.
+            self.cfg.set("when_ready", _start_sealer_process)
+            self.cfg.set("on_exit", _stop_sealer_process)
 
         def load(self) -> Any:
             return application
 
+    from communard.web.records import sealer
+
+    sealer.seal_elsewhere()  # before the workers are forked: they inherit it
     Server().run()
 
 
-def _start_sealer(worker: Any) -> None:
-    from communard.web.records import sealer
-
-    sealer.start()
+_sealer_process: subprocess.Popen[bytes] | None = None
 
 
-def _stop_sealer(server: Any, worker: Any) -> None:
-    from communard.web.records import sealer
+def _start_sealer_process(server: Any) -> None:
+    global _sealer_process
+    _sealer_process = subprocess.Popen([sys.executable, "-m", "communard", "seal", "--follow"])
+    server.log.info("Record sealer process started (pid %s)", _sealer_process.pid)
 
-    sealer.stop()
+
+def _stop_sealer_process(server: Any) -> None:
+    """After the workers have stopped: the sealer seals what they left queued, then exits."""
+    proc = _sealer_process
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.log.error("the record sealer did not stop within 60 s; killing it")
+        proc.kill()
+        proc.wait()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

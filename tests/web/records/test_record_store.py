@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -240,19 +241,53 @@ def test_head_frontier_matches_the_stored_tree() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_server_process_seals_in_the_background() -> None:
-    """With the sealer thread a server worker runs, commits only wake it; stopping it seals what
-    is left, so every committed entry ends up in the tree, in order, and the log verifies."""
-    background = sealer.start()
+def test_a_servers_sealer_process_seals_what_its_workers_queue(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under `communard serve` a worker's commit only queues its entry; the server's sealer
+    loop (`sealer.follow`, here in a thread) seals them in order, and stopping it leaves none."""
+    monkeypatch.setattr(sealer, "_elsewhere", True)
+    for i in range(20):
+        with transaction.atomic(durable=True):
+            services.append("test.entry", {"n": i})
+    assert QueuedEntry.objects.count() == 20 and not Entry.objects.exists()
+    stop = threading.Event()
+    sealed: list[int] = []
+    loop = threading.Thread(target=lambda: sealed.append(sealer.follow(stop, interval=0.05)))
+    loop.start()
     try:
-        for i in range(20):
+        deadline = time.monotonic() + 30
+        while QueuedEntry.objects.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for i in range(20, 25):  # committed while it runs: taken by a later round or the last
             with transaction.atomic(durable=True):
                 services.append("test.entry", {"n": i})
     finally:
-        sealer.stop()
-    assert background.sealed == 20 and not QueuedEntry.objects.exists()
-    assert [e.body["n"] for e in Entry.objects.order_by("index")] == list(range(20))
+        stop.set()
+        loop.join(timeout=30)
+    assert sealed == [25] and not QueuedEntry.objects.exists()
+    assert [e.body["n"] for e in Entry.objects.order_by("index")] == list(range(25))
     assert verify() == []
+
+
+@pytest.mark.django_db
+def test_communard_seal_seals_what_a_crash_left_queued(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`communard seal` seals entries committed but never sealed; a bad interval is refused."""
+    from communard.record import Queued
+    from communard.web.records.store import enqueue
+
+    with transaction.atomic():
+        for i in range(3):
+            enqueue(Queued.of("test.entry", {"n": i}))
+    assert main(["seal"]) == 0
+    assert "3 queued record entries sealed" in capsys.readouterr().out
+    assert not QueuedEntry.objects.exists() and Entry.objects.count() == 3
+    assert verify() == []
+    with pytest.raises(SystemExit):
+        main(["seal", "--follow", "--interval", "0"])
+    assert "not a number of seconds" in capsys.readouterr().err
 
 
 @pytest.mark.django_db

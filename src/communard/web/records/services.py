@@ -7,8 +7,9 @@ An append checks and encodes the entry and inserts it into the queue in the acti
 transaction, so the entry commits or rolls back with the state change it records. When that
 transaction commits, :func:`seal` moves what is queued into the Merkle tree (positions, nodes, a
 signed checkpoint per tree size), many entries per hold of the tree's lock: in the committing
-thread, or in a server process by its background sealer (``sealer.py``). The record's pages and
-API seal before they read, and ``communard tick`` seals whatever a crash left queued.
+thread, or, under ``communard serve``, by the server's sealer process (``sealer.py``). The
+record's pages and API seal before they read, and ``communard tick`` seals whatever a crash left
+queued.
 """
 
 from __future__ import annotations
@@ -122,10 +123,7 @@ def seal(*, wait: bool = True, batch: int = SEAL_BATCH) -> int:
 
 
 def _seal_after_commit() -> None:
-    background = sealer.running()
-    if background is not None:
-        background.poke()  # a server process: its sealer thread batches, the request goes on
-    else:
+    if not sealer.sealed_elsewhere():  # a server worker's sealer process takes it within moments
         seal(wait=False)
 
 
