@@ -299,9 +299,11 @@ def cpu_seconds(pids: list[int]) -> float:
 def process_groups(server_pid: int) -> dict[str, list[int]]:
     import psutil
 
-    server = [server_pid] + [c.pid for c in psutil.Process(server_pid).children(recursive=True)]
+    children = psutil.Process(server_pid).children(recursive=True)
+    sealer = [c.pid for c in children if "seal" in c.cmdline()]
+    server = [server_pid] + [c.pid for c in children if c.pid not in sealer]
     pg = [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
-    return {"server": server, "postgres": pg}
+    return {"server": server, "sealer": sealer, "postgres": pg}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -369,7 +371,7 @@ def main() -> None:
         from django.db import connections
 
         from communard.web.elections.models import Ballot, Election, Mark
-        from communard.web.records.models import Entry
+        from communard.web.records.models import Entry, QueuedEntry
 
         t = time.perf_counter()
         election, roll = setup_election(args.candidates, args.seats)
@@ -416,7 +418,7 @@ def main() -> None:
             if args.py_spy:
                 spy = subprocess.Popen(
                     [str(Path(sys.executable).with_name("py-spy")), "record", "--pid",
-                     str(server.pid), "--subprocesses", "--idle", "--nonblocking", "-r", "50",
+                     str(server.pid), "--subprocesses", "--nonblocking", "-r", "50",
                      *(["--format", "raw"] if args.py_spy.suffix != ".svg" else []),
                      "-o", str(args.py_spy)],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -475,18 +477,27 @@ def main() -> None:
                 f"service p50 {pct(svc_ms, .5):.1f} ms, p99 {pct(svc_ms, .99):.1f} ms")
             wall = res["elapsed"]
             used = {k: cpu1[k] - cpu0[k] for k in cpu0}
-            others = busy_s - used["server"] - used["postgres"] - cpu_load
+            others = busy_s - used["server"] - used["sealer"] - used["postgres"] - cpu_load
             log(f"CPU during the load ({wall:.0f} s wall, {psutil.cpu_count()} cores = "
                 f"{machine_s:.0f} core-s, {busy_s / machine_s:.0%} busy): "
-                f"server {used['server']:.0f} s, postgres {used['postgres']:.0f} s, "
+                f"server {used['server']:.0f} s, its record sealer {used['sealer']:.0f} s, "
+                f"postgres {used['postgres']:.0f} s, "
                 f"load client {cpu_load:.0f} s, other processes on the machine {others:.0f} s; "
-                f"per ballot: server {used['server'] / max(1, ok) * 1000:.1f} ms, "
+                f"per ballot: server {used['server'] / max(1, ok) * 1000:.1f} ms + sealer "
+                f"{used['sealer'] / max(1, ok) * 1000:.1f} ms, "
                 f"postgres {used['postgres'] / max(1, ok) * 1000:.1f} ms")
             n = max(1, sampler.samples)
             top = ", ".join(f"{w} {c / n:.2f}" for w, c in sampler.waits.most_common(6))
             log(f"postgres backends in a transaction (mean {statistics.fmean(sampler.active or [0]):.2f}); "
                 f"mean backends per wait: {top}")
 
+            # The server's sealer puts the last ballots' entries into the tree within moments.
+            t = time.perf_counter()
+            while QueuedEntry.objects.exists() and time.perf_counter() - t < 60:
+                time.sleep(0.05)
+            log(f"record: every ballot.cast entry sealed {time.perf_counter() - t:.2f} s after "
+                "the last answer" if not QueuedEntry.objects.exists()
+                else "record: entries still queued 60 s after the last answer")
             stored = Ballot.objects.filter(election=election).count()
             marks = Mark.objects.filter(entry__election=election).count()
             entries = Entry.objects.filter(kind="ballot.cast").count()

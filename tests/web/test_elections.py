@@ -315,6 +315,61 @@ def test_concurrent_casts_by_one_voter_store_exactly_one_ballot(fed) -> None:  #
     assert state(election)[:2] == (1, 1)
 
 
+def test_a_cast_read_before_the_close_is_refused_once_the_close_committed(fed) -> None:  # type: ignore[no-untyped-def]
+    """The request read the election while the poll was open, the close committed meanwhile:
+    the cast's statement checks the database's copy and stores nothing, so the box holds no
+    ballot that the count missed."""
+    election = open_election(fed, "w1", ["1", "2"])
+    cast(election, "4", [1])
+    stale = Election.objects.select_related("federation").get(pk=election.pk)
+    do_close_election(election, now=election.poll_closes_at)
+    assert stale.closed_at is None  # what the in-flight request still believes
+    with pytest.raises(WrongPhase, match="the poll has closed"):
+        do_cast_ballot(stale, Member.objects.get(number="5"), [2], now=NOW)
+    result = Result.objects.get(election=election)
+    assert state(election)[:2] == (result.ballots, result.marks) == (1, 1)
+
+
+def test_a_cast_waiting_for_a_close_in_progress_is_refused(fed) -> None:  # type: ignore[no-untyped-def]
+    """A cast that arrives while the close holds the election (counting) waits for it, then finds
+    the poll closed: it is refused, and the published box equals the counted one."""
+    import threading
+    import time
+
+    election = open_election(fed, "w1", ["1", "2"])
+    member = Member.objects.get(number="5")
+    stale = Election.objects.select_related("federation").get(pk=election.pk)
+    closing, outcome = threading.Event(), []
+
+    def close_slowly() -> None:
+        try:
+            with transaction.atomic(durable=True):
+                Election.objects.select_for_update().get(pk=election.pk)
+                closing.set()
+                time.sleep(0.5)  # the count takes a while
+                Election.objects.filter(pk=election.pk).update(closed_at=NOW)
+        finally:
+            connection.close()
+
+    def cast_meanwhile() -> None:
+        closing.wait(10)
+        try:
+            do_cast_ballot(stale, member, [1], now=NOW)
+            outcome.append("stored")
+        except WrongPhase as refusal:
+            outcome.append(str(refusal))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=close_slowly), threading.Thread(target=cast_meanwhile)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert outcome == ["the poll has closed"]
+    assert state(election)[:2] == (0, 0)
+
+
 def test_office_election_fills_the_office(fed) -> None:  # type: ignore[no-untyped-def]
     """A council's office is filled by its constituency's vote and shown on the council page."""
     from communard.web.councils.models import OfficeHolder

@@ -16,6 +16,18 @@ from tests.web.factories import small_federation
 
 pytestmark = pytest.mark.django_db
 
+LEAN = "communard.web.elections.cast_endpoint.CastEndpointMiddleware"
+
+
+@pytest.fixture(autouse=True, params=["lean door", "ninja door"])
+def door(request: pytest.FixtureRequest, settings) -> str:  # type: ignore[no-untyped-def]
+    """Every case twice: through the cast endpoint's middleware (what the server runs) and with
+    it taken out, through the ninja operation; both must answer alike."""
+    assert LEAN in settings.MIDDLEWARE
+    if request.param == "ninja door":
+        settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != LEAN]
+    return str(request.param)
+
 
 @pytest.fixture
 def election(tmp_path: Path) -> Election:
@@ -61,6 +73,31 @@ def test_api_refusals(election: Election, user: str | None, body: object, status
     assert code == status
     assert detail in json.dumps(payload)
     assert Ballot.objects.filter(election=election).count() == 0
+
+
+def test_api_malformed_body_and_unknown_election_are_refused(election: Election) -> None:
+    """Not JSON at all, or an election that does not exist: a clear refusal, nothing stored."""
+    client = client_for("m3")
+    token = client.cookies["csrftoken"].value
+    r = client.post(f"/api/elections/{election.pk}/ballots", b"{ranking: [1",
+                    content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert r.status_code == 400
+    r = client.post("/api/elections/987654/ballots", json.dumps({"ranking": [1]}),
+                    content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert r.status_code == 404 and r.json() == {"detail": "there is no such election"}
+    assert Ballot.objects.count() == 0
+
+
+def test_api_after_logout_is_401(election: Election) -> None:
+    """A session that was logged out no longer casts, even with its old cookie."""
+    client = client_for("m3")
+    token = client.cookies["csrftoken"].value
+    session = client.cookies["sessionid"].value
+    client.post("/logout/", HTTP_X_CSRFTOKEN=token)
+    client.cookies["sessionid"] = session
+    r = client.post(f"/api/elections/{election.pk}/ballots", json.dumps({"ranking": [1]}),
+                    content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert r.status_code == 401 and Ballot.objects.count() == 0
 
 
 def test_api_second_ballot_is_409(election: Election) -> None:

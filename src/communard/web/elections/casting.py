@@ -20,8 +20,15 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from communard.web.elections.actions import open_poll_if_due
-from communard.web.elections.errors import AlreadyVoted, InvalidBallot, NotOnRoll, WrongPhase
+from communard.web.councils.models import Federation
+from communard.web.elections.actions import close_if_due, open_poll_if_due
+from communard.web.elections.errors import (
+    AlreadyVoted,
+    ElectionNotFound,
+    InvalidBallot,
+    NotOnRoll,
+    WrongPhase,
+)
 from communard.web.elections.models import Ballot, Election, Mark, Phase, RollEntry
 from communard.web.elections.roll import constituency_of
 from communard.web.members.models import Member
@@ -68,21 +75,34 @@ def check_ranking(election: Election, ranking: Any) -> list[int]:
 def do_cast_ballot(
     election: Election, member: Member, ranking: Any, *, now: dt.datetime | None = None
 ) -> str:
-    """Cast ``member``'s ballot; returns the tracking code."""
+    """Cast ``member``'s ballot (the ballot page's path); returns the tracking code."""
+    now = now or timezone.now()
     election, ranking = _admissible(election, ranking, now)
     entry_id = _roll_entry(election, member_id=member.pk)
     if entry_id is None:
         raise NotOnRoll(why_not_on_roll(election, member))
-    return _store(election, entry_id, ranking)
+    return _store(election, election.federation.slug, entry_id, ranking, now)
 
 
 def do_cast_ballot_as_user(
-    election: Election, user_id: int, ranking: Any, *, now: dt.datetime | None = None
+    election_id: int, user_id: int, ranking: Any, *, now: dt.datetime | None = None
 ) -> str:
-    """Cast the ballot of the member whose login is ``user_id`` (the API's path: the voter's
-    roll entry is found from the login in one query)."""
+    """Cast the ballot of the member whose login is ``user_id`` (the API's path). One query
+    reads what casting needs of the election and the voter's entry on its roll."""
+    now = now or timezone.now()
+    election = next(iter(Election.objects.raw(_sql(connection.vendor)["election"],
+                                              [user_id, election_id])), None)
+    if election is None:
+        raise ElectionNotFound("there is no such election")
+    slug: str = election.federation_slug
+    entry_id: int | None = election.roll_entry_id
+    if (election.roll_frozen_at is None and now >= election.poll_opens_at) or (
+        election.closed_at is None and now >= election.poll_closes_at
+    ):
+        # The first request after the poll opens freezes the roll, after it ends closes it.
+        election = close_if_due(open_poll_if_due(election, now), now)
+        entry_id = _roll_entry(election, user_id=user_id)
     election, ranking = _admissible(election, ranking, now)
-    entry_id = _roll_entry(election, user_id=user_id)
     if entry_id is None:
         member = Member.objects.filter(
             user_id=user_id, federation_id=election.federation_id
@@ -90,13 +110,10 @@ def do_cast_ballot_as_user(
         if member is None:
             raise NotOnRoll("only members of the federation vote")
         raise NotOnRoll(why_not_on_roll(election, member))
-    return _store(election, entry_id, ranking)
+    return _store(election, slug, entry_id, ranking, now)
 
 
-def _admissible(
-    election: Election, ranking: Any, now: dt.datetime | None
-) -> tuple[Election, list[int]]:
-    now = now or timezone.now()
+def _admissible(election: Election, ranking: Any, now: dt.datetime) -> tuple[Election, list[int]]:
     election = open_poll_if_due(election, now)
     if election.phase(now) != Phase.POLL:
         raise WrongPhase(
@@ -115,29 +132,45 @@ def _roll_entry(election: Election, **who: int) -> int | None:
     return None if row is None else int(row[0])
 
 
-def _store(election: Election, entry_id: int, ranking: list[int]) -> str:
+def _store(
+    election: Election, federation: str, entry_id: int, ranking: list[int], now: dt.datetime
+) -> str:
+    """Mark the voter, store the ballot and queue its record entry, all or nothing, and only
+    while the poll is open by the database's own copy of the election: a close that committed
+    since this request read the election refuses the ballot (a ballot stored after the count
+    would be published in the box but missing from the result)."""
     code = new_tracking_code()
     sql = _sql(connection.vendor)
-    ballot = [code, election.pk, json.dumps(ranking)]
+    at = connection.ops.adapt_datetimefield_value(now)
+    body = {"federation": federation, "election": election.pk}
     try:
-        with transaction.atomic(durable=True), connection.cursor() as cursor:
-            entry = record.entry(
-                "ballot.cast",
-                {"federation": election.federation.slug, "election": election.pk},
-                actor="voter",
-            )
-            if connection.vendor == "postgresql":
-                # Mark, ballot and record entry: one round trip.
-                cursor.execute(sql["all"], [entry_id, *ballot, *enqueue_values(entry)])
-            else:
-                cursor.execute(sql["mark"], [entry_id])
-                cursor.execute(sql["ballot"], ballot)
-                enqueue(entry)
+        if connection.vendor == "postgresql":
+            entry = record.entry("ballot.cast", body, actor="voter", in_statement=True)
+            # One statement, so one transaction even in autocommit: one round trip. It holds the
+            # election's row FOR SHARE, which the close's FOR UPDATE waits for; a cast that waited
+            # for a close sees the closed row and stores nothing.
+            with connection.cursor() as cursor:
+                cursor.execute(sql["cast"], [election.pk, at, at, entry_id, code,
+                                             json.dumps(ranking), *enqueue_values(entry)])
+                stored = cursor.fetchone()[0] == 1
+            if stored:
+                record.statement_committed()
+        else:
+            # SQLite: the IMMEDIATE transaction holds the database's write lock from its start,
+            # so the open-poll check inside it is current until it commits.
+            with transaction.atomic(durable=True), connection.cursor() as cursor:
+                cursor.execute(sql["mark"], [entry_id, election.pk, at, at])
+                stored = cursor.rowcount == 1
+                if stored:
+                    cursor.execute(sql["ballot"], [code, election.pk, json.dumps(ranking)])
+                    enqueue(record.entry("ballot.cast", body, actor="voter"))
     except IntegrityError as exc:
         if "elections_mark" in str(exc):
             # The mark's unique key: PostgreSQL names the constraint, SQLite the table.column.
             raise AlreadyVoted("you have already voted in this election") from None
         raise
+    if not stored:
+        raise WrongPhase("the poll has closed")
     return code
 
 
@@ -146,22 +179,35 @@ def _sql(vendor: str) -> dict[str, str]:
     q = connection.ops.quote_name
     mark, ballot = q(Mark._meta.db_table), q(Ballot._meta.db_table)
     roll, member = q(RollEntry._meta.db_table), q(Member._meta.db_table)
+    election, federation = q(Election._meta.db_table), q(Federation._meta.db_table)
     columns = "tracking_code, election_id, ranking"
-    lookups = {
+    poll_open = "closed_at IS NULL AND poll_opens_at <= %s AND %s < poll_closes_at"
+    statements = {
         "by_member": f"SELECT id FROM {roll} WHERE election_id = %s AND member_id = %s",
         "by_user": f"SELECT r.id FROM {roll} r JOIN {member} m ON m.id = r.member_id "
         "WHERE r.election_id = %s AND m.user_id = %s",
+        # What casting reads of an election, and the voter's entry on its roll (Election.raw).
+        "election": "SELECT e.id, e.federation_id, e.nominations_open_at, e.poll_opens_at, "
+        "e.poll_closes_at, e.closed_at, e.roll_frozen_at, e.candidates_standing, "
+        "f.slug AS federation_slug, "
+        f"(SELECT r.id FROM {roll} r JOIN {member} m ON m.id = r.member_id "
+        "WHERE r.election_id = e.id AND m.user_id = %s) AS roll_entry_id "
+        f"FROM {election} e JOIN {federation} f ON f.id = e.federation_id WHERE e.id = %s",
     }
     if vendor == "postgresql":
         return {
-            **lookups,
-            "all": f"WITH m AS (INSERT INTO {mark} (entry_id) VALUES (%s)), "
-            f"b AS (INSERT INTO {ballot} ({columns}) VALUES (%s, %s, %s::jsonb)) "
-            + enqueue_sql(),
+            **statements,
+            "cast": f"WITH e AS (SELECT id FROM {election} WHERE id = %s AND {poll_open} "
+            "FOR SHARE), "
+            f"m AS (INSERT INTO {mark} (entry_id) SELECT %s::bigint FROM e), "
+            f"b AS (INSERT INTO {ballot} ({columns}) SELECT %s, e.id, %s::jsonb FROM e), "
+            f"q AS ({enqueue_sql(source='e')}) "
+            "SELECT count(*) FROM e",
         }
     return {
-        **lookups,
-        "mark": f"INSERT INTO {mark} (entry_id) VALUES (%s)",
+        **statements,
+        "mark": f"INSERT INTO {mark} (entry_id) SELECT %s WHERE EXISTS "
+        f"(SELECT 1 FROM {election} WHERE id = %s AND {poll_open})",
         "ballot": f"INSERT INTO {ballot} ({columns}) VALUES (%s, %s, %s)",
     }
 

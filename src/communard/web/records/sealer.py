@@ -36,7 +36,7 @@ def follow(stop: threading.Event, interval: float = MIN_INTERVAL) -> int:
     """The sealer process's loop: seal what is queued, wait ``interval``, again; until ``stop``
     is set or the process that started this one is gone. Then one last seal, so that a server
     stopped in order leaves nothing queued. Returns how many entries it sealed."""
-    from communard.web.records.services import seal
+    from communard.web.records.services import SEAL_BATCH, seal
 
     parent = os.getppid()
     sealed = 0
@@ -44,13 +44,18 @@ def follow(stop: threading.Event, interval: float = MIN_INTERVAL) -> int:
         while True:
             stopping = stop.is_set() or os.getppid() != parent
             try:
-                sealed += seal(wait=True)
+                # One batch a round, of what committed since the last: no tail of tiny batches.
+                # The last round drains the queue.
+                done = seal(wait=True, once=not stopping)
             except Exception:  # the entries stay queued; the next round takes them
                 log.exception("sealing the record's queued entries failed")
                 connection.close()
+                done = 0
+            sealed += done
             if stopping:
                 return sealed
-            stop.wait(interval)
+            if done < SEAL_BATCH:  # a full batch means more are waiting: no pause then
+                stop.wait(interval)
     finally:
         connection.close()
 

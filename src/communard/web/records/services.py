@@ -81,19 +81,34 @@ def append(kind: str, body: Mapping[str, Any], *, actor: str = "") -> None:
     store.enqueue(entry(kind, body, actor=actor))
 
 
-def entry(kind: str, body: Mapping[str, Any], *, actor: str = "") -> Queued:
-    """Check an entry and arrange its sealing after the transaction commits, for a hot path that
-    writes the queue row itself as part of its own statement (``store.enqueue_sql``): it must do so
-    in the same transaction. Everyone else calls :func:`append`."""
+def entry(
+    kind: str, body: Mapping[str, Any], *, actor: str = "", in_statement: bool = False
+) -> Queued:
+    """Check an entry for a hot path that writes the queue row itself (``store.enqueue_sql``),
+    as part of the same transaction as the change it records; its sealing follows the commit.
+    Everyone else calls :func:`append`.
+
+    ``in_statement=True``: the caller writes the row in the very statement that makes the
+    change, so outside ``transaction.atomic`` that statement is its own transaction; after it
+    succeeds the caller calls :func:`statement_committed`.
+    """
     queued = Queued.of(kind, body, actor=actor)
-    if not connection.in_atomic_block:
+    if connection.in_atomic_block:
+        if not any(func is _seal_after_commit for _, func, _ in connection.run_on_commit):
+            transaction.on_commit(_seal_after_commit, robust=True)
+    elif not in_statement:
         raise NotInTransaction("record entries are written inside the action's transaction")
-    if not any(func is _seal_after_commit for _, func, _ in connection.run_on_commit):
-        transaction.on_commit(_seal_after_commit, robust=True)
     return queued
 
 
-def seal(*, wait: bool = True, batch: int = SEAL_BATCH) -> int:
+def statement_committed() -> None:
+    """After an ``in_statement`` entry's statement: outside a transaction it has committed, so
+    its entry is sealed as a commit's is (inside one, the commit seals it)."""
+    if not connection.in_atomic_block:
+        _seal_after_commit()
+
+
+def seal(*, wait: bool = True, batch: int = SEAL_BATCH, once: bool = False) -> int:
     """Move queued entries into the tree, oldest first; returns how many.
 
     Each batch is prepared (positions, hashes, signed checkpoints) without the lock, then
@@ -101,6 +116,9 @@ def seal(*, wait: bool = True, batch: int = SEAL_BATCH) -> int:
     ``wait=False`` a sealer that finds the lock held leaves the work to its holder, which looks
     at the queue again after each batch it writes, until it finds it empty: an entry committed
     before that look is never left behind. ``batch`` bounds one transaction's work.
+
+    ``once``: write at most one batch (the sealer process's rounds: draining to the last entry
+    would end each round with batches of one or two, which cost several times more per entry).
     """
     sealed = 0
     while True:
@@ -120,6 +138,8 @@ def seal(*, wait: bool = True, batch: int = SEAL_BATCH) -> int:
         except store.Stale:
             continue  # another sealer wrote first; prepare again from where it left the tree
         sealed += len(taken)
+        if once:
+            return sealed
 
 
 def _seal_after_commit() -> None:
@@ -133,4 +153,4 @@ def personal(value: str) -> str:
     return log().personal(value)
 
 
-__all__ = ["append", "personal", "seal", "NotInTransaction", "log", "signer", "verifier"]
+__all__ = ["append", "entry", "statement_committed", "personal", "seal", "NotInTransaction", "log", "signer", "verifier"]

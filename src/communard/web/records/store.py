@@ -200,9 +200,13 @@ def enqueue_values(queued: Queued) -> list[str]:
     return [queued.kind, queued.time, queued.actor, queued.body.decode("utf-8")]
 
 
-def enqueue_sql() -> str:
-    """``INSERT INTO <queue> (…) VALUES (%s, %s, %s, %s)``, to embed in a caller's statement."""
-    return _sql(connection.vendor)["enqueue"]
+def enqueue_sql(source: str | None = None) -> str:
+    """``INSERT INTO <queue> (…) VALUES (%s, %s, %s, %s)``, to embed in a caller's statement;
+    with ``source``, ``INSERT … SELECT %s, … FROM <source>``: one row per row of ``source``."""
+    if source is None:
+        return _sql(connection.vendor)["enqueue"]
+    queue = connection.ops.quote_name(QueuedEntry._meta.db_table)
+    return f"INSERT INTO {queue} (kind, time, actor, body) SELECT %s, %s, %s, %s FROM {source}"
 
 
 def enqueue(queued: Queued) -> None:

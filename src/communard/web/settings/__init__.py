@@ -30,6 +30,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Answers only POST /api/elections/{id}/ballots, with Django's own CSRF and login checks but
+    # without the rest of the stack: casting is the request every voter makes at once.
+    "communard.web.elections.cast_endpoint.CastEndpointMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -71,6 +74,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Django's database sessions and model logins, each read with one plain query per request
+# instead of a compiled ORM query (core/sessions.py; bench/cast_bench.py measures it).
+SESSION_ENGINE = "communard.web.core.sessions"
+AUTHENTICATION_BACKENDS = ["communard.web.core.sessions.LoginBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "me"
 LOGOUT_REDIRECT_URL = "home"

@@ -1,0 +1,65 @@
+"""Sessions and logins, each read with one plain query.
+
+Every logged-in request loads its session and then its user. Through the ORM, compiling those two
+queries was a third of a ballot's CPU time on the server (bench/cast_bench.py, about 2 ms of 6).
+The statements below are the same two lookups, written once. Everything else stays Django's own
+code: how sessions are made, saved, cycled, flushed and expired, and how a login's session hash
+is checked against the current password (``django.contrib.auth.get_user``).
+
+Enabled by ``SESSION_ENGINE = "communard.web.core.sessions"`` and ``AUTHENTICATION_BACKENDS``.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.sessions.backends import db
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
+
+
+class SessionStore(db.SessionStore):
+    """Django's database sessions; only the read of a session is a plain statement."""
+
+    def _get_session_from_db(self) -> Session | None:
+        key = self.session_key  # None unless it is a well-formed key (SessionBase checks)
+        if key is None:
+            return None
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        with connection.cursor() as cursor:
+            cursor.execute(_sql()["session"], [key, now])
+            row = cursor.fetchone()
+        if row is None:  # unknown or expired: Django's store then starts a fresh session
+            self._session_key = None
+            return None
+        return Session(session_key=key, session_data=row[0])
+
+
+class LoginBackend(ModelBackend):
+    """Django's ``ModelBackend``; only the per-request read of the logged-in user is plain SQL."""
+
+    def get_user(self, user_id: Any) -> AbstractBaseUser | None:
+        model = get_user_model()
+        try:
+            pk = model._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        user = next(iter(model._default_manager.raw(_sql()["user"], [pk])), None)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+@functools.cache
+def _sql() -> dict[str, str]:
+    q = connection.ops.quote_name
+    user = get_user_model()._meta
+    return {
+        "session": f"SELECT session_data FROM {q(Session._meta.db_table)} "
+        "WHERE session_key = %s AND expire_date > %s",
+        "user": f"SELECT * FROM {q(user.db_table)} WHERE {q(user.pk.column)} = %s",
+    }

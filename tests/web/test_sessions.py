@@ -1,0 +1,81 @@
+"""Sessions and logins read with plain SQL (core/sessions.py) keep every rule of Django's own:
+expiry, logout, a password change ending other sessions, inactive accounts, forged keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.utils import timezone
+
+from communard.web.core.sessions import LoginBackend, SessionStore
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "pw-12345-x"
+
+
+def logged_in(username: str = "ada") -> tuple[Client, User]:
+    user = User.objects.filter(username=username).first() or User.objects.create_user(
+        username, password=PASSWORD)
+    client = Client()
+    assert client.login(username=username, password=PASSWORD)
+    return client, user
+
+
+def is_logged_in(client: Client) -> bool:
+    return client.get("/me/").status_code == 200  # the member's page needs a login
+
+
+def test_a_login_is_recognised_on_later_requests() -> None:
+    client, user = logged_in()
+    assert is_logged_in(client)
+    store = SessionStore(client.cookies["sessionid"].value)
+    assert store.get("_auth_user_id") == str(user.pk)
+
+
+def test_an_expired_session_is_not_a_login() -> None:
+    client, _ = logged_in()
+    Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    assert not is_logged_in(client)
+
+
+def test_logging_out_ends_the_session() -> None:
+    client, _ = logged_in()
+    key = client.cookies["sessionid"].value
+    client.post("/logout/")
+    assert not Session.objects.filter(session_key=key).exists()
+    stale = Client()
+    stale.cookies["sessionid"] = key
+    assert not is_logged_in(stale)
+
+
+def test_a_password_change_ends_the_other_sessions() -> None:
+    client, user = logged_in()
+    user.set_password("another-pw-987")
+    user.save()
+    assert not is_logged_in(client)
+
+
+def test_an_inactive_account_is_not_logged_in() -> None:
+    client, user = logged_in()
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert not is_logged_in(client)
+    assert LoginBackend().get_user(user.pk) is None
+
+
+@pytest.mark.parametrize("key", ["", "short", "x" * 40, "'; DROP TABLE django_session; --"])
+def test_forged_or_malformed_session_keys_are_anonymous(key: str) -> None:
+    logged_in()
+    client = Client()
+    client.cookies["sessionid"] = key
+    assert not is_logged_in(client)
+    assert Session.objects.count() == 1
+
+
+@pytest.mark.parametrize("user_id", ["not-a-number", "999999", ""])
+def test_a_session_naming_no_valid_user_is_no_login(user_id: str) -> None:
+    assert LoginBackend().get_user(user_id) is None
