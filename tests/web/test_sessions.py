@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -79,3 +80,28 @@ def test_forged_or_malformed_session_keys_are_anonymous(key: str) -> None:
 @pytest.mark.parametrize("user_id", ["not-a-number", "999999", ""])
 def test_a_session_naming_no_valid_user_is_no_login(user_id: str) -> None:
     assert LoginBackend().get_user(user_id) is None
+
+
+def test_the_login_backend_loads_the_same_user_as_the_orm() -> None:
+    """Every field, with the ORM's conversions (SQLite keeps datetimes as text)."""
+    _, user = logged_in()
+    loaded = LoginBackend().get_user(str(user.pk))
+    orm = User.objects.get(pk=user.pk)
+    assert loaded is not None
+    for field in User._meta.concrete_fields:
+        assert getattr(loaded, field.attname) == getattr(orm, field.attname), field.attname
+    assert loaded.last_login is not None and loaded.last_login.tzinfo is not None
+
+
+def test_rows_become_models_whatever_the_column_order() -> None:
+    """`model_from_row` places each value on its field, converted as the ORM would."""
+    from communard.web.core.rows import model_from_row
+
+    _, user = logged_in()
+    orm = User.objects.get(pk=user.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_login, username, id FROM auth_user WHERE id = %s", [user.pk])
+        loaded = model_from_row(User, ["last_login", "username", "id"], cursor.fetchone())
+    assert (loaded.pk, loaded.username, loaded.last_login) == (orm.pk, orm.username,
+                                                               orm.last_login)
+    assert loaded.get_deferred_fields() >= {"password", "email"}

@@ -23,6 +23,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from communard.web.core.rows import model_from_row
+
 
 class SessionStore(db.SessionStore):
     """Django's database sessions; only the read of a session is a plain statement."""
@@ -50,8 +52,18 @@ class LoginBackend(ModelBackend):
             pk = model._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        user = next(iter(model._default_manager.raw(_sql()["user"], [pk])), None)
-        return user if user is not None and self.user_can_authenticate(user) else None
+        with connection.cursor() as cursor:
+            cursor.execute(_sql()["user"], [pk])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        user = model_from_row(model, _user_fields(), row)
+        return user if self.user_can_authenticate(user) else None
+
+
+@functools.cache
+def _user_fields() -> list[str]:
+    return [f.attname for f in get_user_model()._meta.concrete_fields]
 
 
 @functools.cache
@@ -61,5 +73,6 @@ def _sql() -> dict[str, str]:
     return {
         "session": f"SELECT session_data FROM {q(Session._meta.db_table)} "
         "WHERE session_key = %s AND expire_date > %s",
-        "user": f"SELECT * FROM {q(user.db_table)} WHERE {q(user.pk.column)} = %s",
+        "user": f"SELECT {', '.join(q(f.column) for f in user.concrete_fields)} "
+        f"FROM {q(user.db_table)} WHERE {q(user.pk.column)} = %s",
     }

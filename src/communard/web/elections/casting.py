@@ -20,6 +20,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from communard.web.core.rows import model_from_row
 from communard.web.councils.models import Federation
 from communard.web.elections.actions import close_if_due, open_poll_if_due
 from communard.web.elections.errors import (
@@ -90,12 +91,13 @@ def do_cast_ballot_as_user(
     """Cast the ballot of the member whose login is ``user_id`` (the API's path). One query
     reads what casting needs of the election and the voter's entry on its roll."""
     now = now or timezone.now()
-    election = next(iter(Election.objects.raw(_sql(connection.vendor)["election"],
-                                              [user_id, election_id])), None)
-    if election is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(connection.vendor)["election"], [user_id, election_id])
+        row = cursor.fetchone()
+    if row is None:
         raise ElectionNotFound("there is no such election")
-    slug: str = election.federation_slug
-    entry_id: int | None = election.roll_entry_id
+    *fields, slug, entry_id = row
+    election = model_from_row(Election, ELECTION_FIELDS, fields)
     if (election.roll_frozen_at is None and now >= election.poll_opens_at) or (
         election.closed_at is None and now >= election.poll_closes_at
     ):
@@ -174,6 +176,11 @@ def _store(
     return code
 
 
+# What casting reads of an election (the rest loads on access, as for .only()).
+ELECTION_FIELDS = ("id", "federation_id", "nominations_open_at", "poll_opens_at",
+                   "poll_closes_at", "closed_at", "roll_frozen_at", "candidates_standing")
+
+
 @functools.cache
 def _sql(vendor: str) -> dict[str, str]:
     q = connection.ops.quote_name
@@ -187,11 +194,9 @@ def _sql(vendor: str) -> dict[str, str]:
         "by_user": f"SELECT r.id FROM {roll} r JOIN {member} m ON m.id = r.member_id "
         "WHERE r.election_id = %s AND m.user_id = %s",
         # What casting reads of an election, and the voter's entry on its roll (Election.raw).
-        "election": "SELECT e.id, e.federation_id, e.nominations_open_at, e.poll_opens_at, "
-        "e.poll_closes_at, e.closed_at, e.roll_frozen_at, e.candidates_standing, "
-        "f.slug AS federation_slug, "
+        "election": f"SELECT {', '.join(f'e.{q(f)}' for f in ELECTION_FIELDS)}, f.slug, "
         f"(SELECT r.id FROM {roll} r JOIN {member} m ON m.id = r.member_id "
-        "WHERE r.election_id = e.id AND m.user_id = %s) AS roll_entry_id "
+        "WHERE r.election_id = e.id AND m.user_id = %s) "
         f"FROM {election} e JOIN {federation} f ON f.id = e.federation_id WHERE e.id = %s",
     }
     if vendor == "postgresql":
