@@ -100,6 +100,23 @@ def test_api_after_logout_is_401(election: Election) -> None:
     assert r.status_code == 401 and Ballot.objects.count() == 0
 
 
+@pytest.mark.parametrize("change", ["password changed", "account deactivated"])
+def test_api_login_ended_elsewhere_is_401(election: Election, change: str) -> None:
+    """The login's row, read with the election in one query, is checked as Django checks it: a
+    session whose password has since changed, or whose account was deactivated, casts nothing."""
+    client = client_for("m3")
+    user = Member.objects.get(number="3").user
+    assert user is not None
+    if change == "password changed":
+        user.set_password("a-new-pw-4567")
+        user.save()
+    else:
+        type(user).objects.filter(pk=user.pk).update(is_active=False)
+    status, body = post(client, election, {"ranking": [1]})
+    assert (status, body) == (401, {"detail": "Unauthorized"})
+    assert Ballot.objects.count() == 0
+
+
 def test_api_second_ballot_is_409(election: Election) -> None:
     """Voting twice through the API is a conflict, and says only that you have voted."""
     client = client_for("m3")

@@ -105,3 +105,23 @@ def test_rows_become_models_whatever_the_column_order() -> None:
     assert (loaded.pk, loaded.username, loaded.last_login) == (orm.pk, orm.username,
                                                                orm.last_login)
     assert loaded.get_deferred_fields() >= {"password", "email"}
+
+
+def test_a_preloaded_login_is_used_only_for_its_own_user() -> None:
+    """`preloaded_login` spares the query for the user it holds, and only for that one; the
+    backend's own checks (an inactive account) still apply to it."""
+    from django.test.utils import CaptureQueriesContext
+
+    from communard.web.core.sessions import preloaded_login
+
+    _, ada = logged_in("ada")
+    _, bob = logged_in("bob")
+    with preloaded_login(ada), CaptureQueriesContext(connection) as queries:
+        assert LoginBackend().get_user(str(ada.pk)) is ada
+    assert len(queries) == 0
+    with preloaded_login(ada), CaptureQueriesContext(connection) as queries:
+        found = LoginBackend().get_user(str(bob.pk))
+    assert found is not None and found.pk == bob.pk and len(queries) == 1
+    ada.is_active = False
+    with preloaded_login(ada):
+        assert LoginBackend().get_user(str(ada.pk)) is None

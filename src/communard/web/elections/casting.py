@@ -15,12 +15,17 @@ import datetime as dt
 import functools
 import json
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from communard.web.core.rows import model_from_row
+from communard.web.core.sessions import user_columns, user_fields
 from communard.web.councils.models import Federation
 from communard.web.elections.actions import close_if_due, open_poll_if_due
 from communard.web.elections.errors import (
@@ -85,19 +90,55 @@ def do_cast_ballot(
     return _store(election, election.federation.slug, entry_id, ranking, now)
 
 
+@dataclass(frozen=True)
+class LoginRead:
+    """What one query reads for a cast by login: the login's user row (for Django's check of
+    the session), what casting needs of the election, its federation, and the voter's entry on
+    its roll. ``None`` where there is no such user or election."""
+
+    user: AbstractBaseUser | None
+    election: Election | None
+    federation: str
+    roll_entry: int | None
+
+
+def read_for_login(election_id: int, user_id: Any) -> LoginRead:
+    model = get_user_model()
+    try:
+        pk = model._meta.pk.to_python(user_id)
+    except ValidationError:
+        pk = None
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(connection.vendor)["read"], [pk, election_id])
+        row = cursor.fetchone()
+    n, m = len(user_fields()), len(ELECTION_FIELDS)
+    user_row, election_row, (federation, roll_entry) = row[:n], row[n : n + m], row[n + m :]
+    return LoginRead(
+        user=None if user_row[0] is None else model_from_row(model, user_fields(), user_row),
+        election=None if election_row[0] is None
+        else model_from_row(Election, ELECTION_FIELDS, election_row),
+        federation=federation or "",
+        roll_entry=roll_entry,
+    )
+
+
 def do_cast_ballot_as_user(
-    election_id: int, user_id: int, ranking: Any, *, now: dt.datetime | None = None
+    election_id: int,
+    user_id: int,
+    ranking: Any,
+    *,
+    now: dt.datetime | None = None,
+    read: LoginRead | None = None,
 ) -> str:
     """Cast the ballot of the member whose login is ``user_id`` (the API's path). One query
-    reads what casting needs of the election and the voter's entry on its roll."""
+    reads what casting needs (:func:`read_for_login`); a caller that already made it for
+    this login and election passes it as ``read``."""
     now = now or timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(_sql(connection.vendor)["election"], [user_id, election_id])
-        row = cursor.fetchone()
-    if row is None:
+    if read is None or read.user is None or read.user.pk != user_id:
+        read = read_for_login(election_id, user_id)
+    if read.election is None:
         raise ElectionNotFound("there is no such election")
-    *fields, slug, entry_id = row
-    election = model_from_row(Election, ELECTION_FIELDS, fields)
+    election, entry_id = read.election, read.roll_entry
     if (election.roll_frozen_at is None and now >= election.poll_opens_at) or (
         election.closed_at is None and now >= election.poll_closes_at
     ):
@@ -112,7 +153,7 @@ def do_cast_ballot_as_user(
         if member is None:
             raise NotOnRoll("only members of the federation vote")
         raise NotOnRoll(why_not_on_roll(election, member))
-    return _store(election, slug, entry_id, ranking, now)
+    return _store(election, read.federation, entry_id, ranking, now)
 
 
 def _admissible(election: Election, ranking: Any, now: dt.datetime) -> tuple[Election, list[int]]:
@@ -187,17 +228,21 @@ def _sql(vendor: str) -> dict[str, str]:
     mark, ballot = q(Mark._meta.db_table), q(Ballot._meta.db_table)
     roll, member = q(RollEntry._meta.db_table), q(Member._meta.db_table)
     election, federation = q(Election._meta.db_table), q(Federation._meta.db_table)
+    user = q(get_user_model()._meta.db_table)
     columns = "tracking_code, election_id, ranking"
     poll_open = "closed_at IS NULL AND poll_opens_at <= %s AND %s < poll_closes_at"
     statements = {
         "by_member": f"SELECT id FROM {roll} WHERE election_id = %s AND member_id = %s",
         "by_user": f"SELECT r.id FROM {roll} r JOIN {member} m ON m.id = r.member_id "
         "WHERE r.election_id = %s AND m.user_id = %s",
-        # What casting reads of an election, and the voter's entry on its roll (Election.raw).
-        "election": f"SELECT {', '.join(f'e.{q(f)}' for f in ELECTION_FIELDS)}, f.slug, "
+        # read_for_login: a row even when the user or the election is missing.
+        "read": f"SELECT {user_columns('u')}, "
+        f"{', '.join(f'e.{q(f)}' for f in ELECTION_FIELDS)}, f.slug, "
         f"(SELECT r.id FROM {roll} r JOIN {member} m ON m.id = r.member_id "
-        "WHERE r.election_id = e.id AND m.user_id = %s) "
-        f"FROM {election} e JOIN {federation} f ON f.id = e.federation_id WHERE e.id = %s",
+        "WHERE r.election_id = e.id AND m.user_id = u.id) "
+        f"FROM (SELECT 1 AS one) o LEFT JOIN {user} u ON u.id = %s "
+        f"LEFT JOIN {election} e ON e.id = %s "
+        f"LEFT JOIN {federation} f ON f.id = e.federation_id",
     }
     if vendor == "postgresql":
         return {
