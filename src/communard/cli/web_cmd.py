@@ -15,7 +15,8 @@ from typing import Any
 
 DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 8000
-DEFAULT_WORKERS = len(os.sched_getaffinity(0)) + 2
+DEFAULT_WORKERS = len(os.sched_getaffinity(0))
+DEFAULT_THREADS = 2
 
 
 def setup_django() -> None:
@@ -40,15 +41,19 @@ def register(sub: Any) -> None:
     p = sub.add_parser("serve", help="serve the web application with gunicorn")
     p.add_argument("--host", default=DEMO_HOST)
     p.add_argument("--port", type=int, default=DEMO_PORT)
-    # Django's request work is CPU-bound under the GIL: processes, not threads, use the cores.
-    # bench/cast_bench.py on 2 cores: 4 workers × 1 thread cast ~20% more ballots/s than 3 × 4.
+    # Django's request work is CPU-bound under the GIL: processes, not threads, use the cores,
+    # and the database and the record's sealer need CPU too. bench/cast_bench.py on 2 cores,
+    # with the lean ballot endpoint: 2 workers cast 350-470 ballots/s, 3 workers 320-420 and 4
+    # workers 290-330. Two threads each let a slow page wait for the database without holding
+    # up a whole worker (2 × 2 cast 340-460).
     p.add_argument(
         "--workers",
         type=int,
         default=DEFAULT_WORKERS,
-        help=f"worker processes (default: cores + 2 = {DEFAULT_WORKERS})",
+        help=f"worker processes (default: one per core = {DEFAULT_WORKERS})",
     )
-    p.add_argument("--threads", type=int, default=1, help="threads per worker (default: 1)")
+    p.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                   help=f"threads per worker (default: {DEFAULT_THREADS})")
     p.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
     p.add_argument("--access-log", action="store_true", help="log every request to stdout")
     p.set_defaults(handler=cmd_serve)
@@ -364,5 +369,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(flush=True)
     if args.no_serve:
         return 0
-    serve(args.host, args.port, workers=DEFAULT_WORKERS, threads=1)
+    serve(args.host, args.port, workers=DEFAULT_WORKERS, threads=DEFAULT_THREADS)
     return 0
