@@ -2,7 +2,8 @@
 
 What it does, all on loopback and in temporary folders:
 
-1. starts a throwaway PostgreSQL (``tests.postgres.running_postgres``);
+1. starts a throwaway PostgreSQL (``tests.postgres.running_postgres``) with its default
+   durability (fsync and synchronous commit on: a 201 answer means the ballot is on disk);
 2. generates a federation whose district ``d0`` has ``--voters`` members in workplaces beneath it
    (admitted years ago, so all are on the roll) plus a small second district, and imports it with
    ``communard import`` as a separate process;
@@ -350,7 +351,7 @@ def main() -> None:
     from tests.postgres import running_postgres
 
     bench_t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="castbench-") as tmp, running_postgres() as url:
+    with tempfile.TemporaryDirectory(prefix="castbench-") as tmp, running_postgres(durable=True) as url:
         folder = Path(tmp)
         env = {**os.environ, "DATABASE_URL": url, "COMMUNARD_DATA_DIR": str(folder),
                "COMMUNARD_SECRET_KEY": SECRET}

@@ -15,7 +15,7 @@ from typing import Any
 
 DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 8000
-DEFAULT_WORKERS = len(os.sched_getaffinity(0))
+DEFAULT_WORKERS = len(os.sched_getaffinity(0)) + 2
 DEFAULT_THREADS = 2
 
 
@@ -41,16 +41,15 @@ def register(sub: Any) -> None:
     p = sub.add_parser("serve", help="serve the web application with gunicorn")
     p.add_argument("--host", default=DEMO_HOST)
     p.add_argument("--port", type=int, default=DEMO_PORT)
-    # Django's request work is CPU-bound under the GIL: processes, not threads, use the cores,
-    # and the database and the record's sealer need CPU too. bench/cast_bench.py on 2 cores,
-    # with the lean ballot endpoint: 2 workers cast 350-470 ballots/s, 3 workers 320-420 and 4
-    # workers 290-330. Two threads each let a slow page wait for the database without holding
-    # up a whole worker (2 × 2 cast 340-460).
+    # Django's request work is CPU-bound under the GIL, so processes use the cores; with durable
+    # commits each request also waits for the WAL's fsync, and more requests in flight share
+    # one flush. bench/cast_bench.py on 2 cores, PostgreSQL durable, ballots/s by workers ×
+    # threads: 2 × 2: 330, 3 × 2: 384, 4 × 1: 396, 4 × 2: 398-408, 2 × 4: 335.
     p.add_argument(
         "--workers",
         type=int,
         default=DEFAULT_WORKERS,
-        help=f"worker processes (default: one per core = {DEFAULT_WORKERS})",
+        help=f"worker processes (default: cores + 2 = {DEFAULT_WORKERS})",
     )
     p.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                    help=f"threads per worker (default: {DEFAULT_THREADS})")

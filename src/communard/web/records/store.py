@@ -41,7 +41,7 @@ class Busy(Exception):
 
 
 class Stale(Exception):
-    """A batch prepared by a :class:`DraftStore` found the tree moved on before it was written."""
+    """A batch prepared without the lock found the tree moved on before it was written."""
 
 
 class DatabaseStore:
