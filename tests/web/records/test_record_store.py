@@ -312,3 +312,28 @@ def test_a_batch_prepared_while_another_sealer_wrote_is_refused_and_prepared_aga
     assert services.seal() == 0
     assert Head.objects.get().size == Entry.objects.count() == 5
     assert verify() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_openings_commit_with_their_entry_and_roll_back_with_their_savepoint() -> None:
+    """A commitment's opening is kept exactly when the entry holding it commits: openings made
+    in a rolled-back savepoint or transaction are gone (on PostgreSQL they wait to be written in
+    the entry's own statement, on SQLite they are written at once; the outcome is the same)."""
+    with transaction.atomic(durable=True):
+        kept = services.personal("member 1")
+        try:
+            with transaction.atomic():
+                lost = services.personal("member 2")
+                raise RuntimeError("the inner step fails")
+        except RuntimeError:
+            pass
+        services.append("test.entry", {"who": kept})
+    with pytest.raises(RuntimeError), transaction.atomic(durable=True):
+        gone = services.personal("member 3")
+        services.append("test.entry", {"who": gone})
+        raise RuntimeError("the whole action fails")
+    openings = set(Opening.objects.values_list("commitment", flat=True))
+    assert kept in openings and lost not in openings and gone not in openings
+    entry = Entry.objects.get()
+    assert entry.body["who"] == kept
+    assert Opening.objects.get(commitment=kept).value == "member 1"

@@ -113,8 +113,9 @@ def read_for_login(election_id: int, user_id: Any) -> LoginRead:
         row = cursor.fetchone()
     n, m = len(user_fields()), len(ELECTION_FIELDS)
     user_row, election_row, (federation, roll_entry) = row[:n], row[n : n + m], row[n + m :]
+    found = user_row[user_fields().index(model._meta.pk.attname)] is not None
     return LoginRead(
-        user=None if user_row[0] is None else model_from_row(model, user_fields(), user_row),
+        user=model_from_row(model, user_fields(), user_row) if found else None,
         election=None if election_row[0] is None
         else model_from_row(Election, ELECTION_FIELDS, election_row),
         federation=federation or "",
@@ -228,7 +229,7 @@ def _sql(vendor: str) -> dict[str, str]:
     mark, ballot = q(Mark._meta.db_table), q(Ballot._meta.db_table)
     roll, member = q(RollEntry._meta.db_table), q(Member._meta.db_table)
     election, federation = q(Election._meta.db_table), q(Federation._meta.db_table)
-    user = q(get_user_model()._meta.db_table)
+    user, user_pk = q(get_user_model()._meta.db_table), q(get_user_model()._meta.pk.column)
     columns = "tracking_code, election_id, ranking"
     poll_open = "closed_at IS NULL AND poll_opens_at <= %s AND %s < poll_closes_at"
     statements = {
@@ -239,8 +240,8 @@ def _sql(vendor: str) -> dict[str, str]:
         "read": f"SELECT {user_columns('u')}, "
         f"{', '.join(f'e.{q(f)}' for f in ELECTION_FIELDS)}, f.slug, "
         f"(SELECT r.id FROM {roll} r JOIN {member} m ON m.id = r.member_id "
-        "WHERE r.election_id = e.id AND m.user_id = u.id) "
-        f"FROM (SELECT 1 AS one) o LEFT JOIN {user} u ON u.id = %s "
+        f"WHERE r.election_id = e.id AND m.user_id = u.{user_pk}) "
+        f"FROM (SELECT 1 AS one) o LEFT JOIN {user} u ON u.{user_pk} = %s "
         f"LEFT JOIN {election} e ON e.id = %s "
         f"LEFT JOIN {federation} f ON f.id = e.federation_id",
     }

@@ -78,7 +78,11 @@ def append(kind: str, body: Mapping[str, Any], *, actor: str = "") -> None:
     Raises :class:`NotInTransaction` outside ``transaction.atomic`` and
     ``communard.record.MalformedEntry`` for a body that is not the record's JSON (no floats).
     """
-    store.enqueue(entry(kind, body, actor=actor))
+    queued = Queued.of(kind, body, actor=actor)
+    if not connection.in_atomic_block:
+        raise NotInTransaction("record entries are written inside the action's transaction")
+    _seal_when_committed()
+    store.enqueue(queued)  # with the openings of the commitments in its body, in one statement
 
 
 def entry(
@@ -94,11 +98,16 @@ def entry(
     """
     queued = Queued.of(kind, body, actor=actor)
     if connection.in_atomic_block:
-        if not any(func is _seal_after_commit for _, func, _ in connection.run_on_commit):
-            transaction.on_commit(_seal_after_commit, robust=True)
+        store.write_openings()  # the commitments in this body: their openings precede it
+        _seal_when_committed()
     elif not in_statement:
         raise NotInTransaction("record entries are written inside the action's transaction")
     return queued
+
+
+def _seal_when_committed() -> None:
+    if not any(func is _seal_after_commit for _, func, _ in connection.run_on_commit):
+        transaction.on_commit(_seal_after_commit, robust=True)
 
 
 def statement_committed() -> None:

@@ -182,8 +182,67 @@ class DatabaseStore:
         return Checkpoint.objects.order_by("-size").values_list("note", flat=True).first()
 
     def add_opening(self, commitment: str, salt: bytes, value: str) -> None:
+        """Keep an opening privately. On PostgreSQL, inside a transaction, it is written with
+        the transaction's next queued entry, in the same statement (see :class:`_Openings`);
+        elsewhere at once."""
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            _Openings.current().rows.append((commitment, salt, value))
+            return
         with connection.cursor() as cursor:
             cursor.execute(_sql(connection.vendor)["opening"], [commitment, salt, value])
+
+
+class _Openings:
+    """Openings made in the current transaction and not written yet.
+
+    An action makes a salted commitment (``services.personal``) and then appends the entry that
+    holds it, so the opening can travel with that entry's queue row: one round trip instead of
+    two on PostgreSQL, where each is a third of a millisecond. The list is kept among the
+    transaction's on-commit callbacks, one per savepoint, because Django drops those with a
+    rolled-back transaction or savepoint, and the openings made there go with them. Every path
+    that queues an entry writes what is pending first (:func:`take_openings`), so a committed
+    entry's commitments always have their openings. What is still pending at the commit
+    belongs to no entry and is dropped.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, bytes, str]] = []
+
+    def __call__(self) -> None:
+        """At the commit: nothing to do (see the class's docstring)."""
+
+    @classmethod
+    def current(cls) -> _Openings:
+        here = set(connection.savepoint_ids)
+        for sids, func, _ in reversed(connection.run_on_commit):
+            if isinstance(func, cls) and set(sids) == here:
+                return func
+        pending = cls()
+        transaction.on_commit(pending)
+        return pending
+
+
+def take_openings() -> list[tuple[str, bytes, str]]:
+    """The transaction's pending openings (see :class:`_Openings`), now the caller's to write."""
+    rows: list[tuple[str, bytes, str]] = []
+    for _, func, _ in connection.run_on_commit:
+        if isinstance(func, _Openings):
+            rows += func.rows
+            func.rows = []
+    return rows
+
+
+def write_openings() -> None:
+    """Write the transaction's pending openings now (for paths that queue their entry in a
+    statement of their own)."""
+    rows = take_openings()
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.execute(_sql(connection.vendor)["openings"], _columns(rows))
+
+
+def _columns(rows: Sequence[tuple[str, bytes, str]]) -> list[list[object]]:
+    return [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]]
 
 
 class _Pending(NamedTuple):
@@ -210,11 +269,17 @@ def enqueue_sql(source: str | None = None) -> str:
 
 
 def enqueue(queued: Queued) -> None:
-    """Write an action's entry to the queue, in the action's transaction (one INSERT)."""
+    """Write an action's entry to the queue, in the action's transaction (one INSERT, which
+    also writes the openings the transaction made since its last entry)."""
     if not connection.in_atomic_block:
         raise NotInTransaction("record entries are written inside the action's transaction")
+    rows = take_openings() if connection.vendor == "postgresql" else []
     with connection.cursor() as cursor:
-        cursor.execute(enqueue_sql(), enqueue_values(queued))
+        if rows:
+            cursor.execute(_sql("postgresql")["enqueue_with_openings"],
+                           [*_columns(rows), *enqueue_values(queued)])
+        else:
+            cursor.execute(enqueue_sql(), enqueue_values(queued))
 
 
 def queued(limit: int) -> list[tuple[int, Queued]]:
@@ -270,6 +335,11 @@ def _sql(vendor: str) -> dict[str, str]:
             "lock": f"SELECT size, frontier FROM {head} WHERE id = 1 FOR UPDATE",
             "try_lock": f"SELECT size, frontier FROM {head} WHERE id = 1 FOR UPDATE SKIP LOCKED",
             "dequeue": f"DELETE FROM {queue} WHERE id = ANY(%s::bigint[])",
+            "openings": f"INSERT INTO {opening} (commitment, salt, value) "
+            "SELECT * FROM unnest(%s::text[], %s::bytea[], %s::text[])",
+            "enqueue_with_openings": f"WITH o AS (INSERT INTO {opening} (commitment, salt, value) "
+            "SELECT * FROM unnest(%s::text[], %s::bytea[], %s::text[])) "
+            f"INSERT INTO {queue} (kind, time, actor, body) VALUES (%s, %s, %s, %s)",
             "write": (
                 f"WITH e AS (INSERT INTO {entry} ({columns}) SELECT * FROM unnest("
                 "%s::bigint[], %s::varchar[], %s::timestamptz[], %s::varchar[], %s::jsonb[], "
