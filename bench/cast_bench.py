@@ -334,8 +334,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers "
                         "(default: communard serve's, cores + 2)")
     parser.add_argument("--threads", type=int, default=None, help="threads per worker")
-    parser.add_argument("--max-load-seconds", type=float, default=360.0,
-                        help="stop sending ballots after this many seconds")
+    parser.add_argument("--max-load-seconds", type=float, default=None,
+                        help="stop sending ballots after this many seconds (default: twice the "
+                        "time the offered rate needs, at least 120 s; closed loop: 900 s)")
     parser.add_argument("--py-spy", type=Path, default=None,
                         help="record the server with py-spy during the load (.svg: a flame graph; "
                              "otherwise collapsed stacks)")
@@ -346,6 +347,8 @@ def main() -> None:
         args.voters = 3000
     if args.candidates < 2:
         parser.error("--candidates must be at least 2")
+    if args.max_load_seconds is None:
+        args.max_load_seconds = max(120.0, 2 * args.voters / args.rate) if args.rate > 0 else 900.0
 
     import psutil
     from tests.postgres import running_postgres
