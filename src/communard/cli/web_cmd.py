@@ -326,7 +326,11 @@ _sealer_process: subprocess.Popen[bytes] | None = None
 
 def _start_sealer_process(server: Any) -> None:
     global _sealer_process
-    _sealer_process = subprocess.Popen([sys.executable, "-m", "communard", "seal", "--follow"])
+    # Its own session: a Ctrl-C at the terminal reaches the server's process group only, and the
+    # sealer stops when on_exit tells it, after the workers (or when the master is gone).
+    _sealer_process = subprocess.Popen(
+        [sys.executable, "-m", "communard", "seal", "--follow"], start_new_session=True
+    )
     server.log.info("Record sealer process started (pid %s)", _sealer_process.pid)
 
 
