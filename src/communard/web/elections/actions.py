@@ -272,12 +272,19 @@ def _freeze_roll(election: Election, now: dt.datetime) -> None:
 # --------------------------------------------------------------------------- closing and counting
 
 
+def boxed_ballots(election: Election) -> list[Ballot]:
+    """The election's ballots in the box's order: by tracking code, compared by code point here
+    rather than by the database, whose collation may differ between servers. The box's hash,
+    and so the lot's seed, must come out the same wherever it is rebuilt."""
+    return sorted(Ballot.objects.filter(election=election), key=lambda b: b.tracking_code)
+
+
 def ballot_box(election: Election) -> tuple[Ballots, list[Candidate], list[Ballot]]:
     """The election's ballots as the counting engine reads them, in tracking-code order."""
     candidates = list(
         election.candidates.filter(number__isnull=False).select_related("member").order_by("number")
     )
-    ballots = list(Ballot.objects.filter(election=election).order_by("tracking_code"))
+    ballots = boxed_ballots(election)
     box = Ballots.from_rankings(
         [[n - 1 for n in b.ranking] for b in ballots],
         [c.member.name for c in candidates],

@@ -21,6 +21,7 @@ from communard.web.core.actors import actor_of
 from communard.web.councils.models import Federation
 from communard.web.elections.actions import (
     ballot_box,
+    boxed_ballots,
     close_if_due,
     do_accept_nomination,
     do_nominate,
@@ -262,7 +263,7 @@ def box_csv(request: HttpRequest, election_id: int) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["tracking_code", "ranking"])
-    for b in Ballot.objects.filter(election=election).order_by("tracking_code"):
+    for b in boxed_ballots(election):
         writer.writerow([b.tracking_code, " ".join(str(n) for n in b.ranking)])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="election-{election.pk}.csv"'
