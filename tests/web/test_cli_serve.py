@@ -75,16 +75,38 @@ def test_demo_serves_the_pyramid_with_gunicorn(tmp_path: Path) -> None:
         assert _count(db, casts) == casts_before + 1
         assert _count(db, "SELECT max(size) FROM records_checkpoint") == _count(
             db, "SELECT count(*) FROM records_entry")
+        # A sealer that dies is replaced: an entry committed after the kill is sealed too.
+        os.kill(_sealer_pid(proc.pid), 9)
+        with sqlite3.connect(db, timeout=30) as conn:
+            conn.execute("INSERT INTO records_queuedentry (kind, time, actor, body) VALUES "
+                         "('test.after_kill', '2026-01-01T00:00:00.000000Z', '', '{\"n\":1}')")
+        deadline = time.monotonic() + 30
+        while _count(db, "SELECT count(*) FROM records_queuedentry") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _count(db, "SELECT count(*) FROM records_entry WHERE kind = 'test.after_kill'") == 1
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=60)
     assert f"Open http://127.0.0.1:{port}/" in out and "commune1871" in out
     assert "gunicorn" in out.lower()  # the production server, not runserver
-    sealer = re.search(r"Record sealer process started \(pid (\d+)\)", out)
-    assert sealer is not None, out
-    assert "sealer stopped:" in out  # it stopped with the server, after a last seal
+    sealers = re.findall(r"Record sealer process started \(pid (\d+)\)", out)
+    assert len(sealers) == 2 and "is gone; starting another" in out, out
+    assert "sealer stopped:" in out  # the second stopped with the server, after a last seal
     with pytest.raises(ProcessLookupError):
-        os.kill(int(sealer.group(1)), 0)
+        os.kill(int(sealers[1]), 0)
+
+
+def _sealer_pid(master: int) -> int:
+    """The pid of the server's sealer process: a child of gunicorn's master (from /proc)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == master and b"seal\x00--follow" in cmdline:
+            return int(stat.parent.name)
+    raise AssertionError("no sealer process under the server")
 
 
 def _count(db: Path, sql: str) -> int:

@@ -9,6 +9,7 @@ import getpass
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -321,31 +322,68 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool = F
     Server().run()
 
 
-_sealer_process: subprocess.Popen[bytes] | None = None
+class SealerProcess:
+    """`communard serve`'s record sealer: a child of gunicorn's master, started once the socket
+    is bound, started again if it dies (checked every second), stopped after the workers."""
+
+    CHECK_EVERY = 1.0  # seconds
+
+    def __init__(self, log: Any) -> None:
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        self._spawn()
+        threading.Thread(target=self._watch, name="communard-sealer-watch", daemon=True).start()
+
+    def _spawn(self) -> None:
+        # Its own session: a Ctrl-C at the terminal reaches the server's process group only, and
+        # the sealer stops when stop() tells it, after the workers (or when the master is gone).
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "communard", "seal", "--follow"], start_new_session=True
+        )
+        self.log.info("Record sealer process started (pid %s)", self.proc.pid)
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(self.CHECK_EVERY):
+            with self._lock:
+                if self._stopping.is_set() or self.proc is None or self.proc.poll() is None:
+                    continue
+                # Its exit status is often lost: gunicorn's master reaps every child it has.
+                self.log.error("Record sealer process (pid %s) is gone; starting another",
+                               self.proc.pid)
+                self._spawn()
+
+    def stop(self) -> None:
+        """The sealer seals what the stopped workers left queued, then exits."""
+        with self._lock:
+            self._stopping.set()
+            proc = self.proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.log.error("the record sealer did not stop within 60 s; killing it")
+            proc.kill()
+            proc.wait()
+
+
+_sealer: SealerProcess | None = None
 
 
 def _start_sealer_process(server: Any) -> None:
-    global _sealer_process
-    # Its own session: a Ctrl-C at the terminal reaches the server's process group only, and the
-    # sealer stops when on_exit tells it, after the workers (or when the master is gone).
-    _sealer_process = subprocess.Popen(
-        [sys.executable, "-m", "communard", "seal", "--follow"], start_new_session=True
-    )
-    server.log.info("Record sealer process started (pid %s)", _sealer_process.pid)
+    global _sealer
+    _sealer = SealerProcess(server.log)
+    _sealer.start()
 
 
 def _stop_sealer_process(server: Any) -> None:
-    """After the workers have stopped: the sealer seals what they left queued, then exits."""
-    proc = _sealer_process
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        server.log.error("the record sealer did not stop within 60 s; killing it")
-        proc.kill()
-        proc.wait()
+    if _sealer is not None:
+        _sealer.stop()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
