@@ -199,7 +199,7 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
                                       stdout=subprocess.DEVNULL)
 
     def switch(variant: str) -> None:
-        sealer._elsewhere = variant == "record"  # as in a worker of `communard serve`
+        sealer.seal_elsewhere(variant == "record")  # as in a worker of `communard serve`
         services.append = noop_append if variant == "no append" else real_append  # type: ignore
 
     def drain() -> None:

@@ -66,14 +66,14 @@ def test_demo_serves_the_pyramid_with_gunicorn(tmp_path: Path) -> None:
         # puts the entry into the record's tree (read from the database: the record's own pages
         # would seal first).
         casts = "SELECT count(*) FROM records_entry WHERE kind = 'ballot.cast'"
-        casts_before = _count(db, casts)
+        casts_before = _scalar(db, casts)
         cast_as_demo_member(f"http://127.0.0.1:{port}", db)
         deadline = time.monotonic() + 30
-        while _count(db, "SELECT count(*) FROM records_queuedentry") and time.monotonic() < deadline:
+        while _scalar(db, "SELECT count(*) FROM records_queuedentry") and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert _count(db, "SELECT count(*) FROM records_queuedentry") == 0
-        assert _count(db, casts) == casts_before + 1
-        assert _count(db, "SELECT max(size) FROM records_checkpoint") == _count(
+        assert _scalar(db, "SELECT count(*) FROM records_queuedentry") == 0
+        assert _scalar(db, casts) == casts_before + 1
+        assert _scalar(db, "SELECT max(size) FROM records_checkpoint") == _scalar(
             db, "SELECT count(*) FROM records_entry")
         # A sealer that dies is replaced: an entry committed after the kill is sealed too.
         os.kill(_sealer_pid(proc.pid), 9)
@@ -81,9 +81,9 @@ def test_demo_serves_the_pyramid_with_gunicorn(tmp_path: Path) -> None:
             conn.execute("INSERT INTO records_queuedentry (kind, time, actor, body) VALUES "
                          "('test.after_kill', '2026-01-01T00:00:00.000000Z', '', '{\"n\":1}')")
         deadline = time.monotonic() + 30
-        while _count(db, "SELECT count(*) FROM records_queuedentry") and time.monotonic() < deadline:
+        while _scalar(db, "SELECT count(*) FROM records_queuedentry") and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert _count(db, "SELECT count(*) FROM records_entry WHERE kind = 'test.after_kill'") == 1
+        assert _scalar(db, "SELECT count(*) FROM records_entry WHERE kind = 'test.after_kill'") == 1
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=60)
@@ -109,7 +109,8 @@ def _sealer_pid(master: int) -> int:
     raise AssertionError("no sealer process under the server")
 
 
-def _count(db: Path, sql: str) -> int:
+def _scalar(db: Path, sql: str) -> int:
+    """The one value ``sql`` selects from the server's SQLite file (0 for NULL)."""
     with sqlite3.connect(db, timeout=30) as conn:
         return int(conn.execute(sql).fetchone()[0] or 0)
 
@@ -126,7 +127,7 @@ def cast_as_demo_member(base: str, db: Path) -> None:
     opener.open(urllib.request.Request(f"{base}/login/", data=form, headers={"Referer": base}),
                 timeout=30).read()
     csrf = next(c.value for c in jar if c.name == "csrftoken")
-    election = _count(db, "SELECT id FROM elections_election WHERE closed_at IS NULL")
+    election = _scalar(db, "SELECT id FROM elections_election WHERE closed_at IS NULL")
     request = urllib.request.Request(
         f"{base}/api/elections/{election}/ballots", data=json.dumps({"ranking": [1]}).encode(),
         headers={"Content-Type": "application/json", "X-CSRFToken": csrf, "Referer": base},

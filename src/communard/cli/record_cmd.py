@@ -115,7 +115,7 @@ def _verify_local(key: Verifier | None, trusted: list[str], strict: bool) -> Any
     waiting = queued_count()
     if waiting:
         print(f"note: {waiting} entries written by actions are queued, not yet sealed into the "
-              "tree, and are not covered by this check (`communard tick` seals them)",
+              "tree, and are not covered by this check (`communard seal` seals them)",
               file=sys.stderr)
     return verify_rows(store.rows(), key or services.verifier(), store.checkpoint_at,
                        latest_checkpoint=store.latest_checkpoint(), trusted=trusted,

@@ -246,7 +246,8 @@ def test_a_servers_sealer_process_seals_what_its_workers_queue(
 ) -> None:
     """Under `communard serve` a worker's commit only queues its entry; the server's sealer
     loop (`sealer.follow`, here in a thread) seals them in order, and stopping it leaves none."""
-    monkeypatch.setattr(sealer, "_elsewhere", True)
+    monkeypatch.setattr(sealer, "_elsewhere", sealer.sealed_elsewhere())  # restored after
+    sealer.seal_elsewhere()
     for i in range(20):
         with transaction.atomic(durable=True):
             services.append("test.entry", {"n": i})

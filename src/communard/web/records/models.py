@@ -65,7 +65,8 @@ class Opening(models.Model):
 class QueuedEntry(models.Model):
     """An entry written by an action, in the action's own transaction, and not yet in the tree.
 
-    Sealing (``services.seal``, run right after the action commits) moves queued entries into
+    Sealing (``services.seal``: the server's sealer process, or the committing thread in a
+    command-line tool) moves queued entries into
     ``Entry`` in ``id`` order, gives each its position and signs a checkpoint for each new tree
     size, many entries under one hold of the ``Head`` lock: actions never wait for each other
     on the record. ``body`` is the body's canonical JSON, checked when the action queued it.
@@ -78,7 +79,7 @@ class QueuedEntry(models.Model):
 
 
 class Head(models.Model):
-    """One row: the log's size. Appenders lock it, which makes concurrent appends gap-free.
+    """One row: the log's size. Sealers lock it to write a batch, which keeps the log gap-free.
 
     ``frontier`` holds the hashes of the complete subtrees that tile the tree (at most one per
     bit of ``size``, 32 bytes each, largest first): all an append needs to compute the new nodes

@@ -63,11 +63,11 @@ def follow(stop: threading.Event, interval: float = MIN_INTERVAL) -> int:
 _elsewhere = False
 
 
-def seal_elsewhere() -> None:
+def seal_elsewhere(elsewhere: bool = True) -> None:
     """This process, and the workers it forks, leave sealing to a sealer process
-    (:func:`follow`): their commits only queue entries."""
+    (:func:`follow`): their commits only queue entries (``False``: seal after commits again)."""
     global _elsewhere
-    _elsewhere = True
+    _elsewhere = elsewhere
 
 
 def sealed_elsewhere() -> bool:
