@@ -55,3 +55,16 @@ def test_config_reads_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("COMMUNARD_DEBUG", "maybe")
     with pytest.raises(ConfigError, match="COMMUNARD_DEBUG='maybe'"):
         Config.from_env()
+
+
+def test_prepared_statements_are_on_unless_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL prepares the hot queries (``core/prepared.py``) unless COMMUNARD_DB_PREPARED
+    says no, for a connection pooler that cannot carry prepared statements."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.local/communard")
+    monkeypatch.delenv("COMMUNARD_DB_PREPARED", raising=False)
+    assert Config.from_env().database["OPTIONS"] == {"prepare_threshold": 0}
+    monkeypatch.setenv("COMMUNARD_DB_PREPARED", "0")
+    assert Config.from_env().database["OPTIONS"] == {"prepare_threshold": None}
+    monkeypatch.setenv("COMMUNARD_DB_PREPARED", "sometimes")
+    with pytest.raises(ConfigError, match="COMMUNARD_DB_PREPARED='sometimes'"):
+        Config.from_env()

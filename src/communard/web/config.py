@@ -36,8 +36,11 @@ def _env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def database_settings(url: str | None, data_dir: Path) -> dict[str, Any]:
-    """Django ``DATABASES['default']`` for a ``DATABASE_URL``; ``None`` means embedded SQLite."""
+def database_settings(url: str | None, data_dir: Path, *, prepared: bool = True) -> dict[str, Any]:
+    """Django ``DATABASES['default']`` for a ``DATABASE_URL``; ``None`` means embedded SQLite.
+
+    ``prepared``: PostgreSQL prepares the hot queries once per connection (``core/prepared.py``);
+    off for a connection pooler that cannot carry prepared statements."""
     if not url:
         return {
             "ENGINE": "django.db.backends.sqlite3",
@@ -78,6 +81,9 @@ def database_settings(url: str | None, data_dir: Path) -> dict[str, Any]:
         # that died with its server fails one request and is then replaced.
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": False,
+        # Only core.prepared's server-binding cursors prepare; Django's own cursors bind on
+        # the client and never do, whatever this says.
+        "OPTIONS": {"prepare_threshold": 0 if prepared else None},
     }
 
 
@@ -98,7 +104,10 @@ class Config:
         data_dir = Path(os.environ.get("COMMUNARD_DATA_DIR", ".")).resolve()
         return cls(
             data_dir=data_dir,
-            database=database_settings(os.environ.get("DATABASE_URL"), data_dir),
+            database=database_settings(
+                os.environ.get("DATABASE_URL"), data_dir,
+                prepared=_env_bool("COMMUNARD_DB_PREPARED", True),
+            ),
             secret_key=os.environ.get("COMMUNARD_SECRET_KEY") or _stored_secret(data_dir),
             debug=_env_bool("COMMUNARD_DEBUG", False),
             allowed_hosts=_env_list("COMMUNARD_ALLOWED_HOSTS", ["127.0.0.1", "localhost"]),

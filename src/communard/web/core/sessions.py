@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from communard.web.core.prepared import prepared_cursor
 from communard.web.core.rows import model_from_row
 
 
@@ -37,7 +38,7 @@ class SessionStore(db.SessionStore):
         if key is None:
             return None
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(_sql()["session"], [key, now])
             row = cursor.fetchone()
         if row is None:  # unknown or expired: Django's store then starts a fresh session
@@ -57,7 +58,7 @@ class LoginBackend(ModelBackend):
             return None
         user = _preloaded.get()
         if user is None or user.pk != pk:
-            with connection.cursor() as cursor:
+            with prepared_cursor() as cursor:
                 cursor.execute(_sql()["user"], [pk])
                 row = cursor.fetchone()
             if row is None:

@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from communard.web.core.prepared import prepared_cursor
 from communard.web.core.rows import model_from_row
 from communard.web.core.sessions import user_columns, user_fields
 from communard.web.councils.models import Federation
@@ -108,7 +109,7 @@ def read_for_login(election_id: int, user_id: Any) -> LoginRead:
         pk = model._meta.pk.to_python(user_id)
     except ValidationError:
         pk = None
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_sql(connection.vendor)["read"], [pk, election_id])
         row = cursor.fetchone()
     n, m = len(user_fields()), len(ELECTION_FIELDS)
@@ -193,7 +194,7 @@ def _store(
             # One statement, so one transaction even in autocommit: one round trip. It holds the
             # election's row FOR SHARE, which the close's FOR UPDATE waits for; a cast that waited
             # for a close sees the closed row and stores nothing.
-            with connection.cursor() as cursor:
+            with prepared_cursor() as cursor:
                 cursor.execute(sql["cast"], [election.pk, at, at, entry_id, code,
                                              json.dumps(ranking), *enqueue_values(entry)])
                 stored = cursor.fetchone()[0] == 1
