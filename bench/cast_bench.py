@@ -153,11 +153,11 @@ def create_voter_sessions(member_ids: list[int], path: Path) -> None:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import User
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from communard.web.core.models import LoginSession
+    from communard.web.core.sessions import SessionStore
     from communard.web.members.models import Member
 
     backend = settings.AUTHENTICATION_BACKENDS[0]
@@ -179,10 +179,10 @@ def create_voter_sessions(member_ids: list[int], path: Path) -> None:
                 key = secrets.token_hex(16)  # 32 chars of [0-9a-f], valid session key chars
                 data = {SESSION_KEY: str(u.pk), BACKEND_SESSION_KEY: backend,
                         HASH_SESSION_KEY: u.get_session_auth_hash()}
-                sessions.append(Session(session_key=key, session_data=store.encode(data),
-                                        expire_date=expire))
+                sessions.append(LoginSession(session_key=key, session_data=store.encode(data),
+                                             expire_date=expire, user_id=u.pk))
                 lines.append(f"{key} {secrets.token_hex(16)}\n")  # CSRF secret: 32 alnum chars
-            Session.objects.bulk_create(sessions)
+            LoginSession.objects.bulk_create(sessions)
         with connection.cursor() as cur:
             cur.execute(
                 f"UPDATE {Member._meta.db_table} AS m SET user_id = u.id "

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from communard.web.elections.models import Ballot, Election
+from communard.web.core.models import LoginSession
+from communard.web.elections.models import Ballot, Election, Mark
 from communard.web.members.actions import do_create_member_account
 from communard.web.members.models import Member
 from tests.web.elections_helpers import open_election
@@ -115,6 +118,29 @@ def test_api_login_ended_elsewhere_is_401(election: Election, change: str) -> No
     status, body = post(client, election, {"ranking": [1]})
     assert (status, body) == (401, {"detail": "Unauthorized"})
     assert Ballot.objects.count() == 0
+
+
+def test_api_expired_session_is_401(election: Election) -> None:
+    """The session's expiry counts, also where the session is read with the election."""
+    client = client_for("m3")
+    LoginSession.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    status, body = post(client, election, {"ranking": [1]})
+    assert (status, body) == (401, {"detail": "Unauthorized"})
+    assert Ballot.objects.count() == 0
+
+
+def test_api_the_session_s_signed_data_names_the_voter_not_its_user_column(
+    election: Election,
+) -> None:
+    """The session row's user column only saves a query: if it names someone else (a stale or
+    altered row), the ballot is still cast for the login in the session's signed data."""
+    voter, other = Member.objects.get(number="3"), Member.objects.get(number="4")
+    do_create_member_account(other, username="m4", password="pw-12345-x", actor="t")
+    client = client_for("m3")
+    LoginSession.objects.update(user_id=Member.objects.get(number="4").user_id)
+    assert post(client, election, {"ranking": [1]})[0] == 201
+    marked = set(Mark.objects.values_list("entry__member__number", flat=True))
+    assert marked == {voter.number}
 
 
 def test_api_second_ballot_is_409(election: Election) -> None:

@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import User
-from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from communard.web.core.models import LoginSession
 from communard.web.core.sessions import LoginBackend, SessionStore
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def test_a_login_is_recognised_on_later_requests() -> None:
 
 def test_an_expired_session_is_not_a_login() -> None:
     client, _ = logged_in()
-    Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    LoginSession.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
     assert not is_logged_in(client)
 
 
@@ -48,7 +48,7 @@ def test_logging_out_ends_the_session() -> None:
     client, _ = logged_in()
     key = client.cookies["sessionid"].value
     client.post("/logout/")
-    assert not Session.objects.filter(session_key=key).exists()
+    assert not LoginSession.objects.filter(session_key=key).exists()
     stale = Client()
     stale.cookies["sessionid"] = key
     assert not is_logged_in(stale)
@@ -59,6 +59,18 @@ def test_a_password_change_ends_the_other_sessions() -> None:
     user.set_password("another-pw-987")
     user.save()
     assert not is_logged_in(client)
+
+
+def test_a_session_row_names_its_login_s_user() -> None:
+    """``LoginSession.user`` follows the login: set at login, gone with logout, changed when
+    someone else logs in with the same browser."""
+    client, ada = logged_in("ada")
+    assert list(LoginSession.objects.values_list("user_id", flat=True)) == [ada.pk]
+    bob = User.objects.create_user("bob", password=PASSWORD)
+    assert client.login(username="bob", password=PASSWORD)
+    assert list(LoginSession.objects.values_list("user_id", flat=True)) == [bob.pk]
+    client.logout()
+    assert not LoginSession.objects.filter(user_id__isnull=False).exists()
 
 
 def test_an_inactive_account_is_not_logged_in() -> None:
@@ -74,7 +86,7 @@ def test_forged_or_malformed_session_keys_are_anonymous(key: str) -> None:
     client = Client()
     client.cookies["sessionid"] = key
     assert not is_logged_in(client)
-    assert Session.objects.count() == 1
+    assert LoginSession.objects.count() == 1
 
 
 @pytest.mark.parametrize("user_id", ["not-a-number", "999999", ""])

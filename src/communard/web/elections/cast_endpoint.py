@@ -10,9 +10,9 @@ one path, doing only what the endpoint needs, with Django's own code for each se
 * CSRF: ``CsrfViewMiddleware``'s own checks (cookie, header, origin), as ninja runs them;
 * login: ``django.contrib.auth.get_user`` over the request's session (the same session store
   and login backend as every page: ``core/sessions.py``), so expiry, logout, password changes
-  and inactive accounts count exactly as everywhere else. The user's row comes from the same
-  query that reads the election and the voter's roll entry (``casting.read_for_login``), so
-  a cast takes three statements: the session, that read, and the cast itself;
+  and inactive accounts count exactly as everywhere else. The session's data and its user's
+  row come from the same query that reads the election and the voter's roll entry
+  (``casting.read_for_session``), so a cast takes two statements: that read and the cast;
 * the ballot: ``casting.do_cast_ballot_as_user``, the same action the ninja operation calls.
 
 The ninja operation (``api.cast_ballot``) stays: it documents the endpoint in the OpenAPI schema
@@ -28,13 +28,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY, get_user
+from django.contrib.auth import get_user
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.module_loading import import_string
 
-from communard.web.core.sessions import preloaded_login
-from communard.web.elections.casting import do_cast_ballot_as_user, read_for_login
+from communard.web.core.sessions import preloaded_login, preloaded_session
+from communard.web.elections.casting import do_cast_ballot_as_user, read_for_session
 from communard.web.elections.errors import ElectionError
 
 BALLOTS = re.compile(r"/api/elections/(\d{1,18})/ballots")
@@ -62,12 +62,14 @@ class CastEndpointMiddleware:
         if self.csrf.process_view(request, _cast_view, (), {}) is not None:
             return _refusal(403, "CSRF check failed: send the csrftoken cookie's value in "
                             "the X-CSRFToken header")
-        request.session = self.sessions(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
-        session_user = request.session.get(SESSION_KEY)  # loads the session: one query
-        # One query reads the login's user row with what the cast needs of the election;
-        # Django's get_user then checks the session against that row.
-        read = None if session_user is None else read_for_login(election_id, session_user)
-        with preloaded_login(None if read is None else read.user):
+        key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        request.session = self.sessions(key)
+        # One query reads the session, its login's user row and what the cast needs of the
+        # election; Django then decodes the session and checks the login against that row.
+        read = None if request.session.session_key is None else read_for_session(
+            election_id, request.session.session_key)
+        with (preloaded_session(key, None if read is None else read.session_data),
+              preloaded_login(None if read is None else read.user)):
             user = get_user(request)
         if not user.is_authenticated:
             return _refusal(401, "Unauthorized")

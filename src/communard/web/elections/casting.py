@@ -20,13 +20,13 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from communard.web.core.models import LoginSession
 from communard.web.core.prepared import prepared_cursor
 from communard.web.core.rows import model_from_row
-from communard.web.core.sessions import user_columns, user_fields
+from communard.web.core.sessions import user_columns, user_fields, user_pk
 from communard.web.councils.models import Federation
 from communard.web.elections.actions import close_if_due, open_poll_if_due
 from communard.web.elections.errors import (
@@ -95,23 +95,38 @@ def do_cast_ballot(
 class LoginRead:
     """What one query reads for a cast by login: the login's user row (for Django's check of
     the session), what casting needs of the election, its federation, and the voter's entry on
-    its roll. ``None`` where there is no such user or election."""
+    its roll. ``None`` where there is no such user or election. Read by session, it also holds
+    the session's stored data (``None``: no such unexpired session)."""
 
     user: AbstractBaseUser | None
     election: Election | None
     federation: str
     roll_entry: int | None
+    session_data: str | None = None
 
 
 def read_for_login(election_id: int, user_id: Any) -> LoginRead:
-    model = get_user_model()
-    try:
-        pk = model._meta.pk.to_python(user_id)
-    except ValidationError:
-        pk = None
+    """The read for the login ``user_id`` (the API's path, whose session is already loaded)."""
+    return _read("read_by_user", [user_pk(user_id), election_id])
+
+
+def read_for_session(election_id: int, session_key: str) -> LoginRead:
+    """The same read for whoever is logged in with the session ``session_key`` (found by the
+    session's user column), with the session's data: the lean endpoint's one read before the
+    cast. Django then decodes and checks the session and the login as ever."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    return _read("read_by_session", [session_key, now, election_id])
+
+
+def _read(statement: str, params: list[Any]) -> LoginRead:
     with prepared_cursor() as cursor:
-        cursor.execute(_sql(connection.vendor)["read"], [pk, election_id])
+        cursor.execute(_sql(connection.vendor)[statement], params)
         row = cursor.fetchone()
+    if statement == "read_by_session":
+        session_data, row = row[0], row[1:]
+    else:
+        session_data = None
+    model = get_user_model()
     n, m = len(user_fields()), len(ELECTION_FIELDS)
     user_row, election_row, (federation, roll_entry) = row[:n], row[n : n + m], row[n + m :]
     found = user_row[user_fields().index(model._meta.pk.attname)] is not None
@@ -121,6 +136,7 @@ def read_for_login(election_id: int, user_id: Any) -> LoginRead:
         else model_from_row(Election, ELECTION_FIELDS, election_row),
         federation=federation or "",
         roll_entry=roll_entry,
+        session_data=session_data,
     )
 
 
@@ -230,21 +246,28 @@ def _sql(vendor: str) -> dict[str, str]:
     mark, ballot = q(Mark._meta.db_table), q(Ballot._meta.db_table)
     roll, member = q(RollEntry._meta.db_table), q(Member._meta.db_table)
     election, federation = q(Election._meta.db_table), q(Federation._meta.db_table)
-    user, user_pk = q(get_user_model()._meta.db_table), q(get_user_model()._meta.pk.column)
+    user, user_key = q(get_user_model()._meta.db_table), q(get_user_model()._meta.pk.column)
     columns = "tracking_code, election_id, ranking"
     poll_open = "closed_at IS NULL AND poll_opens_at <= %s AND %s < poll_closes_at"
+    session = q(LoginSession._meta.db_table)
+    read_columns = (
+        f"{user_columns('u')}, {', '.join(f'e.{q(f)}' for f in ELECTION_FIELDS)}, f.slug, "
+        f"(SELECT r.id FROM {roll} r JOIN {member} m ON m.id = r.member_id "
+        f"WHERE r.election_id = e.id AND m.user_id = u.{user_key})"
+    )
+    read_election = (f"LEFT JOIN {election} e ON e.id = %s "
+                     f"LEFT JOIN {federation} f ON f.id = e.federation_id")
     statements = {
         "by_member": f"SELECT id FROM {roll} WHERE election_id = %s AND member_id = %s",
         "by_user": f"SELECT r.id FROM {roll} r JOIN {member} m ON m.id = r.member_id "
         "WHERE r.election_id = %s AND m.user_id = %s",
-        # read_for_login: a row even when the user or the election is missing.
-        "read": f"SELECT {user_columns('u')}, "
-        f"{', '.join(f'e.{q(f)}' for f in ELECTION_FIELDS)}, f.slug, "
-        f"(SELECT r.id FROM {roll} r JOIN {member} m ON m.id = r.member_id "
-        f"WHERE r.election_id = e.id AND m.user_id = u.{user_pk}) "
-        f"FROM (SELECT 1 AS one) o LEFT JOIN {user} u ON u.{user_pk} = %s "
-        f"LEFT JOIN {election} e ON e.id = %s "
-        f"LEFT JOIN {federation} f ON f.id = e.federation_id",
+        # read_for_login / read_for_session: a row even when the session, the user or the
+        # election is missing.
+        "read_by_user": f"SELECT {read_columns} FROM (SELECT 1 AS one) o "
+        f"LEFT JOIN {user} u ON u.{user_key} = %s {read_election}",
+        "read_by_session": f"SELECT s.session_data, {read_columns} FROM (SELECT 1 AS one) o "
+        f"LEFT JOIN {session} s ON s.session_key = %s AND s.expire_date > %s "
+        f"LEFT JOIN {user} u ON u.{user_key} = s.user_id {read_election}",
     }
     if vendor == "postgresql":
         return {
