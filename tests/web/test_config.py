@@ -68,3 +68,14 @@ def test_prepared_statements_are_on_unless_turned_off(monkeypatch: pytest.Monkey
     monkeypatch.setenv("COMMUNARD_DB_PREPARED", "sometimes")
     with pytest.raises(ConfigError, match="COMMUNARD_DB_PREPARED='sometimes'"):
         Config.from_env()
+
+
+def test_the_record_sealer_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inline by default; ``process`` for workers whose sealing a sealer process does."""
+    monkeypatch.delenv("COMMUNARD_RECORD_SEALER", raising=False)
+    assert Config.from_env().record_sealer == "inline"
+    monkeypatch.setenv("COMMUNARD_RECORD_SEALER", "Process")
+    assert Config.from_env().record_sealer == "process"
+    monkeypatch.setenv("COMMUNARD_RECORD_SEALER", "thread")
+    with pytest.raises(ConfigError, match="expected one of inline, process"):
+        Config.from_env()

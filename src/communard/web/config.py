@@ -29,6 +29,16 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r}: expected one of 1/0, true/false, yes/no, on/off")
 
 
+def _env_choice(name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices``; the first when unset."""
+    raw = os.environ.get(name, "").strip().lower()
+    if raw == "":
+        return choices[0]
+    if raw not in choices:
+        raise ConfigError(f"{name}={raw!r}: expected one of {', '.join(choices)}")
+    return raw
+
+
 def _env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if not raw:
@@ -98,6 +108,11 @@ class Config:
     allowed_hosts: list[str]
     time_zone: str
     signing_key_path: Path
+    # "inline": every commit seals its own record entries; "process": a sealer process
+    # (``communard seal --follow``) seals them and commits only queue them. ``communard serve``
+    # starts that process and sets this for its workers; a server started another way sets it
+    # and runs the sealer beside it.
+    record_sealer: str = "inline"
 
     @classmethod
     def from_env(cls) -> Config:
@@ -115,6 +130,7 @@ class Config:
             signing_key_path=Path(
                 os.environ.get("COMMUNARD_SIGNING_KEY", data_dir / ".communard" / "signing.key")
             ),
+            record_sealer=_env_choice("COMMUNARD_RECORD_SEALER", ("inline", "process")),
         )
 
 

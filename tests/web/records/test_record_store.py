@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -269,6 +270,25 @@ def test_a_servers_sealer_process_seals_what_its_workers_queue(
     assert sealed == [25] and not QueuedEntry.objects.exists()
     assert [e.body["n"] for e in Entry.objects.order_by("index")] == list(range(25))
     assert verify() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_server_started_another_way_marks_its_workers_with_the_setting(
+    settings: Any,
+) -> None:
+    """COMMUNARD_RECORD_SEALER=process (the setting it fills): commits only queue, for a sealer
+    process run beside a server that `communard serve` did not start; inline, they seal."""
+    assert not sealer.sealed_elsewhere()
+    with transaction.atomic(durable=True):
+        services.append("test.entry", {"n": 0})
+    assert not QueuedEntry.objects.exists() and Entry.objects.count() == 1
+    settings.COMMUNARD_RECORD_SEALER = "process"
+    assert sealer.sealed_elsewhere()
+    with transaction.atomic(durable=True):
+        services.append("test.entry", {"n": 1})
+    assert QueuedEntry.objects.count() == 1 and Entry.objects.count() == 1
+    assert main(["seal"]) == 0
+    assert not QueuedEntry.objects.exists() and verify() == []
 
 
 @pytest.mark.django_db

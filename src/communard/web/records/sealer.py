@@ -1,8 +1,9 @@
 """Who seals the record's queued entries, and when.
 
 * **A sealer process** (:func:`follow`, ``communard seal --follow``): ``communard serve`` starts
-  one beside its workers and marks the workers :func:`seal_elsewhere`, so a commit only queues
-  its entry and the request returns. The process seals whatever is queued, waits
+  one beside its workers and marks the workers :func:`seal_elsewhere` (a server started another
+  way sets ``COMMUNARD_RECORD_SEALER=process`` and runs the sealer beside it), so a commit only
+  queues its entry and the request returns. The process seals whatever is queued, waits
   ``MIN_INTERVAL``, and again: under load each batch holds everything committed meanwhile (one
   lock, one write, one commit for many entries). One process for the whole server, so sealers
   never race each other for the same batch (with a sealer thread in each of four workers they
@@ -21,6 +22,7 @@ import logging
 import os
 import threading
 
+from django.conf import settings
 from django.db import connection
 
 log = logging.getLogger(__name__)
@@ -71,4 +73,4 @@ def seal_elsewhere(elsewhere: bool = True) -> None:
 
 
 def sealed_elsewhere() -> bool:
-    return _elsewhere
+    return _elsewhere or settings.COMMUNARD_RECORD_SEALER == "process"
