@@ -331,8 +331,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=550.0,
                         help="ballots/s offered, open loop (0: closed loop, as fast as it goes)")
     parser.add_argument("--concurrency", type=int, default=64, help="client connections")
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers "
-                        "(default: communard serve's, cores + 2)")
+    parser.add_argument("--workers", type=int, default=None, help="server workers "
+                        "(default: communard serve's, one per core)")
     parser.add_argument("--threads", type=int, default=None, help="threads per worker")
     parser.add_argument("--max-load-seconds", type=float, default=None,
                         help="stop sending ballots after this many seconds (default: twice the "

@@ -1,4 +1,4 @@
-"""``communard serve`` and ``communard demo`` start a real production server (gunicorn)."""
+"""``communard serve`` and ``communard demo`` start a real production server (Granian)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def wait_for(url: str, proc: subprocess.Popen[str], seconds: float = 60) -> str:
     raise AssertionError(f"{url} did not answer within {seconds} s")
 
 
-def test_demo_serves_the_pyramid_with_gunicorn(tmp_path: Path) -> None:
+def test_demo_serves_the_pyramid_with_granian(tmp_path: Path) -> None:
     """`communard demo` migrates a fresh SQLite file, loads the demo, prints logins, and serves."""
     port = free_port()
     env = {**os.environ, "COMMUNARD_DATA_DIR": str(tmp_path)}
@@ -88,7 +88,7 @@ def test_demo_serves_the_pyramid_with_gunicorn(tmp_path: Path) -> None:
         proc.terminate()
         out, _ = proc.communicate(timeout=60)
     assert f"Open http://127.0.0.1:{port}/" in out and "commune1871" in out
-    assert "gunicorn" in out.lower()  # the production server, not runserver
+    assert "granian" in out.lower()  # the production server, not runserver
     sealers = re.findall(r"Record sealer process started \(pid (\d+)\)", out)
     assert len(sealers) == 2 and "is gone; starting another" in out, out
     assert "sealer stopped:" in out  # the second stopped with the server, after a last seal
@@ -97,7 +97,8 @@ def test_demo_serves_the_pyramid_with_gunicorn(tmp_path: Path) -> None:
 
 
 def _sealer_pid(master: int) -> int:
-    """The pid of the server's sealer process: a child of gunicorn's master (from /proc)."""
+    """The pid of the server's sealer process: a child of the server's main process (from
+    /proc)."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()

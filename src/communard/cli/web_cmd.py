@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import datetime as dt
 import getpass
+import logging
 import os
 import subprocess
 import sys
@@ -16,8 +17,8 @@ from typing import Any
 
 DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 8000
-DEFAULT_WORKERS = len(os.sched_getaffinity(0)) + 2
-DEFAULT_THREADS = 2
+DEFAULT_WORKERS = len(os.sched_getaffinity(0))
+DEFAULT_THREADS = 4
 
 
 def setup_django() -> None:
@@ -39,23 +40,26 @@ def register(sub: Any) -> None:
     p.add_argument("--no-serve", action="store_true", help="load the demo and exit")
     p.set_defaults(handler=cmd_demo)
 
-    p = sub.add_parser("serve", help="serve the web application with gunicorn")
+    p = sub.add_parser("serve", help="serve the web application (Granian, with the record's sealer)")
     p.add_argument("--host", default=DEMO_HOST)
     p.add_argument("--port", type=int, default=DEMO_PORT)
     # Django's request work is CPU-bound under the GIL, so processes use the cores; with durable
-    # commits each request also waits for the WAL's fsync, and more requests in flight share
-    # one flush. bench/cast_bench.py on 2 cores, PostgreSQL durable, ballots/s by workers ×
-    # threads: 2 × 2: 330, 3 × 2: 384, 4 × 1: 396, 4 × 2: 398-408, 2 × 4: 335.
+    # commits each request also waits for the WAL's fsync, and threads keep requests in flight
+    # to share one flush. Each thread holds a database connection: cores × 4 stays within
+    # PostgreSQL's default 100 connections up to 24 cores. bench/cast_bench.py, 30,000 voters
+    # at 500/s on 2 cores (p99 latency from each ballot's due time, CPU busy), workers × threads:
+    # 4 × 2: 291 ms, 91 %; 3 × 2: 196 ms, 83 %; 2 × 2: 168 ms, 76 %; 2 × 4: 59-150 ms, 67-80 %;
+    # 2 × 8: 42-85 ms, 72-75 %; 1 × 4: 88 ms; 1 × 8: 43-53 ms, 70-73 %.
     p.add_argument(
         "--workers",
         type=int,
         default=DEFAULT_WORKERS,
-        help=f"worker processes (default: cores + 2 = {DEFAULT_WORKERS})",
+        help=f"worker processes (default: one per core = {DEFAULT_WORKERS})",
     )
     p.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                    help=f"threads per worker (default: {DEFAULT_THREADS})")
     p.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
-    p.add_argument("--access-log", action="store_true", help="log every request to stdout")
+    p.add_argument("--access-log", action="store_true", help="log every request (Granian's access log)")
     p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser(
@@ -294,41 +298,71 @@ def collect_static() -> None:
 
 
 def serve(host: str, port: int, workers: int, threads: int, access_log: bool = False) -> None:
+    """Serve the WSGI application with Granian until SIGINT or SIGTERM, with the record's sealer
+    process beside the workers.
+
+    Granian parses HTTP in Rust and hands each request to one of a worker's Python threads: on
+    the cast bench that took a third off the server's CPU per ballot against gunicorn's gthread
+    workers (docs/elections.md). Its hooks run in the main process: the sealer starts once the
+    socket is bound, and stops (after a last seal) once the workers have stopped.
+    """
     collect_static()
-    from gunicorn.app.base import BaseApplication
-
-    from communard.web.wsgi import application
-
-    class Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("threads", threads)
-            self.cfg.set("worker_class", "gthread")
-            if access_log:
-                self.cfg.set("accesslog", "-")
-            self.cfg.set("graceful_timeout", 5)
-            # One sealer process beside the workers seals the record's queued entries, in
-            # batches; it starts once the socket is bound and stops after the workers.
-            self.cfg.set("when_ready", _start_sealer_process)
-            self.cfg.set("on_exit", _stop_sealer_process)
-
-        def load(self) -> Any:
-            return application
+    from django.db import connections
+    from granian import Granian
+    from granian.constants import HTTPModes, Interfaces
 
     from communard.web.records import sealer
 
-    sealer.seal_elsewhere()  # before the workers are forked: they inherit it
-    Server().run()
+    # The workers only queue record entries. The flag reaches forked workers; the variable,
+    # workers started afresh (granian spawns them where fork is not the default).
+    sealer.seal_elsewhere()
+    os.environ["COMMUNARD_RECORD_SEALER"] = "process"
+    connections.close_all()  # no connection of this process may be shared with its workers
+    server = Granian(
+        "communard.web.wsgi:application",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        http=HTTPModes.http1,
+        websockets=False,
+        workers=workers,
+        blocking_threads=threads,
+        runtime_threads=1,
+        respawn_failed_workers=True,
+        workers_kill_timeout=GRACEFUL_SECONDS,
+        log_access=access_log,
+    )
+    process = SealerProcess(_serve_log())
+    server.on_startup(process.start)
+    server.on_shutdown(process.stop)
+    server.serve()
+
+
+# How long a stopping server gives its requests in flight before its workers are killed.
+GRACEFUL_SECONDS = 10
+
+
+def _serve_log() -> logging.Logger:
+    """The serve command's own log lines (the sealer process's start, loss and stop), on
+    stderr beside Granian's."""
+    log = logging.getLogger("communard.serve")
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+    return log
 
 
 class SealerProcess:
-    """`communard serve`'s record sealer: a child of gunicorn's master, started once the socket
-    is bound, started again if it dies (checked every second), stopped after the workers."""
+    """`communard serve`'s record sealer: a child of the server's main process, started once the
+    socket is bound, started again if it dies (checked every second), stopped after the
+    workers."""
 
     CHECK_EVERY = 1.0  # seconds
 
-    def __init__(self, log: Any) -> None:
+    def __init__(self, log: logging.Logger) -> None:
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
         self._stopping = threading.Event()
@@ -351,7 +385,6 @@ class SealerProcess:
             with self._lock:
                 if self._stopping.is_set() or self.proc is None or self.proc.poll() is None:
                     continue
-                # Its exit status is often lost: gunicorn's master reaps every child it has.
                 self.log.error("Record sealer process (pid %s) is gone; starting another",
                                self.proc.pid)
                 self._spawn()
@@ -370,20 +403,6 @@ class SealerProcess:
             self.log.error("the record sealer did not stop within 60 s; killing it")
             proc.kill()
             proc.wait()
-
-
-_sealer: SealerProcess | None = None
-
-
-def _start_sealer_process(server: Any) -> None:
-    global _sealer
-    _sealer = SealerProcess(server.log)
-    _sealer.start()
-
-
-def _stop_sealer_process(server: Any) -> None:
-    if _sealer is not None:
-        _sealer.stop()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

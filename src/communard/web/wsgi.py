@@ -1,4 +1,4 @@
-"""WSGI entry point for production servers (``communard serve`` runs it under gunicorn)."""
+"""WSGI entry point for production servers (``communard serve`` runs it under Granian)."""
 
 import os
 
