@@ -1,7 +1,8 @@
 """Load generator for bench/cast_bench.py: casts one ballot per voter over loopback HTTP/1.1.
 
-A separate process, standard library only (asyncio streams and a minimal keep-alive HTTP/1.1
-client), so that the client costs little CPU next to the server on a small machine.
+A separate process: asyncio streams (on uvloop, the bench extra, when installed) and a minimal
+keep-alive HTTP/1.1 client, so that the client costs little CPU next to the server on a small
+machine (0.25 ms per ballot on uvloop, 0.35 ms on asyncio's own loop).
 
 Open loop by default: request *i* is due at ``start + i / rate`` whatever happened before, and its
 latency is measured from that due time (so a stalled server shows up in the latency instead of
@@ -125,9 +126,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         # (and if it did reach it, the retry is refused as a second vote and
                         # shows up below as an error and a count mismatch).
                         reused = client.writer is not None
-                        status, body = await asyncio.wait_for(
-                            client.request(requests[i]), args.timeout
-                        )
+                        async with asyncio.timeout(args.timeout):
+                            status, body = await client.request(requests[i])
                         break
                     except TimeoutError:  # before OSError, of which it is a subclass
                         client.close()
@@ -189,7 +189,11 @@ def main() -> None:
     args = p.parse_args()
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("the load generator only talks to loopback")
-    result = asyncio.run(run(args))
+    try:  # the bench extra: a quarter less of this process's CPU, on the server's cores
+        from uvloop import run as run_loop
+    except ImportError:
+        run_loop = asyncio.run
+    result = run_loop(run(args))
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(result, f)
 
