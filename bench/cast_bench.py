@@ -307,6 +307,25 @@ def process_groups(server_pid: int) -> dict[str, list[int]]:
     return {"server": server, "sealer": sealer, "postgres": pg}
 
 
+PG_STATS_SETTINGS = ("shared_preload_libraries=pg_stat_statements",
+                     "pg_stat_statements.track=all", "pg_stat_statements.track_planning=on")
+
+
+def show_pg_stats(url: str, top: int = 8) -> None:
+    """PostgreSQL's costliest statements so far: calls, mean planning and execution time."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        rows = conn.execute(
+            "SELECT calls, total_plan_time / calls, total_exec_time / calls, "
+            "regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements WHERE calls > 0 "
+            "ORDER BY total_plan_time + total_exec_time DESC LIMIT %s", [top]).fetchall()
+    log("postgres statements (calls, mean plan ms, mean exec ms):")
+    for calls, plan, execute, query in rows:
+        log(f"  {calls:>8,} {plan:7.3f} {execute:7.3f}  {query[:110]}")
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -340,6 +359,10 @@ def main() -> None:
     parser.add_argument("--py-spy", type=Path, default=None,
                         help="record the server with py-spy during the load (.svg: a flame graph; "
                              "otherwise collapsed stacks)")
+    parser.add_argument("--pg-stats", action="store_true",
+                        help="after the load, list PostgreSQL's costliest statements with their "
+                        "planning and execution time per call (pg_stat_statements with "
+                        "track_planning, which itself costs a little)")
     parser.add_argument("--show-queries", action="store_true",
                         help="first cast one ballot in-process and list its SQL queries")
     args = parser.parse_args()
@@ -354,7 +377,9 @@ def main() -> None:
     from tests.postgres import running_postgres
 
     bench_t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="castbench-") as tmp, running_postgres(durable=True) as url:
+    with tempfile.TemporaryDirectory(prefix="castbench-") as tmp, running_postgres(
+        durable=True, settings=PG_STATS_SETTINGS if args.pg_stats else ()
+    ) as url:
         folder = Path(tmp)
         env = {**os.environ, "DATABASE_URL": url, "COMMUNARD_DATA_DIR": str(folder),
                "COMMUNARD_SECRET_KEY": SECRET}
@@ -442,6 +467,8 @@ def main() -> None:
             load = subprocess.Popen(load_cmd)
             load.wait(timeout=args.max_load_seconds + 120)
             cpu_load = _children_cpu() - children0
+            if args.pg_stats:
+                show_pg_stats(url)
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 spy.wait(timeout=60)

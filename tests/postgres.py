@@ -17,7 +17,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 
@@ -47,11 +47,12 @@ def _as_server_user(cmd: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def running_postgres(*, durable: bool = False) -> Iterator[str]:
+def running_postgres(*, durable: bool = False, settings: Sequence[str] = ()) -> Iterator[str]:
     """Start a fresh server and yield a ``postgresql://`` URL for its ``postgres`` database.
 
     Tests run it without fsync (nothing needs to survive a crash); ``durable=True`` keeps
     PostgreSQL's default durability, for benchmarks whose numbers must be the real ones.
+    ``settings``: more server settings, ``name=value`` each (a bench's statistics, say).
     """
     bin_dir = _bin_dir()
     root = Path(tempfile.mkdtemp(prefix="communard-pg-"))
@@ -78,6 +79,9 @@ def running_postgres(*, durable: bool = False) -> Iterator[str]:
     )
     port = _free_port()
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+    if any(not setting or setting.split() != [setting] for setting in settings):
+        raise ValueError(f"server settings are name=value without spaces: {settings!r}")
+    options += "".join(f" -c {setting}" for setting in settings)
     if not durable:
         options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     subprocess.run(
