@@ -266,11 +266,15 @@ class Sampler(threading.Thread):
         self.waits: Counter[str] = Counter()
         self.samples = 0
         self.active: list[int] = []
+        # (perf_counter, machine busy fraction since the last sample, backends by wait)
+        self.timeline: list[tuple[float, float, Counter[str]]] = []
 
     def run(self) -> None:
+        import psutil
         import psycopg
 
         with psycopg.connect(self.url, autocommit=True) as conn:
+            before = psutil.cpu_times()
             while not self.stop.wait(0.1):
                 rows = conn.execute(
                     "SELECT CASE WHEN state = 'idle in transaction' THEN 'idle in transaction' "
@@ -278,10 +282,40 @@ class Sampler(threading.Thread):
                     "FROM pg_stat_activity WHERE state IN ('active', 'idle in transaction') "
                     "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
                 ).fetchall()
+                now = psutil.cpu_times()
+                total = sum(now) - sum(before)
+                idle = (now.idle - before.idle) + (now.iowait - before.iowait)
+                before = now
                 self.samples += 1
                 self.active.append(len(rows))
-                for (w,) in rows:
-                    self.waits[w] += 1
+                waits = Counter(w for (w,) in rows)
+                self.waits.update(waits)
+                self.timeline.append((time.perf_counter(), 1 - idle / total if total else 0.0,
+                                      waits))
+
+
+def worst_seconds(res: dict[str, Any], timeline: list[tuple[float, float, Counter[str]]],
+                  count: int = 3) -> list[str]:
+    """The seconds whose ballots waited longest (by due time), each with how busy the machine
+    was and what PostgreSQL's backends waited on then: where a latency tail came from."""
+    start = res["start"]
+    worst: dict[int, float] = {}
+    for done, latency in zip(res["done_at"], res["latencies"], strict=True):
+        second = int(done - latency)  # the second the ballot was due
+        worst[second] = max(worst.get(second, 0.0), latency)
+    lines = []
+    for second, latency in sorted(worst.items(), key=lambda kv: -kv[1])[:count]:
+        # The ballot due then waited ``latency``: look at the machine over that wait.
+        window = [(busy, waits) for t, busy, waits in timeline
+                  if second <= t - start <= second + 1 + latency]
+        busy = statistics.fmean(b for b, _ in window) if window else float("nan")
+        waits: Counter[str] = Counter()
+        for _, w in window:
+            waits.update(w)
+        top = ", ".join(f"{w} {c / len(window):.1f}" for w, c in waits.most_common(3)) if window else ""
+        lines.append(f"second {second}: worst latency {latency * 1000:.0f} ms; over that wait "
+                     f"the machine was {busy:.0%} busy; backends waiting: {top or 'none'}")
+    return lines
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -521,6 +555,8 @@ def main() -> None:
             top = ", ".join(f"{w} {c / n:.2f}" for w, c in sampler.waits.most_common(6))
             log(f"postgres backends in a transaction (mean {statistics.fmean(sampler.active or [0]):.2f}); "
                 f"mean backends per wait: {top}")
+            for line in worst_seconds(res, sampler.timeline):
+                log(f"  {line}")
 
             # The server's sealer puts the last ballots' entries into the tree within moments.
             t = time.perf_counter()
