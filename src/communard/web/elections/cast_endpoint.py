@@ -62,13 +62,12 @@ class CastEndpointMiddleware:
         if self.csrf.process_view(request, _cast_view, (), {}) is not None:
             return _refusal(403, "CSRF check failed: send the csrftoken cookie's value in "
                             "the X-CSRFToken header")
-        key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-        request.session = self.sessions(key)
+        request.session = self.sessions(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+        key = request.session.session_key  # None unless the cookie holds a well-formed key
         # One query reads the session, its login's user row and what the cast needs of the
         # election; Django then decodes the session and checks the login against that row.
-        read = None if request.session.session_key is None else read_for_session(
-            election_id, request.session.session_key)
-        with (preloaded_session(key, None if read is None else read.session_data),
+        read = None if key is None else read_for_session(election_id, key)
+        with (preloaded_session(key or "", None if read is None else read.session_data),
               preloaded_login(None if read is None else read.user)):
             user = get_user(request)
         if not user.is_authenticated:
