@@ -6,6 +6,7 @@ import http.cookiejar
 import json
 import os
 import re
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -94,6 +95,33 @@ def test_demo_serves_the_pyramid_with_granian(tmp_path: Path) -> None:
     assert "sealer stopped:" in out  # the second stopped with the server, after a last seal
     with pytest.raises(ProcessLookupError):
         os.kill(int(sealers[1]), 0)
+
+
+def test_ctrl_c_stops_the_whole_server_at_once(tmp_path: Path) -> None:
+    """Ctrl-C at a terminal signals the whole process group: the serve command, Granian's main
+    process and its workers. All stop at once (no worker waits to be killed), and the sealer
+    after them. A port already taken is a one-line refusal."""
+    port = free_port()
+    env = {**os.environ, "COMMUNARD_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.Popen([COMMUNARD, "serve", "--port", str(port)], env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)  # its own group, as a terminal's job is
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", proc)
+        busy = subprocess.run([COMMUNARD, "serve", "--port", str(port), "--no-migrate"],
+                              env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert busy.returncode == 1
+        assert busy.stderr.strip() == f"communard: cannot listen on 127.0.0.1:{port}: " \
+            "Address already in use"
+        os.killpg(proc.pid, signal.SIGINT)
+        out, _ = proc.communicate(timeout=8)  # a stuck worker would take GRACEFUL_SECONDS
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 0, out
+    assert "Killing worker" not in out and "sealer stopped:" in out, out
 
 
 def _sealer_pid(master: int) -> int:

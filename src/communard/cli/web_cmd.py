@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -297,28 +298,82 @@ def collect_static() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
-def serve(host: str, port: int, workers: int, threads: int, access_log: bool = False) -> None:
+def serve(host: str, port: int, workers: int, threads: int, access_log: bool = False) -> int:
     """Serve the WSGI application with Granian until SIGINT or SIGTERM, with the record's sealer
-    process beside the workers.
+    process beside it; returns the exit status.
 
     Granian parses HTTP in Rust and hands each request to one of a worker's Python threads: on
     the cast bench that took a third off the server's CPU per ballot against gunicorn's gthread
-    workers (docs/elections.md). Its hooks run in the main process: the sealer starts once the
-    socket is bound, and stops (after a last seal) once the workers have stopped.
+    workers (docs/elections.md).
+
+    This process supervises two children: Granian's main process (which forks the workers) and
+    the sealer, each in a session of its own. Signals reach Granian only through this process,
+    as one SIGTERM to its main process, which stops the workers. (When a Ctrl-C at the terminal
+    reached the workers directly as well, Granian 2.8's workers now and then would not stop
+    until it killed them 10 s later: two runs in five, with a bare WSGI application too.) Once
+    Granian has stopped, the sealer makes a last seal and stops, so a stopped server leaves
+    nothing queued.
     """
+    import multiprocessing
+    import signal
+    import socket
+
+    try:  # a clear refusal here, rather than a traceback from Granian's process
+        socket.create_server((host, port)).close()
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        print(f"communard: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
+        return 1
+    print(f"Communard is serving at http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
     collect_static()
     from django.db import connections
-    from granian import Granian
-    from granian.constants import HTTPModes, Interfaces
 
     from communard.web.records import sealer
 
     # The workers only queue record entries. The flag reaches forked workers; the variable,
-    # workers started afresh (granian spawns them where fork is not the default).
+    # workers started afresh (Granian spawns them where fork is not the default).
     sealer.seal_elsewhere()
     os.environ["COMMUNARD_RECORD_SEALER"] = "process"
-    connections.close_all()  # no connection of this process may be shared with its workers
-    server = Granian(
+    connections.close_all()  # no connection of this process may be shared with its children
+    http = multiprocessing.get_context("fork").Process(
+        target=_run_granian, args=(host, port, workers, threads, access_log), name="granian"
+    )
+    http.start()  # before the sealer's watch thread: fork a process that has one thread
+
+    def forward(signum: int, frame: Any) -> None:
+        if http.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(http.pid, signal.SIGTERM)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, forward)
+    process = SealerProcess(_serve_log())
+    process.start()
+    try:
+        http.join()
+    finally:
+        process.stop()
+    return http.exitcode or 0
+
+
+def _run_granian(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
+    """Granian's main process, in a session of its own (see ``serve``); it stops its workers
+    and exits if the serve command's process is gone."""
+    import signal
+
+    os.setsid()
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch_parent, name="communard-parent-watch", daemon=True).start()
+    from granian import Granian
+    from granian.constants import HTTPModes, Interfaces
+
+    Granian(
         "communard.web.wsgi:application",
         address=host,
         port=port,
@@ -331,11 +386,7 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool = F
         respawn_failed_workers=True,
         workers_kill_timeout=GRACEFUL_SECONDS,
         log_access=access_log,
-    )
-    process = SealerProcess(_serve_log())
-    server.on_startup(process.start)
-    server.on_shutdown(process.stop)
-    server.serve()
+    ).serve()
 
 
 # How long a stopping server gives its requests in flight before its workers are killed.
@@ -356,9 +407,8 @@ def _serve_log() -> logging.Logger:
 
 
 class SealerProcess:
-    """`communard serve`'s record sealer: a child of the server's main process, started once the
-    socket is bound, started again if it dies (checked every second), stopped after the
-    workers."""
+    """`communard serve`'s record sealer: a child of the serve command's process, started again
+    if it dies (checked every second), stopped after Granian's workers."""
 
     CHECK_EVERY = 1.0  # seconds
 
@@ -409,9 +459,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     setup_django()
     if not args.no_migrate:
         migrate()
-    print(f"Communard is serving at http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
-    serve(args.host, args.port, args.workers, args.threads, access_log=args.access_log)
-    return 0
+    return serve(args.host, args.port, args.workers, args.threads, access_log=args.access_log)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -429,5 +477,4 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(flush=True)
     if args.no_serve:
         return 0
-    serve(args.host, args.port, workers=DEFAULT_WORKERS, threads=DEFAULT_THREADS)
-    return 0
+    return serve(args.host, args.port, workers=DEFAULT_WORKERS, threads=DEFAULT_THREADS)
