@@ -14,7 +14,9 @@ What it does, all on loopback and in temporary folders:
    data, bulk-inserted, no password hashing) and a CSRF token;
 4. starts ``communard serve`` as a separate process on a free loopback port;
 5. runs ``bench/cast_load.py`` as a separate load process: every voter casts exactly one random
-   ranking through ``POST /api/elections/{id}/ballots``, at ``--rate`` ballots/s (open loop);
+   ranking through ``POST /api/elections/{id}/ballots``. The first ``--warmup`` voters cast
+   untimed, closed loop (every server thread connects and prepares its statements, as on a
+   running server); the rest at ``--rate`` ballots/s (open loop), timed;
 6. prints throughput, p50/p99 latency, errors, and checks for lost ballots (201 answers vs
    stored ballots vs marks on the roll vs ``ballot.cast`` record entries);
 7. closes the poll (its close time is set to now) and asks the server for the result: the first
