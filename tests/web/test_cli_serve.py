@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -109,6 +110,15 @@ def test_ctrl_c_stops_the_whole_server_at_once(tmp_path: Path) -> None:
                             start_new_session=True)  # its own group, as a terminal's job is
     try:
         wait_for(f"http://127.0.0.1:{port}/", proc)
+        # Why nothing waits: the serve command's children (Granian's main process, the sealer)
+        # and Granian's workers are outside its session, so only it takes the terminal's Ctrl-C
+        # and Granian gets one SIGTERM from it. (When the workers got the SIGINT as well, one
+        # stayed up until killed, in about two runs of five; the timing below alone would miss
+        # a regression often.)
+        children = _processes(parent=proc.pid)
+        workers = [p for child in children for p in _processes(parent=child)]
+        assert len(children) == 2 and workers, (children, workers)
+        assert all(_session(p) != proc.pid for p in children + workers)
         busy = subprocess.run([COMMUNARD, "serve", "--port", str(port), "--no-migrate"],
                               env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
         assert busy.returncode == 1
@@ -124,18 +134,32 @@ def test_ctrl_c_stops_the_whole_server_at_once(tmp_path: Path) -> None:
     assert "Killing worker" not in out and "sealer stopped:" in out, out
 
 
-def _sealer_pid(master: int) -> int:
-    """The pid of the server's sealer process: a child of the server's main process (from
-    /proc)."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(fields[1]) == master and b"seal\x00--follow" in cmdline:
-            return int(stat.parent.name)
+def _sealer_pid(server: int) -> int:
+    """The pid of the server's sealer process: a child of the serve command's process."""
+    for pid in _processes(parent=server):
+        with contextlib.suppress(OSError):
+            if b"seal\x00--follow" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return pid
     raise AssertionError("no sealer process under the server")
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat after the command name: state, ppid, pgrp, session, …"""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _processes(parent: int) -> list[int]:
+    """The pids of ``parent``'s living children."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            if int(_stat(int(entry.name))[1]) == parent:
+                found.append(int(entry.name))
+    return found
+
+
+def _session(pid: int) -> int:
+    return int(_stat(pid)[3])
 
 
 def _scalar(db: Path, sql: str) -> int:

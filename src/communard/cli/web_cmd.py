@@ -330,10 +330,7 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool = F
 
     from communard.web.records import sealer
 
-    # The workers only queue record entries. The flag reaches forked workers; the variable,
-    # workers started afresh (Granian spawns them where fork is not the default).
-    sealer.seal_elsewhere()
-    os.environ["COMMUNARD_RECORD_SEALER"] = "process"
+    sealer.seal_elsewhere()  # the workers only queue record entries, however they are started
     connections.close_all()  # no connection of this process may be shared with its children
     http = multiprocessing.get_context("fork").Process(
         target=_run_granian, args=(host, port, workers, threads, access_log), name="granian"
@@ -424,7 +421,7 @@ class SealerProcess:
 
     def _spawn(self) -> None:
         # Its own session: a Ctrl-C at the terminal reaches the server's process group only, and
-        # the sealer stops when stop() tells it, after the workers (or when the master is gone).
+        # the sealer stops when stop() tells it, after the workers (or when this process is gone).
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "communard", "seal", "--follow"], start_new_session=True
         )

@@ -4,6 +4,7 @@ plain SQL is caught by `communard verify` (SQLite, and PostgreSQL with --db=post
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -243,12 +244,15 @@ def test_head_frontier_matches_the_stored_tree() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_servers_sealer_process_seals_what_its_workers_queue(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, settings: Any,
 ) -> None:
     """Under `communard serve` a worker's commit only queues its entry; the server's sealer
     loop (`sealer.follow`, here in a thread) seals them in order, and stopping it leaves none."""
-    monkeypatch.setattr(sealer, "_elsewhere", sealer.sealed_elsewhere())  # restored after
+    # Both restored after the test: the variable by monkeypatch, the setting by the fixture.
+    monkeypatch.setenv("COMMUNARD_RECORD_SEALER", "inline")
+    settings.COMMUNARD_RECORD_SEALER = "inline"
     sealer.seal_elsewhere()
+    assert sealer.sealed_elsewhere() and os.environ["COMMUNARD_RECORD_SEALER"] == "process"
     for i in range(20):
         with transaction.atomic(durable=True):
             services.append("test.entry", {"n": i})

@@ -62,15 +62,17 @@ def follow(stop: threading.Event, interval: float = MIN_INTERVAL) -> int:
         connection.close()
 
 
-_elsewhere = False
-
-
 def seal_elsewhere(elsewhere: bool = True) -> None:
-    """This process, and the workers it forks, leave sealing to a sealer process
-    (:func:`follow`): their commits only queue entries (``False``: seal after commits again)."""
-    global _elsewhere
-    _elsewhere = elsewhere
+    """This process and the processes it starts leave sealing to a sealer process
+    (:func:`follow`): their commits only queue entries (``False``: seal after commits again).
+
+    It sets ``COMMUNARD_RECORD_SEALER``, the one switch: the setting, for this process and the
+    ones it forks (their settings are already loaded), and the variable, for those started
+    afresh (which read it into the setting)."""
+    mode = "process" if elsewhere else "inline"
+    settings.COMMUNARD_RECORD_SEALER = mode
+    os.environ["COMMUNARD_RECORD_SEALER"] = mode
 
 
 def sealed_elsewhere() -> bool:
-    return _elsewhere or settings.COMMUNARD_RECORD_SEALER == "process"
+    return bool(settings.COMMUNARD_RECORD_SEALER == "process")
