@@ -223,13 +223,29 @@ def cmd_seal(args: argparse.Namespace) -> int:
         print(f"{sealed} queued record entries sealed")
         return 0
     import signal
-    import threading
 
+    # A signal handler runs in the main thread between any two of its bytecodes, so it must
+    # take no lock: when it called stop.set() while the loop, in this thread, was inside
+    # stop.wait() holding the event's lock, it waited for that lock forever (a sealer left
+    # running, orphaned, after its server was gone). The handler only notes the signal; the
+    # loop runs in a thread of its own, and this one passes the signal on.
     stop = threading.Event()
+    signalled: list[int] = []
+    sealed: list[int] = []
+    loop = threading.Thread(
+        target=lambda: sealed.append(sealer.follow(stop, args.interval or sealer.MIN_INTERVAL)),
+        name="communard-sealer",
+    )
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    sealed = sealer.follow(stop, args.interval or sealer.MIN_INTERVAL)
-    print(f"sealer stopped: {sealed} record entries sealed", flush=True)
+        signal.signal(sig, lambda signum, _: signalled.append(signum))
+    loop.start()
+    while loop.is_alive():
+        loop.join(0.2)
+        if signalled:
+            stop.set()
+    if not sealed:  # the loop died of an exception, already printed by the thread
+        return 1
+    print(f"sealer stopped: {sealed[0]} record entries sealed", flush=True)
     return 0
 
 
