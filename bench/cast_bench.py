@@ -11,7 +11,8 @@ What it does, all on loopback and in temporary folders:
    delegates with ``--candidates`` self-nominated candidates, nominations in the past and the poll
    open now (``now=`` walks the calendar); freezes the roll; creates one user per voter with an
    unusable password and a ready Django session (as ``login()`` would store it — bench fixture
-   data, bulk-inserted, no password hashing) and a CSRF token;
+   data, bulk-inserted, no password hashing) and a CSRF token; then vacuums, analyses and
+   checkpoints the database, as days of autovacuum and checkpoints would have (``settle``);
 4. starts ``communard serve`` as a separate process on a free loopback port;
 5. runs ``bench/cast_load.py`` as a separate load process: every voter casts exactly one random
    ranking through ``POST /api/elections/{id}/ballots``. The first ``--warmup`` voters cast
@@ -224,6 +225,23 @@ def show_queries(election_id: int, voters_file: Path, candidates: int) -> str:
     return str(r.json()["tracking_code"])
 
 
+def settle(url: str) -> None:
+    """Bring the database to the state a real poll opens in.
+
+    In the bench the federation, the roll and 100,000 sessions were written a minute ago; in a
+    real election the members were imported and the roll frozen days before, so autovacuum has
+    long analysed those tables and a checkpoint has long written their pages. Left to happen
+    during the load, that catch-up (autovacuum of the member, user and session tables, the
+    checkpoint of the setup's dirty pages) lands in the measured minutes, a cost no real poll
+    pays (seen in the worst seconds). The load's own autovacuum and checkpoints still count.
+    """
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+        conn.execute("CHECKPOINT")
+
+
 # --------------------------------------------------------------------------- server and probes
 
 
@@ -270,6 +288,9 @@ class Sampler(threading.Thread):
         self.active: list[int] = []
         # (perf_counter, machine busy fraction since the last sample, backends by wait)
         self.timeline: list[tuple[float, float, Counter[str]]] = []
+        # (perf_counter, WAL bytes written so far, PostgreSQL's background work then: a
+        # checkpoint being written, autovacuum of which table)
+        self.background: list[tuple[float, int, tuple[str, ...]]] = []
 
     def run(self) -> None:
         import psutil
@@ -294,9 +315,39 @@ class Sampler(threading.Thread):
                 self.waits.update(waits)
                 self.timeline.append((time.perf_counter(), 1 - idle / total if total else 0.0,
                                       waits))
+                wal, work = conn.execute(BACKGROUND_SQL).fetchone()
+                self.background.append((time.perf_counter(), int(wal), tuple(work or ())))
+
+
+# The WAL written so far, and what PostgreSQL's own processes are busy with: the checkpointer
+# writing or syncing a checkpoint, autovacuum workers (their query names the table).
+BACKGROUND_SQL = """
+SELECT pg_current_wal_lsn() - '0/0',
+       array_agg(CASE WHEN backend_type = 'checkpointer'
+                      THEN 'checkpoint ' || coalesce(wait_event, 'on CPU')
+                      ELSE 'autovacuum ' || coalesce(regexp_replace(query, '^autovacuum: ', ''),
+                                                     'starting') END)
+         FILTER (WHERE (backend_type = 'checkpointer'
+                        AND wait_event IS DISTINCT FROM 'CheckpointerMain')
+                       OR backend_type = 'autovacuum worker')
+FROM pg_stat_activity
+"""
+
+
+def background_between(background: list[tuple[float, int, tuple[str, ...]]],
+                       t0: float, t1: float) -> str:
+    """The WAL rate and PostgreSQL's background work between two moments."""
+    window = [b for b in background if t0 <= b[0] <= t1]
+    if len(window) < 2:
+        return "WAL n/a"
+    rate = (window[-1][1] - window[0][1]) / max(1e-3, window[-1][0] - window[0][0])
+    work = Counter(w for _, _, ws in window for w in ws)
+    doing = ", ".join(f"{w} ({c / len(window):.0%} of samples)" for w, c in work.most_common(3))
+    return f"WAL {rate / 1e6:.1f} MB/s" + (f"; {doing}" if doing else "")
 
 
 def worst_seconds(res: dict[str, Any], timeline: list[tuple[float, float, Counter[str]]],
+                  background: list[tuple[float, int, tuple[str, ...]]],
                   count: int = 3) -> list[str]:
     """The seconds whose ballots waited longest (by due time), each with how busy the machine
     was and what PostgreSQL's backends waited on then: where a latency tail came from."""
@@ -316,7 +367,9 @@ def worst_seconds(res: dict[str, Any], timeline: list[tuple[float, float, Counte
             waits.update(w)
         top = ", ".join(f"{w} {c / len(window):.1f}" for w, c in waits.most_common(3)) if window else ""
         lines.append(f"second {second}: worst latency {latency * 1000:.0f} ms; over that wait "
-                     f"the machine was {busy:.0%} busy; backends waiting: {top or 'none'}")
+                     f"the machine was {busy:.0%} busy; backends waiting: {top or 'none'}; "
+                     + background_between(background, start + second,
+                                          start + second + 1 + latency))
     return lines
 
 
@@ -405,6 +458,10 @@ def main() -> None:
                         help="after the load, list PostgreSQL's costliest statements with their "
                         "planning and execution time per call (pg_stat_statements with "
                         "track_planning, which itself costs a little)")
+    parser.add_argument("--no-settle", action="store_true",
+                        help="start the load right after the setup, without the VACUUM ANALYZE "
+                        "and CHECKPOINT that bring the database to a real poll's state: the "
+                        "setup's autovacuum and checkpoint then fall in the measured minutes")
     parser.add_argument("--show-queries", action="store_true",
                         help="first cast one ballot in-process and list its SQL queries")
     args = parser.parse_args()
@@ -461,6 +518,11 @@ def main() -> None:
         if args.show_queries:
             probe_codes.append(show_queries(election.pk, voters_file, args.candidates))
         connections.close_all()
+        if not args.no_settle:
+            t = time.perf_counter()
+            settle(url)
+            log(f"setup: database vacuumed, analysed and checkpointed in "
+                f"{time.perf_counter() - t:.1f} s")
 
         port = free_port()
         serve = [communard, "serve", "--host", HOST, "--port", str(port), "--no-migrate"]
@@ -565,7 +627,13 @@ def main() -> None:
             top = ", ".join(f"{w} {c / n:.2f}" for w, c in sampler.waits.most_common(6))
             log(f"postgres backends in a transaction (mean {statistics.fmean(sampler.active or [0]):.2f}); "
                 f"mean backends per wait: {top}")
-            for line in worst_seconds(res, sampler.timeline):
+            bg = sampler.background
+            if len(bg) > 1:
+                work = Counter(k for _, _, ws in bg for k in {w.split()[0] for w in ws})
+                log(f"WAL: {(bg[-1][1] - bg[0][1]) / max(1, ok):,.0f} bytes per ballot; a "
+                    f"checkpoint was being written in {work['checkpoint'] / len(bg):.0%} of the "
+                    f"samples, autovacuum ran in {work['autovacuum'] / len(bg):.0%}")
+            for line in worst_seconds(res, sampler.timeline, sampler.background):
                 log(f"  {line}")
 
             # The server's sealer puts the last ballots' entries into the tree within moments.
