@@ -76,3 +76,32 @@ def test_errors_are_django_s_and_the_query_is_logged() -> None:
     with prepared_cursor() as cursor:  # the connection is usable after the error
         cursor.execute(sql, ["bob"])
     assert User.objects.filter(username="bob").exists()
+
+
+def test_the_cursor_is_kept_for_its_connection_and_survives_errors() -> None:
+    """On PostgreSQL one cursor serves every statement of its connection, also after a
+    statement failed; SQLite gets Django's own cursor each time."""
+    ada = User.objects.create_user("ada")
+    sql = "INSERT INTO auth_user (username, password, is_superuser, first_name, last_name, " \
+          "email, is_staff, is_active, date_joined) " \
+          "SELECT %s, '', false, '', '', '', false, true, CURRENT_TIMESTAMP"
+    with prepared_cursor() as first:
+        first.execute(LOOKUP, [ada.pk])
+    with pytest.raises(IntegrityError), transaction.atomic(), prepared_cursor() as cursor:
+        cursor.execute(sql, ["ada"])
+    with prepared_cursor() as again:
+        again.execute(LOOKUP, [ada.pk])
+        assert again.fetchone() == ("ada",)
+    assert (again is first) == (connection.vendor == "postgresql")
+
+
+@pytest.mark.django_db(transaction=True)  # closes the connection, which a test transaction forbids
+def test_a_new_connection_gets_a_new_cursor() -> None:
+    ada = User.objects.create_user("ada")
+    with prepared_cursor() as before:
+        before.execute(LOOKUP, [ada.pk])
+    connection.close()
+    with prepared_cursor() as after:
+        after.execute(LOOKUP, [ada.pk])
+        assert after.fetchone() == ("ada",)
+    assert after is not before

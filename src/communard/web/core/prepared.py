@@ -20,32 +20,55 @@ ordinary cursor.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 
-@contextmanager
-def prepared_cursor() -> Iterator[CursorWrapper]:
+def prepared_cursor() -> AbstractContextManager[CursorWrapper]:
     """A cursor whose statements are prepared once per connection (PostgreSQL), used like
-    ``connection.cursor()``. Statements take ``%s`` parameters, bound by the server; a
-    parameter whose type the statement leaves open needs a cast in the SQL (``%s::jsonb``)."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            yield cursor
-        return
+    ``connection.cursor()``: ``with prepared_cursor() as cursor``. Statements take ``%s``
+    parameters, bound by the server; a parameter whose type the statement leaves open needs a
+    cast in the SQL (``%s::jsonb``).
+
+    On PostgreSQL the cursor is kept with its connection and reused by every later call on
+    that connection (a new connection gets a new one): making a cursor and looking up the
+    thread's connection again were a third of the client's CPU for each hot statement
+    (``bench/cast_bench.py``). Logged queries (DEBUG, ``CaptureQueriesContext``) get a fresh
+    cursor each time, as before."""
+    db = connections[DEFAULT_DB_ALIAS]  # the thread's connection, looked up once
+    if db.vendor != "postgresql":
+        return db.cursor()
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    if db.queries_logged:
+        return _LoggedCursor(_server_binding_cursor(db), db)
+    kept: tuple[Any, _KeptCursor] | None = db.__dict__.get(_KEPT)
+    if kept is None or kept[0] is not db.connection:
+        kept = (db.connection, _KeptCursor(_server_binding_cursor(db), db))
+        setattr(db, _KEPT, kept)
+    return kept[1]
+
+
+_KEPT = "_communard_prepared_cursor"  # the connection wrapper's attribute holding the cursor
+
+
+def _server_binding_cursor(db: Any) -> Any:
     from django.db.backends.postgresql.base import ServerBindingCursor
 
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    with connection.wrap_database_errors:
-        raw = ServerBindingCursor(connection.connection)
-    # Django's own wrapping, as connection.cursor() does it.
-    with (_LoggedCursor if connection.queries_logged else CursorWrapper)(raw, connection) as cursor:
-        yield cursor
+    with db.wrap_database_errors:
+        return ServerBindingCursor(db.connection)
+
+
+class _KeptCursor(CursorWrapper):
+    """Django's cursor wrapper (error translation, thread checks) that stays open when its
+    ``with`` block ends, for the next statement on the same connection."""
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 class _LoggedCursor(CursorDebugWrapper):
@@ -54,5 +77,5 @@ class _LoggedCursor(CursorDebugWrapper):
     finding the server-bound text after the fact gives nothing for a statement that failed."""
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> Any:
-        with self.debug_sql(connection.ops.compose_sql(sql, params or ())):
+        with self.debug_sql(self.db.ops.compose_sql(sql, params or ())):
             return CursorWrapper.execute(self, sql, params)
