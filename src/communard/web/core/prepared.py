@@ -37,8 +37,9 @@ def prepared_cursor() -> AbstractContextManager[CursorWrapper]:
     On PostgreSQL the cursor is kept with its connection and reused by every later call on
     that connection (a new connection gets a new one): making a cursor and looking up the
     thread's connection again were a third of the client's CPU for each hot statement
-    (``bench/cast_bench.py``). Logged queries (DEBUG, ``CaptureQueriesContext``) get a fresh
-    cursor each time, as before."""
+    (``bench/cast_bench.py``). So fetch a statement's rows inside its ``with`` block: the next
+    block on the same connection runs on the same cursor. Logged queries (DEBUG,
+    ``CaptureQueriesContext``) get a fresh cursor each time."""
     db = connections[DEFAULT_DB_ALIAS]  # the thread's connection, looked up once
     if db.vendor != "postgresql":
         return db.cursor()
