@@ -88,8 +88,11 @@ def database_settings(url: str | None, data_dir: Path, *, prepared: bool = True)
         "PORT": str(parts.port or ""),
         # Persistent connections without a per-request health check: the check is a round trip
         # on every request (10% of a cast's server time in bench/cast_bench.py). A connection
-        # that died with its server fails one request and is then replaced.
-        "CONN_MAX_AGE": 60,
+        # that died with its server fails one request and is then replaced. No age limit: with
+        # one (it was 60 s), every server thread reopened its connection and prepared its
+        # statements again at about the same moment, and the cast bench's slowest second came
+        # once a minute.
+        "CONN_MAX_AGE": None,
         "CONN_HEALTH_CHECKS": False,
         # Only core.prepared's server-binding cursors prepare; Django's own cursors bind on
         # the client and never do, whatever this says.
