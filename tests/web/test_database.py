@@ -14,7 +14,6 @@ def test_database_is_the_one_selected(request: pytest.FixtureRequest) -> None:
         assert cursor.fetchone() == (1,)
 
 
-
 @pytest.mark.django_db
 def test_postgresql_connections_persist_without_an_age_limit() -> None:
     """A connection that Django closed at an age limit would be reopened by every server thread
