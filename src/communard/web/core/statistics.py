@@ -4,8 +4,9 @@ Autovacuum analyses a table each time a tenth of it is new, so during a poll it 
 ballot and record tables about once a minute. ANALYZE samples up to 30,000 rows and builds
 statistics for every column; for the wide payloads that no query filters, joins or sorts on (a
 ballot's ranking; an entry's canonical JSON and leaf hash, a node's hash, a checkpoint's signed
-note, a queued entry's body) that was most of its work and bought nothing. ``SET STATISTICS 0`` skips those columns; the others keep theirs.
-bench/cast_bench.py found these analyses in the seconds whose ballots waited longest.
+note, a queued entry's body) that was most of its work and bought nothing. ``SET STATISTICS 0``
+skips those columns; the others keep theirs. bench/cast_bench.py found these analyses in the
+seconds whose ballots waited longest.
 """
 
 from __future__ import annotations
