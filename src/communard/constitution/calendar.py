@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass
+from typing import ClassVar
 
 from communard.constitution.rules import Constitution
 
@@ -29,6 +30,7 @@ __all__ = [
     "ElectionState",
     "NominationPeriodTooShort",
     "NominationsOpenBeforeCall",
+    "PeriodTooShort",
     "Phase",
     "PollPeriodTooShort",
     "TimeWithoutZone",
@@ -90,29 +92,31 @@ class NominationsOpenBeforeCall(CalendarRefusal):
 
 
 @dataclass(frozen=True)
-class NominationPeriodTooShort(CalendarRefusal):
+class PeriodTooShort(CalendarRefusal):
+    """A period shorter than the constitution's minimum ``rule`` (a whole number of days)."""
+
     given: dt.timedelta = dt.timedelta(0)
     required_days: int = 0
-    rule: str = "elections.nomination_days"
+    #: How the reason names the period.
+    period: ClassVar[str] = "the period"
 
     def __str__(self) -> str:
         return (
-            f"the nomination period is {_span(self.given)}; the constitution "
+            f"{self.period} {_span(self.given)}; the constitution "
             f"({self.rule} = {self.required_days}) requires at least {self.required_days} day(s)"
         )
 
 
 @dataclass(frozen=True)
-class PollPeriodTooShort(CalendarRefusal):
-    given: dt.timedelta = dt.timedelta(0)
-    required_days: int = 0
-    rule: str = "elections.poll_days"
+class NominationPeriodTooShort(PeriodTooShort):
+    rule: str = "elections.nomination_days"
+    period: ClassVar[str] = "the nomination period is"
 
-    def __str__(self) -> str:
-        return (
-            f"the poll is open for {_span(self.given)}; the constitution "
-            f"({self.rule} = {self.required_days}) requires at least {self.required_days} day(s)"
-        )
+
+@dataclass(frozen=True)
+class PollPeriodTooShort(PeriodTooShort):
+    rule: str = "elections.poll_days"
+    period: ClassVar[str] = "the poll is open for"
 
 
 def _span(delta: dt.timedelta) -> str:
