@@ -145,6 +145,7 @@ def do_call_election(
             roll_cutoff=planned.roll_cutoff,
             fills_vacancy_of=fills_vacancy_of,
         )
+        # The names the entry below reads (kept as they were, so its lines stay unchanged).
         nominations_open_at, poll_opens_at, poll_closes_at, cutoff = (
             planned.nominations_open_at, planned.poll_opens_at, planned.poll_closes_at,
             planned.roll_cutoff,

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable
 
 from communard.constitution.calendar import Transition, due_transitions
 from communard.web.core import clock
-from communard.web.elections.actions import do_close_election, do_open_poll
 from communard.web.elections.errors import ElectionError
 from communard.web.elections.models import Election
 
@@ -31,13 +30,22 @@ def _closes_due(now: dt.datetime) -> Iterable[int]:
     )
 
 
+# The actions are imported when a transition runs, not when the app is ready: every process
+# that starts Django would otherwise load them (and their imports) before anything else, the
+# sealer process's start-up among them.
+
+
 def _open(election_id: int, now: dt.datetime) -> bool:
+    from communard.web.elections.actions import do_open_poll
+
     return do_open_poll(Election(pk=election_id), now=now)
 
 
 def _close(election_id: int, now: dt.datetime) -> bool:
     # Locked and read again inside the clock's transaction: another clock may have closed it
     # since it was found due, and then there is nothing to do.
+    from communard.web.elections.actions import do_close_election
+
     election = Election.objects.select_for_update().get(pk=election_id)
     if Transition.CLOSE not in due_transitions(election.state(), now):
         return False
