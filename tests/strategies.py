@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+
 from hypothesis import strategies as st
 
+from communard.constitution import DEFAULT_CONSTITUTION_TOML, Constitution, parse_constitution
+from communard.constitution.calendar import ElectionState
 from communard.count import Ballots
 
 
@@ -40,4 +45,50 @@ def permuted(ballots: Ballots, perm: list[int]) -> Ballots:
         weights=[w for _, w in rows],
         withdrawn=[perm[c] for c in ballots.withdrawn],
         seats=ballots.seats,
+    )
+
+
+# --------------------------------------------------------------------------- election calendars
+
+#: Times from 2000 to 2100 in UTC, to the second: the calendar's arithmetic is on aware times.
+aware_times = st.datetimes(
+    min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1)
+).map(lambda t: t.replace(microsecond=0, tzinfo=dt.UTC))
+
+#: Periods as a call might give them: whole days, days and minutes, or a few seconds either
+#: side of a whole number of days (where a minimum period is decided).
+periods = st.one_of(
+    st.integers(0, 40).map(lambda d: dt.timedelta(days=d)),
+    st.integers(0, 40 * 24 * 60).map(lambda m: dt.timedelta(minutes=m)),
+    st.builds(lambda d, s: max(dt.timedelta(0), dt.timedelta(days=d, seconds=s)),
+              st.integers(1, 22), st.integers(-5, 5)),
+)
+
+
+@st.composite
+def constitutions_with_periods(draw: st.DrawFn) -> Constitution:
+    """The default constitution with its nomination and poll periods and cut-off drawn."""
+    base = parse_constitution(DEFAULT_CONSTITUTION_TOML)
+    rules = dataclasses.replace(
+        base.elections,
+        nomination_days=draw(st.integers(1, 21)),
+        poll_days=draw(st.integers(1, 21)),
+    )
+    return dataclasses.replace(base, elections=rules, cutoff_days=draw(st.integers(0, 90)))
+
+
+@st.composite
+def election_states(draw: st.DrawFn) -> ElectionState:
+    """An election's state as the clock finds it: any calendar in order, the roll frozen or not,
+    closed or not (closed only once the roll is frozen, as the close freezes it first)."""
+    nominations = draw(aware_times)
+    opens = nominations + draw(periods)
+    closes = opens + draw(periods) + dt.timedelta(minutes=1)
+    frozen = draw(st.booleans())
+    return ElectionState(
+        nominations_open_at=nominations,
+        poll_opens_at=opens,
+        poll_closes_at=closes,
+        roll_frozen=frozen,
+        closed=frozen and draw(st.booleans()),
     )

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from communard.web.councils.models import Council, Federation
-from communard.web.elections.actions import do_call_election, do_nominate, open_poll_if_due
+from communard.web.elections.actions import do_call_election, do_nominate, do_open_poll
 from communard.web.elections.models import Election
 from communard.web.members.models import Member
 
@@ -16,15 +16,18 @@ DAY = dt.timedelta(days=1)
 
 @dataclass
 class Calendar:
-    called: dt.datetime = NOW - 10 * DAY
-    nominations: dt.datetime = NOW - 9 * DAY
-    opens: dt.datetime = NOW - 1 * DAY
+    """The default constitution's minimum periods (7 days each), with ``NOW`` in the poll."""
+
+    called: dt.datetime = NOW - 14 * DAY
+    nominations: dt.datetime = NOW - 13 * DAY
+    opens: dt.datetime = NOW - 6 * DAY
     closes: dt.datetime = NOW + 1 * DAY
 
 
 def open_election(federation: Federation, constituency_key: str, candidates: list[str],
                   cal: Calendar | None = None) -> Election:
-    """Call a delegates' election of the constituency, nominate members by number, open the poll."""
+    """Call a delegates' election of the constituency, nominate members by number, and open the
+    poll as the clock does when its time comes."""
     cal = cal or Calendar()
     constituency = Council.objects.get(federation=federation, key=constituency_key)
     election = do_call_election(constituency, nominations_open_at=cal.nominations,
@@ -33,4 +36,6 @@ def open_election(federation: Federation, constituency_key: str, candidates: lis
     for number in candidates:
         m = Member.objects.get(federation=federation, number=number)
         do_nominate(election, m, nominated_by=m, actor="operator:test", now=cal.nominations + DAY)
-    return open_poll_if_due(election, cal.opens)
+    do_open_poll(election, now=cal.opens)
+    election.refresh_from_db()
+    return election

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from communard.web.core import clock
 from communard.web.demo import DEMO_PASSWORD, load_demo
 from communard.web.elections.models import Ballot, Election
 
@@ -28,6 +29,10 @@ def test_member_votes_by_keyboard_and_finds_tracking_code(browser: Any, live_ser
     page.keyboard.press("Enter")
     page.wait_for_url("**/me/")
 
+    # The demo's poll has just reached its opening time; the server's clock opens it.
+    page.goto(live_server.url + f"/e/{election.pk}/")
+    assert page.locator("#opening").is_visible()
+    assert clock.run_due().done["poll(s) opened"] == 1
     page.goto(live_server.url + f"/e/{election.pk}/vote/")
     fields = page.get_by_role("spinbutton")
     assert fields.count() == election.candidates.filter(number__isnull=False).count()
@@ -45,10 +50,13 @@ def test_member_votes_by_keyboard_and_finds_tracking_code(browser: Any, live_ser
     code = page.locator("#tracking-code").inner_text()
     assert Ballot.objects.filter(tracking_code=code).exists()
 
-    # The poll ends; the first request after it closes the election and publishes the box.
+    # The poll ends: pages say the count is coming; the clock closes, counts and publishes.
     Election.objects.filter(pk=election.pk).update(
         poll_closes_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     )
+    page.goto(live_server.url + f"/e/{election.pk}/")
+    assert page.locator("#closing").is_visible()
+    assert clock.run_due().done["election(s) closed"] == 1
     page.goto(live_server.url + f"/e/{election.pk}/")
     assert page.get_by_role("heading", name="Result").is_visible()
     page.get_by_label("Find my ballot by its tracking code").fill(code)

@@ -15,11 +15,11 @@ from django.test import Client
 
 from communard.cli import main
 from communard.record import Queued
+from communard.web.core import clock
 from communard.web.councils.models import Council, Delegate
 from communard.web.elections.actions import (
     do_close_election,
     do_nominate,
-    do_tick,
 )
 from communard.web.elections.casting import do_cast_ballot
 from communard.web.elections.errors import (
@@ -111,7 +111,7 @@ def test_voting_outside_the_constituency_or_the_poll_is_refused(fed) -> None:  #
     with pytest.raises(NotOnRoll, match="only members of Workshop one"):
         cast(election, "16", [1])
     with pytest.raises(WrongPhase, match="not opened yet"):
-        cast(election, "4", [1], when=NOW - 2 * DAY)
+        cast(election, "4", [1], when=NOW - 7 * DAY)
     with pytest.raises(WrongPhase, match="closed"):
         cast(election, "4", [1], when=NOW + 2 * DAY)
     assert state(election)[:2] == before[:2]
@@ -138,7 +138,7 @@ def test_expulsion_after_the_cutoff_does_not_change_the_roll(fed) -> None:  # ty
 
 def test_nominations_are_checked(fed) -> None:  # type: ignore[no-untyped-def]
     """Only members of the constituency stand, once; nominations close when the poll opens."""
-    election = open_election(fed, "w1", ["1"], Calendar(opens=NOW + DAY, closes=NOW + 3 * DAY))
+    election = open_election(fed, "w1", ["1"], Calendar(opens=NOW + DAY, closes=NOW + 8 * DAY))
     outsider = Member.objects.get(number="16")
     with pytest.raises(NominationRefused, match="must be an active member of Workshop one"):
         do_nominate(election, outsider, nominated_by=outsider, actor="t", now=NOW)
@@ -191,22 +191,32 @@ def test_box_is_published_only_after_close_and_codes_are_found(fed) -> None:  # 
         f"/e/{election.pk}/track/", {"code": "AAAA-BBBB-CCCC-DDDD"}).content.decode()
 
 
-def test_election_closes_itself_on_first_request_after_the_end(fed) -> None:  # type: ignore[no-untyped-def]
-    """No broker: a page view after the poll's end closes, counts and seats."""
-    election = open_election(fed, "w1", ["1", "2"], Calendar(closes=NOW + dt.timedelta(seconds=1)))
+def test_a_page_after_the_end_shows_closing_and_the_clock_counts(fed) -> None:  # type: ignore[no-untyped-def]
+    """A page viewed after the poll's end counts nothing: it says the count is on its way, and
+    the clock's next round closes, counts and seats."""
+    election = open_election(fed, "w1", ["1", "2"])
     cast(election, "4", [1])
+    # The poll's end passes (its close time moved to just now, as time would move it).
     Election.objects.filter(pk=election.pk).update(poll_closes_at=NOW - dt.timedelta(seconds=1))
-    html = Client().get(f"/e/{election.pk}/").content.decode()
-    assert "Elected, in order" in html
-    assert Result.objects.filter(election=election).exists()
+    before = recorded().count()
+    client = Client()
+    html = client.get(f"/e/{election.pk}/").content.decode()
+    assert "the count is published within a minute" in html and "Elected, in order" not in html
+    assert client.get(f"/api/elections/{election.pk}").json()["phase"] == "due"
+    assert client.get(f"/api/elections/{election.pk}/result").status_code == 409
+    assert client.get(f"/f/{fed.slug}/elections/").status_code == 200
+    assert not Result.objects.filter(election=election).exists()
+    assert recorded().count() == before
+    assert clock.run_due().done["election(s) closed"] == 1
+    assert "Elected, in order" in client.get(f"/e/{election.pk}/").content.decode()
 
 
 def test_tick_closes_due_elections_once(fed, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     """`communard tick` closes what is due, and running it again does nothing more."""
     election = open_election(fed, "w1", ["1", "2"])
     cast(election, "4", [1])
-    assert do_tick(now=NOW + 2 * DAY) == (0, 1)
-    assert do_tick(now=NOW + 3 * DAY) == (0, 0)
+    assert clock.run_due(now=NOW + 2 * DAY).summary() == "0 poll(s) opened, 1 election(s) closed"
+    assert clock.run_due(now=NOW + 3 * DAY).summary() == "0 poll(s) opened, 0 election(s) closed"
     assert Result.objects.filter(election=election).count() == 1
     # An entry that committed but was never sealed (the process died in between): tick seals it.
     with transaction.atomic():
@@ -373,7 +383,7 @@ def test_a_cast_waiting_for_a_close_in_progress_is_refused(fed) -> None:  # type
 def test_office_election_fills_the_office(fed) -> None:  # type: ignore[no-untyped-def]
     """A council's office is filled by its constituency's vote and shown on the council page."""
     from communard.web.councils.models import OfficeHolder
-    from communard.web.elections.actions import do_call_election, open_poll_if_due
+    from communard.web.elections.actions import do_call_election, do_open_poll
 
     cal = Calendar()
     w1 = Council.objects.get(key="w1")
@@ -384,7 +394,8 @@ def test_office_election_fills_the_office(fed) -> None:  # type: ignore[no-untyp
     for number in ("1", "2"):
         m = Member.objects.get(number=number)
         do_nominate(election, m, nominated_by=m, actor="t", now=cal.nominations + DAY)
-    election = open_poll_if_due(election, cal.opens)
+    do_open_poll(election, now=cal.opens)
+    election.refresh_from_db()
     for voter, ranking in [("3", [2]), ("4", [2, 1]), ("5", [1])]:
         cast(election, voter, ranking)
     result = do_close_election(election, now=NOW + 2 * DAY)
@@ -411,3 +422,69 @@ def test_cli_call_election_uses_the_constitutions_periods(fed, capsys) -> None: 
     assert main(["call-election", fed.slug, "congress"]) == 1
     assert "elects no delegates" in capsys.readouterr().err
     assert Election.objects.count() == 1
+
+
+def test_calls_shorter_than_the_constitution_are_refused_and_change_nothing(fed, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The issue's case: a one-day nomination period where the constitution says seven, and a
+    two-day poll where it says seven, are refused with the rule, by the action and the command."""
+    from communard.web.elections.actions import do_call_election
+    from communard.web.elections.errors import CalendarRefused
+
+    w1 = Council.objects.get(key="w1")
+    before = (Election.objects.count(), recorded().count())
+    with pytest.raises(CalendarRefused, match=r"nomination period is 1 day\(s\); the constitution "
+                       r"\(elections.nomination_days = 7\) requires at least 7"):
+        do_call_election(w1, poll_opens_at=NOW + DAY, actor="t", now=NOW)
+    with pytest.raises(CalendarRefused, match=r"poll is open for 2 day\(s\).*poll_days = 7"):
+        do_call_election(w1, poll_opens_at=NOW + 7 * DAY, poll_closes_at=NOW + 9 * DAY,
+                         actor="t", now=NOW)
+    tomorrow = (dt.datetime.now(dt.UTC) + DAY).strftime("%Y-%m-%dT%H:%M+00:00")
+    assert main(["call-election", fed.slug, "w1", "--poll-opens", tomorrow]) == 1
+    assert "refused: the nomination period is" in capsys.readouterr().err
+    assert (Election.objects.count(), recorded().count()) == before
+
+
+def test_a_second_election_for_seats_being_elected_is_refused(fed) -> None:  # type: ignore[no-untyped-def]
+    """While an election of w1's delegates (or of an office) is not closed, another for the same
+    seats is refused with the reason and changes nothing; other seats, other offices, and the
+    same seats once the first is closed, are not."""
+    from communard.web.elections.actions import do_call_election
+    from communard.web.elections.errors import SeatsAlreadyBeingElected
+
+    first = open_election(fed, "w1", ["1", "2"])
+    w1 = Council.objects.get(key="w1")
+    secretary = do_call_election(w1, kind="office", office="Secretary", actor="t", now=NOW)
+    before = (Election.objects.count(), recorded().count())
+    with pytest.raises(SeatsAlreadyBeingElected,
+                       match=f"election {first.pk} \\(Workshop one: delegates to District one\\) "
+                       "is already electing these seats; its poll closes"):
+        do_call_election(w1, actor="t", now=NOW)
+    with pytest.raises(SeatsAlreadyBeingElected, match=f"election {secretary.pk} "):
+        do_call_election(w1, kind="office", office=" secretary ", actor="t", now=NOW)
+    # A by-election for a vacancy is no exception while an election of all the seats runs.
+    with pytest.raises(SeatsAlreadyBeingElected):
+        do_call_election(w1, seats=1, fills_vacancy_of=first, actor="t", now=NOW)
+    assert (Election.objects.count(), recorded().count()) == before
+    assert main(["call-election", fed.slug, "w1"]) == 1
+    do_call_election(Council.objects.get(key="w2"), actor="t", now=NOW)
+    do_call_election(w1, kind="office", office="Treasurer", actor="t", now=NOW)
+    do_close_election(first, now=NOW + 2 * DAY)
+    # By-elections each fill one vacant seat of the closed election: they run side by side,
+    # and an election of all the seats is then refused until they close.
+    by = [do_call_election(w1, seats=1, fills_vacancy_of=first, actor="t", now=NOW + 2 * DAY)
+          for _ in range(2)]
+    with pytest.raises(SeatsAlreadyBeingElected, match=f"election {by[0].pk} "):
+        do_call_election(w1, actor="t", now=NOW + 2 * DAY)
+
+
+def test_a_vacancy_while_the_seats_are_being_elected_calls_no_by_election(fed) -> None:  # type: ignore[no-untyped-def]
+    """A seat falling vacant while an election of all the constituency's seats runs is left to
+    that election: the vacancy is recorded, no second election is called."""
+    w2 = Council.objects.get(federation=fed, key="w2")
+    running = open_election(fed, "w2", ["13"])
+    founding = Delegate.objects.create(council=w2.parent, constituency=w2, began_at=NOW,
+                                       member=Member.objects.get(number="14"), source="founding")
+    filled_by = do_vacate_seat(founding, reason="resigned", actor="operator:t", now=NOW)
+    assert isinstance(filled_by, Election) and filled_by.pk == running.pk
+    assert Election.objects.count() == 1
+    assert recorded().filter(kind="delegate.vacated").count() == 1

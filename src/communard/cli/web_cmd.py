@@ -94,8 +94,10 @@ def register(sub: Any) -> None:
         "call-election",
         help="call an election of a constituency's delegates, or of a council's office",
         description="Nominations open now (or --nominations-open); by default the poll opens "
-        "and closes after the constitution's nomination and poll periods. Times without a zone "
-        "are in the federation's time zone.",
+        "and closes after the constitution's nomination and poll periods, which are minimums: "
+        "a shorter calendar is refused, naming the rule, and so is a second election for seats "
+        "an election not yet closed is filling. Times without a zone are in the federation's "
+        "time zone.",
     )
     p.add_argument("federation", help="the federation's slug")
     p.add_argument("constituency", help="key of the council whose members vote")
@@ -113,8 +115,10 @@ def register(sub: Any) -> None:
         help="open polls and close elections that are due (run it from cron or a systemd timer)",
         description="Freeze the rolls of polls that have opened, and close, count and publish "
         "every election whose poll has ended, and seal into the record any entries still "
-        "queued. Safe to run as often as you like, and at the same time as the web server: "
-        "each election closes exactly once.",
+        "queued. Safe to run as often as you like, and at the same time as the web server "
+        "(whose sealer process does the same every few seconds): each election closes exactly "
+        "once. A transition refused (an election whose row says open but whose result or record "
+        "entry says closed) is named on stderr and the exit status is 1.",
     )
     p.set_defaults(handler=cmd_tick)
 
@@ -165,6 +169,8 @@ def cmd_call_election(args: argparse.Namespace) -> int:
     setup_django()
     import zoneinfo
 
+    from django.db import transaction
+
     from communard.web.core.actors import operator
     from communard.web.councils.models import Council
     from communard.web.elections.actions import do_call_election
@@ -185,12 +191,13 @@ def cmd_call_election(args: argparse.Namespace) -> int:
         return value if value is None or value.tzinfo else value.replace(tzinfo=tz)
 
     try:
-        election = do_call_election(  # times left out follow the constitution's calendar
-            council, kind="office" if args.office else "delegates", office=args.office,
-            nominations_open_at=aware(args.nominations_open),
-            poll_opens_at=aware(args.poll_opens), poll_closes_at=aware(args.poll_closes),
-            actor=operator(args.operator or getpass.getuser()),
-        )
+        with transaction.atomic(durable=True):  # the command is the entry point
+            election = do_call_election(  # times left out follow the constitution's calendar
+                council, kind="office" if args.office else "delegates", office=args.office,
+                nominations_open_at=aware(args.nominations_open),
+                poll_opens_at=aware(args.poll_opens), poll_closes_at=aware(args.poll_closes),
+                actor=operator(args.operator or getpass.getuser()),
+            )
     except ElectionError as refusal:
         print(f"refused: {refusal}", file=sys.stderr)
         return 1
@@ -203,14 +210,17 @@ def cmd_call_election(args: argparse.Namespace) -> int:
 
 def cmd_tick(args: argparse.Namespace) -> int:
     setup_django()
-    from communard.web.elections.actions import do_tick
+    from communard.web.core import clock
     from communard.web.records.services import seal
 
-    opened, closed = do_tick()
+    report = clock.run_due()  # each transition in its own durable transaction
     sealed = seal()  # entries a crash left queued between an action's commit and its seal
-    print(f"{opened} poll(s) opened, {closed} election(s) closed"
+    print(report.summary()
           + (f", {sealed} queued record entries sealed" if sealed else ""))
-    return 0
+    for _duty, subject, reason in report.refused:
+        print(f"refused: {subject}: {reason}", file=sys.stderr)
+    # Non-zero, so cron or the timer tells the operator: a refusal needs a person to look.
+    return 1 if report.refused else 0
 
 
 def cmd_seal(args: argparse.Namespace) -> int:

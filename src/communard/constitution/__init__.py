@@ -1,5 +1,15 @@
 """The federation's domain rules as pure functions over plain data (no web framework)."""
 
+from communard.constitution.calendar import (
+    CalendarRefusal,
+    ElectionCalendar,
+    ElectionState,
+    Phase,
+    Transition,
+    due_transitions,
+    phase_at,
+    plan_calendar,
+)
 from communard.constitution.pyramid import (
     CouncilNode,
     apportion_pyramid,
@@ -21,17 +31,25 @@ from communard.constitution.rules import (
 
 __all__ = [
     "DEFAULT_CONSTITUTION_TOML",
+    "CalendarRefusal",
     "Constitution",
     "ConstitutionError",
     "CouncilNode",
+    "ElectionCalendar",
     "ElectionRules",
+    "ElectionState",
     "FixedSeatsRule",
     "PerMembersRule",
+    "Phase",
     "Tier",
+    "Transition",
     "apportion_pyramid",
     "check_tree",
     "constitution_from_dict",
+    "due_transitions",
     "membership_totals",
     "parse_constitution",
+    "phase_at",
+    "plan_calendar",
     "seats_by_rule",
 ]

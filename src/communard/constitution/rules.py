@@ -67,6 +67,7 @@ class ElectionRules:
     candidate_order: str = "alphabetical"
     #: countback: recount the same ballots without the departing member; by-election: a new poll.
     vacancy: str = "countback"
+    #: Minimum periods, in days: a call may give longer, never shorter (``calendar.py``).
     nomination_days: int = 7
     poll_days: int = 7
 
@@ -223,6 +224,7 @@ candidate_order = "alphabetical"
 # A vacant seat is filled by "countback" (recount the same ballots without the departing
 # member) or by a "by-election".
 vacancy = "countback"
+# The shortest nomination period and poll, in days: an election may be called with longer ones.
 nomination_days = 7
 poll_days = 7
 

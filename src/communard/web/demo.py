@@ -262,9 +262,10 @@ def load_demo_elections(seed: int = 1917) -> None:
             do_join_platform(platform, m, actor=SYSTEM)
         do_nominate(closed, m, nominated_by=m, platform=platform, actor=SYSTEM, now=now - 18 * day,
                     statement=rng.choice(STATEMENTS))
-    from communard.web.elections.actions import open_poll_if_due
+    from communard.web.elections.actions import do_open_poll
 
-    open_poll_if_due(closed, now - 10 * day)
+    do_open_poll(closed, now=now - 10 * day)  # what the clock did then
+    closed.refresh_from_db()
     roll = list(RollEntry.objects.filter(election=closed).select_related("member"))
     numbers = list(closed.candidates.filter(number__isnull=False).values_list("number", flat=True))
     for entry in roll:
@@ -274,9 +275,10 @@ def load_demo_elections(seed: int = 1917) -> None:
     do_close_election(closed, now=now - 3 * day)
 
     bakery = Council.objects.get(federation__slug=DEMO_SLUG, key="harbour-bakery")
-    running = do_call_election(bakery, nominations_open_at=now - 3 * day,
-                               poll_opens_at=now - dt.timedelta(hours=1),
-                               poll_closes_at=now + 7 * day, actor=SYSTEM, now=now - 3 * day)
+    # Its poll's time has just come: the server's clock opens it (freezes its roll) as soon as
+    # the demo is served, and closes it when its week is up.
+    running = do_call_election(bakery, poll_opens_at=now - dt.timedelta(hours=1),
+                               actor=SYSTEM, now=now - 8 * day)
     bakers = list(Member.objects.filter(council=bakery, user__isnull=True).order_by("number"))
     for m in rng.sample(bakers, 6):
         do_nominate(running, m, nominated_by=m, actor=SYSTEM, now=now - 2 * day,

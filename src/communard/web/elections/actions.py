@@ -1,14 +1,18 @@
 """Election use cases: call, nominate, freeze the roll, close and count, fill vacancies.
 Casting, the hot path, lives in :mod:`communard.web.elections.casting`.
 
-Each ``do_*`` runs in one durable transaction with its record entries. Time is a parameter
-(``now``) so that the demo and the tests can walk through an election's calendar.
+Each ``do_*`` changes its rows and appends its record entries in one transaction, which composes
+inside its caller's: the entry point (a view, a command, the clock) opens the durable one. Opening
+and closing a poll are run by the clock (``web/core/clock.py``, ``elections/transitions.py``)
+when ``constitution.calendar`` says they are due, never by a page or a ballot. Time is a
+parameter (``now``) so that the demo and the tests can walk through an election's calendar.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import zoneinfo
 from collections.abc import Sequence
 from typing import Any
@@ -16,11 +20,21 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from communard.constitution.calendar import (
+    CalendarRefusal,
+    Transition,
+    due_transitions,
+    plan_calendar,
+)
 from communard.count import Ballots, count, write_blt
 from communard.web.councils.models import Council, Delegate, OfficeHolder
 from communard.web.elections.errors import (
+    AlreadyClosed,
+    CalendarRefused,
     ElectionError,
     NominationRefused,
+    RollAlreadyFrozen,
+    SeatsAlreadyBeingElected,
     WrongPhase,
 )
 from communard.web.elections.models import (
@@ -37,6 +51,7 @@ from communard.web.elections.roll import constituency_of, roll_member_ids
 from communard.web.members.models import Member
 from communard.web.platforms.models import Platform
 from communard.web.records import services as record
+from communard.web.records.models import Entry, QueuedEntry
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -63,23 +78,27 @@ def do_call_election(
     fills_vacancy_of: Election | None = None,
     seats: int | None = None,
 ) -> Election:
-    """Call an election of a constituency's delegates (or of a council's office). A time left
-    out follows the constitution: nominations open now, the poll opens after the nomination
-    period and closes after the poll period."""
+    """Call an election of a constituency's delegates (or of a council's office).
+
+    The calendar follows the constitution (``constitution.calendar.plan_calendar``): a time left
+    out is the minimum period after the one before it, and a shorter period is refused with the
+    rule it breaks. So is a second election for seats that an election not yet closed is already
+    filling; a by-election (``fills_vacancy_of``) may run beside other by-elections, each filling
+    its own vacant seat, but not beside an election of all the seats."""
     now = _now(now)
-    periods = constituency.federation.constitution.elections
-    if nominations_open_at is None:
-        nominations_open_at = now
-    if poll_opens_at is None:
-        poll_opens_at = nominations_open_at + dt.timedelta(days=periods.nomination_days)
-    if poll_closes_at is None:
-        poll_closes_at = poll_opens_at + dt.timedelta(days=periods.poll_days)
-    if not nominations_open_at <= poll_opens_at < poll_closes_at:
-        raise ElectionError("the calendar must run: nominations open ≤ poll opens < poll closes")
-    if poll_opens_at < now:
-        raise ElectionError("the poll cannot open in the past")
     federation = constituency.federation
     constitution = federation.constitution
+    office = office.strip()
+    planned = plan_calendar(
+        constitution,
+        zoneinfo.ZoneInfo(federation.time_zone),
+        called_at=now,
+        nominations_open_at=nominations_open_at,
+        poll_opens_at=poll_opens_at,
+        poll_closes_at=poll_closes_at,
+    )
+    if isinstance(planned, CalendarRefusal):
+        raise CalendarRefused(str(planned))
     if kind == Kind.DELEGATES:
         if constituency.parent is None:
             raise ElectionError(f"{constituency.name} is the top council and elects no delegates")
@@ -88,7 +107,7 @@ def do_call_election(
         method = constitution.elections.delegate_method
         title = f"{constituency.name}: delegates to {council.name}"
     elif kind == Kind.OFFICE:
-        if not office.strip():
+        if not office:
             raise ElectionError("an office election needs the office's name")
         council, seat_count = constituency, 1
         method = constitution.elections.office_method
@@ -99,9 +118,17 @@ def do_call_election(
         raise ElectionError("there are no seats to fill")
     if fills_vacancy_of is not None:
         title += " (by-election)"
-    tz = zoneinfo.ZoneInfo(federation.time_zone)
-    cutoff = poll_opens_at.astimezone(tz).date() - dt.timedelta(days=constitution.cutoff_days)
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
+        # The constituency's row is the lock two calls for the same seats take in turn, so the
+        # second sees the first (SQLite's IMMEDIATE transactions are serialised anyway).
+        Council.objects.select_for_update().filter(pk=constituency.pk).exists()
+        running = _election_of_the_same_seats(kind, constituency, office, fills_vacancy_of)
+        if running is not None:
+            raise SeatsAlreadyBeingElected(
+                f"election {running.pk} ({running.title}) is already electing these seats; "
+                f"its poll closes {running.poll_closes_at:%Y-%m-%d %H:%M %Z}",
+                running,
+            )
         election = Election.objects.create(
             federation=federation,
             kind=kind,
@@ -112,11 +139,16 @@ def do_call_election(
             seats=seat_count,
             method=method,
             candidate_order=constitution.elections.candidate_order,
-            nominations_open_at=nominations_open_at,
-            poll_opens_at=poll_opens_at,
-            poll_closes_at=poll_closes_at,
-            roll_cutoff=cutoff,
+            nominations_open_at=planned.nominations_open_at,
+            poll_opens_at=planned.poll_opens_at,
+            poll_closes_at=planned.poll_closes_at,
+            roll_cutoff=planned.roll_cutoff,
             fills_vacancy_of=fills_vacancy_of,
+        )
+        # The names the entry below reads (kept as they were, so its lines stay unchanged).
+        nominations_open_at, poll_opens_at, poll_closes_at, cutoff = (
+            planned.nominations_open_at, planned.poll_opens_at, planned.poll_closes_at,
+            planned.roll_cutoff,
         )
         record.append(
             "election.called",
@@ -137,6 +169,24 @@ def do_call_election(
             actor=actor,
         )
     return election
+
+
+def _election_of_the_same_seats(
+    kind: str, constituency: Council, office: str, fills_vacancy_of: Election | None
+) -> Election | None:
+    """An election not yet closed that fills the seats a new call would fill, if any. An
+    election with a result is closed, whatever its ``closed_at`` says."""
+    running = Election.objects.filter(
+        kind=kind, constituency=constituency, closed_at__isnull=True, result__isnull=True
+    ).order_by("pk")
+    for election in running:
+        if kind == Kind.OFFICE and election.office.casefold() != office.casefold():
+            continue
+        # By-elections each fill one vacant seat, a different one: they may run side by side.
+        if fills_vacancy_of is not None and election.fills_vacancy_of_id is not None:
+            continue
+        return election
+    return None
 
 
 # --------------------------------------------------------------------------- nominations
@@ -218,19 +268,62 @@ def do_accept_nomination(
 # --------------------------------------------------------------------------- opening the poll
 
 
-def open_poll_if_due(election: Election, now: dt.datetime | None = None) -> Election:
-    """Freeze the roll and number the candidates once the poll has opened (idempotent)."""
+def do_open_poll(election: Election, *, now: dt.datetime | None = None) -> bool:
+    """The poll opens: freeze the roll, number the accepted candidates (other nominations lapse).
+    The clock runs it once the poll's time has come; True if it opened the poll now, False if it
+    was already open or closed (another clock was first)."""
     now = _now(now)
-    if election.roll_frozen_at is not None or now < election.poll_opens_at:
-        return election
-    with transaction.atomic(durable=True):
-        election = Election.objects.select_for_update().get(pk=election.pk)
-        if election.roll_frozen_at is None:
-            _freeze_roll(election, now)
-    return election
+    with transaction.atomic():
+        election = _locked(election)
+        if Transition.OPEN_POLL not in due_transitions(election.state(), now):
+            if election.roll_frozen_at is None and election.closed_at is None:
+                raise WrongPhase(
+                    f"the poll opens {election.poll_opens_at:%Y-%m-%d %H:%M %Z}, not before"
+                )
+            return False
+        _freeze_roll(election, now)
+    return True
+
+
+def _locked(election: Election) -> Election:
+    """The election's row, locked for the rest of the transaction and read afresh."""
+    return (
+        Election.objects.select_for_update()
+        .select_related("federation", "constituency", "council")
+        .get(pk=election.pk)
+    )
+
+
+def _on_record(kind: str, election: Election) -> str | None:
+    """Which entry of the record, sealed or still queued, says ``kind`` happened to the election.
+    The record is the source of truth: a row changed behind its back (SQL, the shell) does not
+    undo what it says, so an action that must happen once asks it, not only the row."""
+    federation = election.federation.slug
+    index = (
+        Entry.objects.filter(kind=kind, body__federation=federation, body__election=election.pk)
+        .values_list("index", flat=True)
+        .first()
+    )
+    if index is not None:
+        return f"entry #{index}"
+    for body in QueuedEntry.objects.filter(kind=kind).values_list("body", flat=True):
+        data = json.loads(body)
+        if data.get("federation") == federation and data.get("election") == election.pk:
+            return "a queued entry"
+    return None
 
 
 def _freeze_roll(election: Election, now: dt.datetime) -> None:
+    """Freeze the roll of a locked election, once: a roll already on file or on the record is
+    never frozen again, whatever the row's ``roll_frozen_at`` says."""
+    on_file = RollEntry.objects.filter(election=election).exists()
+    where = None if on_file else _on_record("election.roll_frozen", election)
+    if on_file or where is not None:
+        evidence = "its entries are on file" if on_file else f"the record's {where} froze it"
+        raise RollAlreadyFrozen(
+            f"the roll of election {election.pk} was frozen already ({evidence}); its row was "
+            "changed behind the record's back"
+        )
     ids = roll_member_ids(election.constituency, election.roll_cutoff)
     RollEntry.objects.bulk_create(
         [RollEntry(election=election, member_id=i) for i in ids], batch_size=5000
@@ -294,26 +387,15 @@ def ballot_box(election: Election) -> tuple[Ballots, list[Candidate], list[Ballo
     return box, candidates, ballots
 
 
-def close_if_due(election: Election, now: dt.datetime | None = None) -> Election:
-    """Close and count the election if its poll has ended (safe to call from any request)."""
-    now = _now(now)
-    if election.closed_at is None and now >= election.poll_closes_at:
-        do_close_election(election, now=now)
-        election.refresh_from_db()
-    return election
-
-
 def do_close_election(election: Election, *, now: dt.datetime | None = None) -> Result:
-    """Count the ballots, record the result, and seat the winners. Runs once per election."""
+    """Count the ballots, record the result, and seat the winners. The clock runs it once the
+    poll has ended. An election is counted once: a second close is refused (``AlreadyClosed``)
+    when its row, its result or the record says it was closed, so clearing ``closed_at`` behind
+    the record's back never counts it again."""
     now = _now(now)
-    with transaction.atomic(durable=True):
-        election = (
-            Election.objects.select_for_update()
-            .select_related("federation", "constituency", "council")
-            .get(pk=election.pk)
-        )
-        if election.closed_at is not None:
-            return election.result
+    with transaction.atomic():
+        election = _locked(election)
+        _refuse_second_close(election)
         if now < election.poll_closes_at:
             raise WrongPhase("the poll is still open")
         if election.roll_frozen_at is None:
@@ -325,11 +407,14 @@ def do_close_election(election: Election, *, now: dt.datetime | None = None) -> 
         # can choose it after seeing the ballots.
         seed = int(box_sha[:16], 16)
         marks = Mark.objects.filter(entry__election=election).count()
-        if candidates:
+        if candidates and ballots:
             outcome = count(box, election.method, election.seats, seed=seed)
             sheet, winners = outcome.to_dict(), [w + 1 for w in outcome.winners]
         else:
-            sheet, winners = {"winners": [], "stages": [], "note": "no candidates stood"}, []
+            # Nothing to count elects nobody (the counting engine refuses an empty box, and the
+            # clock would try again every round).
+            note = "no ballots were cast" if candidates else "no candidates stood"
+            sheet, winners = {"winners": [], "stages": [], "note": note}, []
         result = Result.objects.create(
             election=election,
             seed=str(seed),
@@ -363,6 +448,22 @@ def do_close_election(election: Election, *, now: dt.datetime | None = None) -> 
         by_number = {c.number: c for c in candidates}
         _seat(election, [by_number[n].member for n in winners], now)
     return result
+
+
+def _refuse_second_close(election: Election) -> None:
+    if election.closed_at is not None:
+        raise AlreadyClosed(f"election {election.pk} is closed already")
+    counted = Result.objects.filter(election=election).values_list("counted_at", flat=True).first()
+    where = None if counted is not None else _on_record("election.closed", election)
+    if counted is not None or where is not None:
+        evidence = (
+            f"its result was counted {counted:%Y-%m-%d %H:%M %Z}" if counted is not None
+            else f"the record's {where} closes it"
+        )
+        raise AlreadyClosed(
+            f"election {election.pk} was closed already ({evidence}); its row was changed "
+            "behind the record's back, and it is not counted again"
+        )
 
 
 def _canonical(data: Any) -> str:
@@ -420,19 +521,3 @@ def _fill_office(election: Election, winners: Sequence[Member], now: dt.datetime
         },
         actor="system",
     )
-
-
-def do_tick(now: dt.datetime | None = None) -> tuple[int, int]:
-    """Open the polls and close the elections that are due. Returns (opened, closed)."""
-    now = _now(now)
-    opened = closed = 0
-    for election in Election.objects.filter(
-        roll_frozen_at__isnull=True, poll_opens_at__lte=now, closed_at__isnull=True
-    ):
-        if now < election.poll_closes_at:
-            open_poll_if_due(election, now)
-            opened += 1
-    for election in Election.objects.filter(closed_at__isnull=True, poll_closes_at__lte=now):
-        do_close_election(election, now=now)
-        closed += 1
-    return opened, closed

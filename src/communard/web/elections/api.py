@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
-from communard.web.elections.actions import close_if_due, open_poll_if_due
 from communard.web.elections.casting import do_cast_ballot_as_user
 from communard.web.elections.errors import ElectionError
 from communard.web.elections.models import Ballot, Election
@@ -47,10 +46,8 @@ class Refusal(Schema):
 
 
 def _election(election_id: int) -> Election:
-    """The election, its poll opened or closed if due."""
-    election = get_object_or_404(Election.objects.select_related("federation"), pk=election_id)
-    election = open_poll_if_due(election)
-    return close_if_due(election)
+    """The election as it stands: reads never open or close a poll (the clock does)."""
+    return get_object_or_404(Election.objects.select_related("federation"), pk=election_id)
 
 
 @router.get("/{election_id}", response=ElectionOut)

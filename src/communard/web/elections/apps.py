@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ElectionsConfig(AppConfig):
     name = "communard.web.elections"
     label = "elections"
+
+    def ready(self) -> None:
+        from communard.web.elections import transitions
+
+        transitions.register()

@@ -28,7 +28,6 @@ from communard.web.core.prepared import prepared_cursor
 from communard.web.core.rows import model_from_row
 from communard.web.core.sessions import user_columns, user_fields, user_pk
 from communard.web.councils.models import Federation
-from communard.web.elections.actions import close_if_due, open_poll_if_due
 from communard.web.elections.errors import (
     AlreadyVoted,
     ElectionNotFound,
@@ -157,12 +156,6 @@ def do_cast_ballot_as_user(
     if read.election is None:
         raise ElectionNotFound("there is no such election")
     election, entry_id = read.election, read.roll_entry
-    if (election.roll_frozen_at is None and now >= election.poll_opens_at) or (
-        election.closed_at is None and now >= election.poll_closes_at
-    ):
-        # The first request after the poll opens freezes the roll, after it ends closes it.
-        election = close_if_due(open_poll_if_due(election, now), now)
-        entry_id = _roll_entry(election, user_id=user_id)
     election, ranking = _admissible(election, ranking, now)
     if entry_id is None:
         member = Member.objects.filter(
@@ -175,12 +168,20 @@ def do_cast_ballot_as_user(
 
 
 def _admissible(election: Election, ranking: Any, now: dt.datetime) -> tuple[Election, list[int]]:
-    election = open_poll_if_due(election, now)
-    if election.phase(now) != Phase.POLL:
-        raise WrongPhase(
-            "the poll has not opened yet" if now < election.poll_opens_at else "the poll has closed"
-        )
+    """A ballot is taken only while the poll is open by the calendar and its roll is frozen;
+    casting never opens or closes a poll (the clock does), so a ballot after the poll's end is
+    refused here, before any write, even if the clock has not closed the election yet."""
+    phase = election.phase(now)
+    if phase != Phase.POLL:
+        raise WrongPhase(_NOT_OPEN.get(phase, "the poll has closed"))
     return election, check_ranking(election, ranking)
+
+
+_NOT_OPEN = {
+    Phase.SCHEDULED: "the poll has not opened yet",
+    Phase.NOMINATIONS: "the poll has not opened yet",
+    Phase.OPENING: "the poll is opening (its roll is being frozen): try again in a minute",
+}
 
 
 def _roll_entry(election: Election, **who: int) -> int | None:

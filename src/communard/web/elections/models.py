@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from communard.constitution.calendar import ElectionState, phase_at
+
 
 class Immutable(Exception):
     """Ballots, roll marks and results cannot be edited, voided or deleted once written."""
@@ -49,6 +51,7 @@ class Phase(models.TextChoices):
     SCHEDULED = "scheduled", _("scheduled")
     NOMINATIONS = "nominations", _("nominations open")
     WAITING = "waiting", _("nominations closed")
+    OPENING = "opening", _("poll opening")
     POLL = "poll", _("poll open")
     DUE = "due", _("closing")
     CLOSED = "closed", _("closed")
@@ -93,17 +96,18 @@ class Election(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def state(self) -> ElectionState:
+        """What the clock and the calendar need of the election (``constitution.calendar``)."""
+        return ElectionState(
+            nominations_open_at=self.nominations_open_at,
+            poll_opens_at=self.poll_opens_at,
+            poll_closes_at=self.poll_closes_at,
+            roll_frozen=self.roll_frozen_at is not None,
+            closed=self.closed_at is not None,
+        )
+
     def phase(self, now: Any = None) -> Phase:
-        now = now or timezone.now()
-        if self.closed_at is not None:
-            return Phase.CLOSED
-        if now < self.nominations_open_at:
-            return Phase.SCHEDULED
-        if now < self.poll_opens_at:
-            return Phase.NOMINATIONS
-        if now < self.poll_closes_at:
-            return Phase.POLL
-        return Phase.DUE
+        return Phase(phase_at(self.state(), now or timezone.now()).value)
 
 
 class Candidate(models.Model):

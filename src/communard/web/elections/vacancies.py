@@ -11,7 +11,7 @@ from communard.web.councils.models import Delegate
 
 # The package's own helpers for time and record references, shared with the other actions.
 from communard.web.elections.actions import _now, _ref, ballot_box, do_call_election
-from communard.web.elections.errors import ElectionError
+from communard.web.elections.errors import ElectionError, SeatsAlreadyBeingElected
 from communard.web.elections.models import Election
 from communard.web.records import services as record
 
@@ -51,14 +51,18 @@ def do_vacate_seat(
         source = _source_election(mandate)
         if rule == "countback" and source is not None:
             return _countback(source, mandate, now)
-    if rule == "by-election" or source is None:
-        return do_call_election(  # on the constitution's calendar, from now
-            mandate.constituency,
-            actor=actor,
-            now=now,
-            seats=1,
-            fills_vacancy_of=source,
-        )
+        if rule == "by-election" or source is None:
+            try:  # in the same transaction as the vacancy: both are recorded, or neither
+                return do_call_election(  # on the constitution's calendar, from now
+                    mandate.constituency,
+                    actor=actor,
+                    now=now,
+                    seats=1,
+                    fills_vacancy_of=source,
+                )
+            except SeatsAlreadyBeingElected as running:
+                # An election of all the constituency's seats is under way: it fills this one.
+                return running.election
     return None
 
 

@@ -22,10 +22,8 @@ from communard.web.councils.models import Federation
 from communard.web.elections.actions import (
     ballot_box,
     boxed_ballots,
-    close_if_due,
     do_accept_nomination,
     do_nominate,
-    open_poll_if_due,
 )
 from communard.web.elections.casting import do_cast_ballot
 from communard.web.elections.errors import ElectionError
@@ -36,12 +34,11 @@ from communard.web.platforms.models import Platform
 
 
 def _load(election_id: int) -> Election:
-    election = get_object_or_404(
+    # Pages only read: the clock opens and closes polls (web/core/clock.py); an election whose
+    # time has come shows that the clock is on its way.
+    return get_object_or_404(
         Election.objects.select_related("federation", "constituency", "council"), pk=election_id
     )
-    # No broker: the first request after the poll opens or ends does what is due.
-    election = open_poll_if_due(election)
-    return close_if_due(election)
 
 
 def _member(request: HttpRequest, federation: Federation) -> Member | None:
@@ -56,8 +53,6 @@ def _member(request: HttpRequest, federation: Federation) -> Member | None:
 
 def election_list(request: HttpRequest, slug: str) -> HttpResponse:
     federation = get_object_or_404(Federation, slug=slug)
-    for e in federation.elections.filter(closed_at__isnull=True):
-        close_if_due(open_poll_if_due(e))
     elections = federation.elections.select_related("constituency", "council")
     return render(
         request, "elections/list.html", {"federation": federation, "elections": elections}

@@ -25,6 +25,8 @@ import threading
 from django.conf import settings
 from django.db import connection
 
+from communard.web.core import clock
+
 log = logging.getLogger(__name__)
 
 # The sealer process looks at the queue this often, so that a batch holds everything committed
@@ -42,9 +44,14 @@ def follow(stop: threading.Event, interval: float = MIN_INTERVAL) -> int:
 
     parent = os.getppid()
     sealed = 0
+    # The clock's due transitions (open, close and count polls) run on a thread beside the
+    # sealing, so that a count never holds it up: web/core/clock.py.
+    halt_clock = clock.start()
     try:
         while True:
             stopping = stop.is_set() or os.getppid() != parent
+            if stopping:
+                halt_clock()  # before the last round, which then seals the clock's last entries
             try:
                 # One batch a round, of what committed since the last: no tail of tiny batches.
                 # The last round drains the queue.
