@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from communard.constitution.permissions import (
+    Account,
+    Actor,
+    ClockActor,
+    MemberActor,
+    OperatorActor,
+)
 from communard.count import Ballots
 
 
@@ -41,3 +48,22 @@ def permuted(ballots: Ballots, perm: list[int]) -> Ballots:
         withdrawn=[perm[c] for c in ballots.withdrawn],
         seats=ballots.seats,
     )
+
+
+# ------------------------------------------------------------------------------- permissions
+
+_login_names = st.sampled_from(["ada", "bob", "cy", "op", "root"])
+
+
+def actors() -> st.SearchStrategy[Actor]:
+    """Any actor: a member by login name, an operator by name, or the clock."""
+    return st.one_of(
+        st.builds(MemberActor, _login_names),
+        st.builds(OperatorActor, _login_names),
+        st.just(ClockActor()),
+    )
+
+
+def accounts() -> st.SearchStrategy[Account]:
+    """A login: a member's, an operator's, or (as a database could hold) neither or both."""
+    return st.builds(Account, _login_names, st.booleans(), st.booleans())

@@ -36,7 +36,7 @@ from communard.web.members.models import Member
 from communard.web.records.models import QueuedEntry
 from communard.web.records.store import enqueue
 from tests.web.elections_helpers import DAY, NOW, Calendar, open_election
-from tests.web.factories import recorded, small_federation
+from tests.web.factories import operator_login, recorded, small_federation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -246,7 +246,7 @@ def test_admin_and_api_offer_no_way_to_void(fed, django_user_model) -> None:  # 
     election = open_election(fed, "w1", ["1", "2"])
     code = cast(election, "4", [1])
     result = do_close_election(election, now=NOW + 2 * DAY)
-    django_user_model.objects.create_superuser("op", password="pw-op-12345")
+    operator_login("op", "pw-op-12345")
     client = Client()
     client.login(username="op", password="pw-op-12345")
     assert client.get("/admin/elections/ballot/").status_code == 200

@@ -4,7 +4,6 @@ recomputes the pyramid's seats from the membership it leaves behind."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 
@@ -144,32 +143,3 @@ def do_expel_member(member: Member, *, on: dt.date, actor: str, note: str = "") 
     return _end_membership(
         member, status=Status.EXPELLED, kind=EventKind.EXPELLED, on=on, actor=actor, note=note
     )
-
-
-def do_create_member_account(member: Member, *, username: str, password: str, actor: str) -> Any:
-    """Give a member a login. The record shows that an account exists, not who holds it."""
-    from django.contrib.auth import get_user_model
-
-    with transaction.atomic(durable=True):
-        member = Member.objects.select_for_update().get(pk=member.pk)
-        if member.user_id is not None:
-            raise MembershipError("the member already has an account")
-        user = get_user_model().objects.create_user(username=username, password=password)
-        member.user = user
-        member.save(update_fields=["user"])
-        record.append(
-            "member.account_created",
-            {"federation": member.federation.slug, "member": record.personal(member.number)},
-            actor=actor,
-        )
-    return user
-
-
-def do_create_operator(*, username: str, password: str, actor: str) -> Any:
-    """An operator runs the installation; who holds that power is public."""
-    from django.contrib.auth import get_user_model
-
-    with transaction.atomic(durable=True):
-        user = get_user_model().objects.create_superuser(username=username, password=password)
-        record.append("operator.created", {"username": username}, actor=actor)
-    return user
