@@ -7,11 +7,13 @@ import io
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import Client
 
+from communard.cli import main
 from communard.constitution.permissions import MemberActor, NotAllowed, OperatorActor
 from communard.web.accounts.actions import do_create_member_account, do_set_own_password
 from communard.web.accounts.guard import LoginChangeRefused
@@ -167,3 +169,52 @@ def test_an_operator_sets_their_own_password(ada: User) -> None:
     with pytest.raises(NotAllowed):
         do_set_own_password(op, password="x-9876543-y", actor=MemberActor("op"))
     assert Entry.objects.filter(kind="operator.password_set").count() == 1
+
+
+# --------------------------------------------------------------------- verify audits the logins
+
+
+def verify_output(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    recorded()  # seal what the actions queued, as their commits would
+    capsys.readouterr()
+    status = main(["verify"])
+    return status, capsys.readouterr().out
+
+
+def test_verify_finds_logins_as_recorded(ada: User, capsys: pytest.CaptureFixture[str]) -> None:
+    operator_login("op", PASSWORD)
+    status, out = verify_output(capsys)
+    assert status == 0 and "state: matches the record" in out, out
+
+
+def test_verify_names_a_password_replaced_with_sql(
+    ada: User, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Past the guard with ``QuerySet.update`` (one plain UPDATE): verify names the login and
+    the entry that recorded its password."""
+    created = recorded().get(kind="member.account_created").index
+    User.objects.filter(pk=ada.pk).update(password=make_password("operator-knows-this-1"))
+    status, out = verify_output(capsys)
+    assert status == 1
+    assert (f"state diverges from the record (entry #{created}): auth_user id={ada.pk} (ada): "
+            "its password hash is not the one last set on the record") in out
+
+
+def test_verify_names_logins_and_operators_made_with_sql(
+    ada: User, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``bulk_create`` skips the guard: an operator, a member's login and a stray login made so
+    are each named, and the member's real login, swapped out, no longer matches."""
+    op, stray, fake = User.objects.bulk_create([
+        User(username="boss", is_staff=True, is_superuser=True, password=make_password("b-1234567")),
+        User(username="stray", password=make_password("s-1234567")),
+        User(username="fake", password=make_password("f-1234567")),
+    ])
+    Member.objects.filter(number="2").update(user=fake)
+    status, out = verify_output(capsys)
+    assert status == 1
+    assert f"no entry): auth_user id={op.pk} (boss): an operator no operator.created" in out
+    assert f"no entry): auth_user id={stray.pk} (stray): a login of no member" in out
+    assert (f"no entry): auth_user id={fake.pk} (fake): member 2 of test holds a login no "
+            "member.account_created made") in out
+    assert "(ada)" not in out

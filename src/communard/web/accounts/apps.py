@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from communard.web.accounts import guard, signins
+        from communard.web.accounts import audit, guard, signins  # noqa: F401 (audit registers)
 
         guard.connect()
         signins.connect()
