@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ElectionsConfig(AppConfig):
     name = "communard.web.elections"
     label = "elections"
+
+    def ready(self) -> None:
+        from communard.web.elections import audit  # noqa: F401  (registers verify's audit)
