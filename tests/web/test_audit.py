@@ -13,6 +13,7 @@ from communard.web.councils.models import Delegate
 from communard.web.elections.actions import do_close_election
 from communard.web.elections.casting import do_cast_ballot
 from communard.web.elections.models import Election
+from communard.web.elections.vacancies import do_vacate_seat
 from communard.web.members.models import Member
 from communard.web.records.audit import run
 from tests.web.elections_helpers import DAY, NOW, open_election
@@ -132,3 +133,22 @@ def test_a_second_count_of_a_closed_election_is_named(
     assert status == 1
     assert (f"(entry #{second.index}): elections_election id={closed.pk} ({closed.title}): "
             "closed 2 times on the record") in out
+
+
+def test_a_countback_and_a_by_election_replay_to_the_seats_held(
+    closed: Election, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Seats refilled by countback, and a by-election after the next vacancy (its seat
+    replaces nobody), replay to exactly the delegates sitting: no false alarm."""
+    leaving = Delegate.objects.filter(source=f"election:{closed.pk}").first()
+    assert leaving is not None
+    successor = do_vacate_seat(leaving, reason="resigned", actor="operator:t", now=NOW + 3 * DAY)
+    assert isinstance(successor, Delegate)
+    by_election = do_vacate_seat(successor, reason="resigned", actor="operator:t",
+                                 now=NOW + 4 * DAY)
+    assert by_election is None or isinstance(by_election, (Delegate, Election))
+    status, out = verify(capsys)
+    assert status == 0 and "state: matches the record" in out, out
+    sql("UPDATE councils_delegate SET ended_at = NULL")
+    status, out = verify(capsys)
+    assert status == 1 and f"member {leaving.member.number} (for w1): sits with no" in out, out
