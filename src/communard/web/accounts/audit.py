@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 
 from communard.web.accounts.guard import credential
 from communard.web.members.models import Member
-from communard.web.records.audit import Divergence, audit, entries, opening
+from communard.web.records.audit import Divergence, audit, entries, openings
 
 #: (index, credential commitment) of the last password recorded for a login.
 Credential = tuple[int, object]
@@ -24,8 +24,10 @@ Credential = tuple[int, object]
 def _member_logins() -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], Credential]]:
     made: dict[tuple[str, str], int] = {}
     last: dict[tuple[str, str], Credential] = {}
-    for index, kind, body in entries("member.account_created", "member.password_set"):
-        number = opening(body.get("member"))
+    found = list(entries("member.account_created", "member.password_set"))
+    opened = openings(body.get("member") for _, _, body in found)
+    for index, kind, body in found:
+        number = opened.get(body.get("member"))  # type: ignore[arg-type]
         if number is None:
             continue  # unopenable: nothing in the tables can be matched to it
         key = (str(body.get("federation")), number)
@@ -48,11 +50,12 @@ def _operator_logins() -> tuple[dict[str, int], dict[str, Credential]]:
     return made, last
 
 
-def _check_credential(row: str, password: str, last: Credential | None) -> Iterator[Divergence]:
+def _check_credential(row: str, password: str, last: Credential | None,
+                      opened: dict[str, str]) -> Iterator[Divergence]:
     if last is None:
         return  # made before credentials were recorded: nothing to compare with
     index, commitment = last
-    if opening(commitment) != credential(password):
+    if opened.get(commitment) != credential(password):  # type: ignore[call-overload]
         yield Divergence(
             "auth_user", row, "its password hash is not the one last set on the record", index
         )
@@ -62,6 +65,7 @@ def _check_credential(row: str, password: str, last: Credential | None) -> Itera
 def audit_logins() -> Iterator[Divergence]:
     member_made, member_last = _member_logins()
     operator_made, operator_last = _operator_logins()
+    opened = openings(c for _, c in [*member_last.values(), *operator_last.values()])
     owners = {
         user_id: (slug, number)
         for user_id, slug, number in Member.objects.filter(user__isnull=False).values_list(
@@ -79,7 +83,7 @@ def audit_logins() -> Iterator[Divergence]:
             if username not in operator_made:
                 yield Divergence("auth_user", row, "an operator no operator.created entry made")
                 continue
-            yield from _check_credential(row, password, operator_last.get(username))
+            yield from _check_credential(row, password, operator_last.get(username), opened)
         elif pk in owners:
             slug, number = owners[pk]
             if (slug, number) not in member_made:
@@ -88,6 +92,6 @@ def audit_logins() -> Iterator[Divergence]:
                     f"member {number} of {slug} holds a login no member.account_created made",
                 )
                 continue
-            yield from _check_credential(row, password, member_last.get((slug, number)))
+            yield from _check_credential(row, password, member_last.get((slug, number)), opened)
         else:
             yield Divergence("auth_user", row, "a login of no member and no recorded operator")

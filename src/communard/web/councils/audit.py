@@ -21,7 +21,7 @@ from communard.constitution import CouncilNode, apportion_pyramid, parse_constit
 from communard.constitution.rules import ConstitutionError
 from communard.web.councils.models import Council, Delegate, Federation, OfficeHolder
 from communard.web.members.models import Member, Status
-from communard.web.records.audit import Divergence, audit, entries, opening
+from communard.web.records.audit import Divergence, audit, entries, openings
 
 Seat = tuple[str, str, str, str]  # federation, council, constituency (or office), member number
 
@@ -107,7 +107,17 @@ def _replayed_tenures() -> tuple[Counter[Seat], Counter[Seat], dict[Seat, int]]:
     seated_by: dict[Seat, int] = {}
     kinds = ("delegate.founding", "delegates.seated", "delegate.vacated", "election.countback",
              "office.filled")
-    for index, kind, body in entries(*kinds):
+    found = list(entries(*kinds))
+    opened = openings(
+        c
+        for _, _, body in found
+        for c in [body.get("member"), body.get("successor"), *(body.get("members") or [])]
+    )
+
+    def opening(commitment: Any) -> str | None:
+        return opened.get(commitment) if isinstance(commitment, str) else None
+
+    for index, kind, body in found:
         fed = str(body.get("federation"))
         if kind == "delegate.founding" or kind == "delegate.vacated":
             number = opening(body.get("member"))

@@ -64,10 +64,19 @@ def entries(*kinds: str) -> Iterator[tuple[int, str, dict[str, Any]]]:
 
 def opening(commitment: Any) -> str | None:
     """The value a commitment in the record hides, if its kept opening is genuine."""
-    if not isinstance(commitment, str):
-        return None
-    row = Opening.objects.filter(commitment=commitment).values_list("salt", "value").first()
-    if row is None:
-        return None
-    salt, value = bytes(row[0]), row[1]
-    return value if opens(commitment, value, salt) else None
+    return openings([commitment]).get(commitment) if isinstance(commitment, str) else None
+
+
+def openings(commitments: Iterable[Any], chunk: int = 900) -> dict[str, str]:
+    """The genuine openings of these commitments (one query per ``chunk``, under SQLite's limit
+    on parameters): an audit replaying thousands of entries opens them in bulk."""
+    wanted = sorted({c for c in commitments if isinstance(c, str)})
+    found: dict[str, str] = {}
+    for i in range(0, len(wanted), chunk):
+        rows = Opening.objects.filter(commitment__in=wanted[i : i + chunk]).values_list(
+            "commitment", "salt", "value"
+        )
+        for commitment, salt, value in rows:
+            if opens(commitment, value, bytes(salt)):
+                found[commitment] = value
+    return found
