@@ -9,6 +9,13 @@ from hypothesis import strategies as st
 
 from communard.constitution import DEFAULT_CONSTITUTION_TOML, Constitution, parse_constitution
 from communard.constitution.calendar import ElectionState
+from communard.constitution.permissions import (
+    Account,
+    Actor,
+    ClockActor,
+    MemberActor,
+    OperatorActor,
+)
 from communard.count import Ballots
 
 
@@ -92,3 +99,20 @@ def election_states(draw: st.DrawFn) -> ElectionState:
         roll_frozen=frozen,
         closed=frozen and draw(st.booleans()),
     )
+# ------------------------------------------------------------------------------- permissions
+
+_login_names = st.sampled_from(["ada", "bob", "cy", "op", "root"])
+
+
+def actors() -> st.SearchStrategy[Actor]:
+    """Any actor: a member by login name, an operator by name, or the clock."""
+    return st.one_of(
+        st.builds(MemberActor, _login_names),
+        st.builds(OperatorActor, _login_names),
+        st.just(ClockActor()),
+    )
+
+
+def accounts() -> st.SearchStrategy[Account]:
+    """A login: a member's, an operator's, or (as a database could hold) neither or both."""
+    return st.builds(Account, _login_names, st.booleans(), st.booleans())

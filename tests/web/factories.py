@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.db.models import Manager
 
+from communard.constitution.permissions import OperatorActor
+from communard.web.accounts.actions import do_create_member_account, do_create_operator
 from communard.web.councils.models import Federation
 from communard.web.members.importing import do_import
+from communard.web.members.models import Member
 from communard.web.records.models import Entry
 from communard.web.records.services import seal
 
@@ -83,3 +87,18 @@ def recorded() -> Manager[Entry]:
     nothing commits, so the seal that follows every commit in production is done here."""
     seal()
     return Entry.objects
+
+
+TEST_OPERATOR = OperatorActor("test-operator")
+
+
+def member_login(member: Member, username: str, password: str) -> Any:
+    """A member's first login, made as an operator makes it (the only way one is made)."""
+    return do_create_member_account(
+        member, username=username, password=password, actor=TEST_OPERATOR
+    )
+
+
+def operator_login(username: str, password: str) -> Any:
+    """An operator's login, made as `communard manage createsuperuser` makes it."""
+    return do_create_operator(username=username, password=password, actor=TEST_OPERATOR)

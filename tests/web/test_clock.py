@@ -22,11 +22,10 @@ from communard.web.elections.actions import (
 from communard.web.elections.casting import do_cast_ballot
 from communard.web.elections.errors import AlreadyClosed, RollAlreadyFrozen, WrongPhase
 from communard.web.elections.models import Ballot, Election, Mark, Result
-from communard.web.members.actions import do_create_member_account
 from communard.web.members.models import Member
 from communard.web.records import sealer
 from tests.web.elections_helpers import DAY, NOW, Calendar, open_election
-from tests.web.factories import recorded, small_federation
+from tests.web.factories import member_login, recorded, small_federation
 from tests.web.test_elections_api import LEAN, client_for, post
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -187,8 +186,7 @@ def test_a_ballot_after_the_end_is_refused_before_the_clock_runs(fed, settings, 
     if not lean:
         settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != LEAN]
     e = open_election(fed, "w1", ["1", "2"])
-    do_create_member_account(Member.objects.get(number="3"), username="m3",
-                             password="pw-12345-x", actor="t")
+    member_login(Member.objects.get(number="3"), "m3", "pw-12345-x")
     Election.objects.filter(pk=e.pk).update(
         poll_closes_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
     before = snapshot(e)

@@ -16,7 +16,7 @@ from django.test import Client
 from communard.cli import main
 from communard.record import Queued
 from communard.web.core import clock
-from communard.web.councils.models import Council, Delegate
+from communard.web.councils.models import Council, Delegate, Federation
 from communard.web.elections.actions import (
     do_close_election,
     do_nominate,
@@ -32,11 +32,12 @@ from communard.web.elections.errors import (
 from communard.web.elections.models import Ballot, Election, Immutable, Mark, Result
 from communard.web.elections.vacancies import do_vacate_seat
 from communard.web.members.actions import do_admit_member, do_expel_member
+from communard.web.members.importing import do_import
 from communard.web.members.models import Member
 from communard.web.records.models import QueuedEntry
 from communard.web.records.store import enqueue
 from tests.web.elections_helpers import DAY, NOW, Calendar, open_election
-from tests.web.factories import recorded, small_federation
+from tests.web.factories import TWO_TIER, operator_login, recorded, small_federation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -256,7 +257,7 @@ def test_admin_and_api_offer_no_way_to_void(fed, django_user_model) -> None:  # 
     election = open_election(fed, "w1", ["1", "2"])
     code = cast(election, "4", [1])
     result = do_close_election(election, now=NOW + 2 * DAY)
-    django_user_model.objects.create_superuser("op", password="pw-op-12345")
+    operator_login("op", "pw-op-12345")
     client = Client()
     client.login(username="op", password="pw-op-12345")
     assert client.get("/admin/elections/ballot/").status_code == 200
@@ -488,3 +489,26 @@ def test_a_vacancy_while_the_seats_are_being_elected_calls_no_by_election(fed) -
     assert isinstance(filled_by, Election) and filled_by.pk == running.pk
     assert Election.objects.count() == 1
     assert recorded().filter(kind="delegate.vacated").count() == 1
+
+
+def test_a_backdated_change_never_moves_anyone_onto_or_off_a_frozen_roll(tmp_path: Path) -> None:
+    """With a generous window (60 days), an expulsion and an admission recorded today but dated
+    before the cut-off (31 days ago) leave the roll as the record stood at the cut-off."""
+    (tmp_path / "f.toml").write_text(
+        TWO_TIER.format(slug="late").replace("cutoff_days = 30", "cutoff_days = 30\n"
+                                             "backdate_days = 60"), encoding="utf-8")
+    rows = "".join(f"{n},Member {n},w1,2024-01-01\n" for n in range(1, 13))
+    (tmp_path / "m.csv").write_text("number,name,council,admitted_on\n" + rows + "13,M,w2,2024-01-01\n14,M,w3,2024-01-01\n", encoding="utf-8")
+    do_import(tmp_path / "f.toml", tmp_path / "m.csv", actor="operator:test")
+    fed = Federation.objects.get(slug="late")
+    before_cutoff = (NOW - 40 * DAY).date()
+    do_expel_member(Member.objects.get(federation=fed, number="5"), on=before_cutoff,
+                    actor="operator:t")
+    late = do_admit_member(fed, number="late", name="Late", admitted_on=before_cutoff,
+                           council=Council.objects.get(federation=fed, key="w1"),
+                           actor="operator:t")
+    election = open_election(fed, "w1", ["1", "2"])
+    assert election.roll_size == 12
+    assert do_cast_ballot(election, Member.objects.get(federation=fed, number="5"), [2], now=NOW)
+    with pytest.raises(NotOnRoll):
+        do_cast_ballot(election, late, [1], now=NOW)

@@ -10,12 +10,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from communard.constitution.permissions import MemberActor
+from communard.web.accounts.actions import do_set_own_password
 from communard.web.core.models import LoginSession
 from communard.web.elections.models import Ballot, Election, Mark
-from communard.web.members.actions import do_create_member_account
 from communard.web.members.models import Member
 from tests.web.elections_helpers import open_election
-from tests.web.factories import small_federation
+from tests.web.factories import member_login, operator_login, small_federation
 
 pytestmark = pytest.mark.django_db
 
@@ -36,8 +37,7 @@ def door(request: pytest.FixtureRequest, settings) -> str:  # type: ignore[no-un
 def election(tmp_path: Path) -> Election:
     fed = small_federation(tmp_path, {"w1": 6, "w2": 2, "w3": 2})
     for number in ("3", "9"):
-        do_create_member_account(Member.objects.get(number=number), username=f"m{number}",
-                                 password="pw-12345-x", actor="t")
+        member_login(Member.objects.get(number=number), f"m{number}", "pw-12345-x")
     return open_election(fed, "w1", ["1", "2"])
 
 
@@ -111,8 +111,7 @@ def test_api_login_ended_elsewhere_is_401(election: Election, change: str) -> No
     user = Member.objects.get(number="3").user
     assert user is not None
     if change == "password changed":
-        user.set_password("a-new-pw-4567")
-        user.save()
+        do_set_own_password(user, password="a-new-pw-4567", actor=MemberActor("m3"))
     else:
         type(user).objects.filter(pk=user.pk).update(is_active=False)
     status, body = post(client, election, {"ranking": [1]})
@@ -135,7 +134,7 @@ def test_api_the_session_s_signed_data_names_the_voter_not_its_user_column(
     """The session row's user column only saves a query: if it names someone else (a stale or
     altered row), the ballot is still cast for the login in the session's signed data."""
     voter, other = Member.objects.get(number="3"), Member.objects.get(number="4")
-    do_create_member_account(other, username="m4", password="pw-12345-x", actor="t")
+    member_login(other, "m4", "pw-12345-x")
     client = client_for("m3")
     LoginSession.objects.update(user_id=Member.objects.get(number="4").user_id)
     assert post(client, election, {"ranking": [1]})[0] == 201
@@ -168,9 +167,9 @@ def test_api_election_detail_and_openapi(election: Election) -> None:
     assert Client().get("/api/elections/999999").status_code == 404
 
 
-def test_api_login_without_membership_is_403(election: Election, django_user_model) -> None:  # type: ignore[no-untyped-def]
+def test_api_login_without_membership_is_403(election: Election) -> None:
     """An account that is no member of the federation (an operator, say) cannot vote."""
-    django_user_model.objects.create_user("outsider", password="pw-12345-x")
+    operator_login("outsider", "pw-12345-x")
     status, body = post(client_for("outsider"), election, {"ranking": [1]})
     assert (status, body) == (403, {"detail": "only members of the federation vote"})
     assert Ballot.objects.filter(election=election).count() == 0

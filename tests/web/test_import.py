@@ -3,6 +3,7 @@ names every problem with file, line and field and imports nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -117,11 +118,28 @@ def test_import_extended_list_adds_only_new_members(tmp_path: Path) -> None:
     """A later list with more members adds just those, and seats follow."""
     s, m = write(tmp_path, HEADER + GOOD_ROWS)
     do_import(s, m, actor="operator:test")
-    more = "".join(f"{n},Member {n},,w2,2024-03-01,\n" for n in range(4, 30))
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    more = "".join(f"{n},Member {n},,w2,{today},\n" for n in range(4, 30))
     s, m = write(tmp_path, HEADER + GOOD_ROWS + more)
     report = do_import(s, m, actor="operator:test")
     assert report.members_added == 26
     assert Council.objects.get(key="w2").seats_in_parent == 2  # 27 members, 10 per seat
+
+
+def test_a_later_import_may_not_backdate_beyond_the_window(tmp_path: Path) -> None:
+    """Only the founding import records the admission dates it claims; a later one that says
+    "admitted 60 days ago" (to reach a roll whose cut-off has passed) is refused at that line,
+    and nothing is imported."""
+    s, m = write(tmp_path, HEADER + GOOD_ROWS)
+    do_import(s, m, actor="operator:test")
+    before = state()
+    old = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=60)).isoformat()
+    s, m = write(tmp_path, HEADER + GOOD_ROWS + f"4,Late Comer,,w2,{old},\n")
+    with pytest.raises(ImportRejected) as caught:
+        do_import(s, m, actor="operator:test")
+    assert "members.csv:5: admitted_on: the date" in str(caught.value.problems[0])
+    assert "more than 7 day(s) before today" in str(caught.value.problems[0])
+    assert state() == before
 
 
 def test_import_wrong_columns_is_rejected(tmp_path: Path) -> None:

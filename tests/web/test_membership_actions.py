@@ -15,12 +15,13 @@ from communard.web.members.actions import (
     do_lapse_member,
     do_transfer_member,
 )
-from communard.web.members.models import Member, Status
+from communard.web.members.models import Member, MembershipEvent, Status
+from communard.web.records.models import Entry, QueuedEntry
 from tests.web.factories import recorded, small_federation
 
 pytestmark = pytest.mark.django_db
 
-DAY = dt.date(2024, 6, 1)
+DAY = dt.datetime.now(dt.UTC).date()  # membership changes are dated within the backdating window
 
 
 def seats() -> dict[str, int]:
@@ -122,3 +123,25 @@ def test_stored_counts_match_a_full_recount_after_many_actions(tmp_path: Path) -
     assert dict(Council.objects.values_list("key", "members_count")) == incremental
     assert seats() == seats_before
     assert incremental["congress"] == Member.objects.filter(status=Status.ACTIVE).count() == 24
+
+
+def test_a_change_dated_beyond_the_window_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    """The constitution's window (7 days by default): an admission "60 days ago" is refused
+    with the reason; within the window it is recorded, and marked as backdated."""
+    fed = small_federation(tmp_path, {"w1": 3, "w2": 1, "w3": 1})
+    w1 = Council.objects.get(key="w1")
+    entries = Entry.objects.count() + QueuedEntry.objects.count()
+    with pytest.raises(MembershipError, match="more than 7 day"):
+        do_admit_member(fed, number="old", name="Old", council=w1,
+                        admitted_on=DAY - dt.timedelta(days=60), actor="operator:t")
+    with pytest.raises(MembershipError, match="more than 7 day"):
+        do_expel_member(Member.objects.get(number="1"), on=DAY - dt.timedelta(days=8),
+                        actor="operator:t")
+    assert not Member.objects.filter(number="old").exists()
+    assert Member.objects.get(number="1").is_active
+    assert Entry.objects.count() + QueuedEntry.objects.count() == entries
+    do_admit_member(fed, number="new", name="New", council=w1,
+                    admitted_on=DAY - dt.timedelta(days=7), actor="operator:t")
+    event = MembershipEvent.objects.get(member__number="new")
+    assert event.is_backdated
+    assert recorded().get(kind="member.admitted").parsed()["body"]["backdated"] is True

@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from communard.web.core.prepared import prepared_cursor
+from tests.web.factories import operator_login
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def prepared_statements() -> list[str]:
 
 
 def test_a_statement_is_prepared_once_and_reused() -> None:
-    ada = User.objects.create_user("ada")
+    ada = operator_login("ada", "pw-12345-x")
     for _ in range(3):
         with prepared_cursor() as cursor:
             cursor.execute(LOOKUP, [ada.pk])
@@ -37,14 +38,14 @@ def test_a_statement_is_prepared_once_and_reused() -> None:
 
 def test_django_s_own_queries_are_not_prepared() -> None:
     """The ORM's text changes with its values; preparing it would only fill the cache."""
-    User.objects.create_user("ada")
+    operator_login("ada", "pw-12345-x")
     assert User.objects.get(username="ada").username == "ada"
     assert not [s for s in prepared_statements() if "auth_user" in s]
 
 
 def test_with_preparing_off_the_statement_still_runs_unprepared() -> None:
     """COMMUNARD_DB_PREPARED=0 (``prepare_threshold`` None): for a pooler that drops them."""
-    ada = User.objects.create_user("ada")
+    ada = operator_login("ada", "pw-12345-x")
     connection.ensure_connection()
     raw = connection.connection
     threshold = getattr(raw, "prepare_threshold", None)  # psycopg's; SQLite has none
@@ -63,7 +64,7 @@ def test_with_preparing_off_the_statement_still_runs_unprepared() -> None:
 def test_errors_are_django_s_and_the_query_is_logged() -> None:
     """Both databases: a unique violation is Django's IntegrityError, the transaction rolls
     back whole, and the statement shows in Django's query log like any other."""
-    User.objects.create_user("ada")
+    operator_login("ada", "pw-12345-x")
     sql = "INSERT INTO auth_user (username, password, is_superuser, first_name, last_name, " \
           "email, is_staff, is_active, date_joined) " \
           "SELECT %s, '', false, '', '', '', false, true, CURRENT_TIMESTAMP"
@@ -81,7 +82,7 @@ def test_errors_are_django_s_and_the_query_is_logged() -> None:
 def test_the_cursor_is_kept_for_its_connection_and_survives_errors() -> None:
     """On PostgreSQL one cursor serves every statement of its connection, also after a
     statement failed; SQLite gets Django's own cursor each time."""
-    ada = User.objects.create_user("ada")
+    ada = operator_login("ada", "pw-12345-x")
     sql = "INSERT INTO auth_user (username, password, is_superuser, first_name, last_name, " \
           "email, is_staff, is_active, date_joined) " \
           "SELECT %s, '', false, '', '', '', false, true, CURRENT_TIMESTAMP"
@@ -97,7 +98,7 @@ def test_the_cursor_is_kept_for_its_connection_and_survives_errors() -> None:
 
 @pytest.mark.django_db(transaction=True)  # closes the connection, which a test transaction forbids
 def test_a_new_connection_gets_a_new_cursor() -> None:
-    ada = User.objects.create_user("ada")
+    ada = operator_login("ada", "pw-12345-x")
     with prepared_cursor() as before:
         before.execute(LOOKUP, [ada.pk])
     connection.close()

@@ -11,8 +11,11 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from communard.constitution.permissions import OperatorActor
+from communard.web.accounts.actions import do_set_own_password
 from communard.web.core.models import LoginSession
 from communard.web.core.sessions import LoginBackend, SessionStore
+from tests.web.factories import operator_login
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +23,7 @@ PASSWORD = "pw-12345-x"
 
 
 def logged_in(username: str = "ada") -> tuple[Client, User]:
-    user = User.objects.filter(username=username).first() or User.objects.create_user(
-        username, password=PASSWORD)
+    user = User.objects.filter(username=username).first() or operator_login(username, PASSWORD)
     client = Client()
     assert client.login(username=username, password=PASSWORD)
     return client, user
@@ -56,8 +58,7 @@ def test_logging_out_ends_the_session() -> None:
 
 def test_a_password_change_ends_the_other_sessions() -> None:
     client, user = logged_in()
-    user.set_password("another-pw-987")
-    user.save()
+    do_set_own_password(user, password="another-pw-987", actor=OperatorActor(user.username))
     assert not is_logged_in(client)
 
 
@@ -66,7 +67,7 @@ def test_a_session_row_names_its_login_s_user() -> None:
     someone else logs in with the same browser."""
     client, ada = logged_in("ada")
     assert list(LoginSession.objects.values_list("user_id", flat=True)) == [ada.pk]
-    bob = User.objects.create_user("bob", password=PASSWORD)
+    bob = operator_login("bob", PASSWORD)
     assert client.login(username="bob", password=PASSWORD)
     assert list(LoginSession.objects.values_list("user_id", flat=True)) == [bob.pk]
     client.logout()

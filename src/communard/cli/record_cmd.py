@@ -71,6 +71,7 @@ def _err(message: str) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    divergences: list[Any] = []
     trusted = []
     for path in args.trusted:
         try:
@@ -89,6 +90,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                                  latest_checkpoint=latest, trusted=trusted, strict=args.strict)
         else:
             report = _verify_local(key, trusted, args.strict)
+            divergences = _audit_state()
     except (KeyFileError, MalformedNote, RemoteError) as e:
         return _err(str(e))
     if args.json:
@@ -101,7 +103,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
             if report.hidden_bodies else ""
         print(f"record {state}: {report.size} entries, root {report.root_hash.hex()}, "
               f"{report.checkpoints_checked} signed checkpoints checked{hidden}")
-    return INTACT if report.is_intact else TAMPERED
+    for divergence in divergences:
+        print(divergence)
+    if not args.server:
+        print(f"state: {len(divergences)} divergences from the record" if divergences
+              else "state: matches the record")
+    return INTACT if report.is_intact and not divergences else TAMPERED
 
 
 def _verify_local(key: Verifier | None, trusted: list[str], strict: bool) -> Any:
@@ -120,6 +127,13 @@ def _verify_local(key: Verifier | None, trusted: list[str], strict: bool) -> Any
     return verify_rows(store.rows(), key or services.verifier(), store.checkpoint_at,
                        latest_checkpoint=store.latest_checkpoint(), trusted=trusted,
                        strict=strict)
+
+
+def _audit_state() -> list[Any]:
+    """The tables compared with what the record says (``web/records/audit.py``)."""
+    from communard.web.records import audit
+
+    return audit.run()
 
 
 def cmd_witness(args: argparse.Namespace) -> int:

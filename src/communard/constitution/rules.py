@@ -16,6 +16,8 @@ from communard.count import ApportionmentMethod
 #: Days of membership before a poll opens that a member needs to be on its frozen roll.
 DEFAULT_CUTOFF_DAYS = 30
 DEFAULT_MEMBERS_PER_SEAT = 50
+#: How many days before the day it is recorded a membership change may say it took effect.
+DEFAULT_BACKDATE_DAYS = 7
 
 
 class ConstitutionError(ValueError):
@@ -77,6 +79,7 @@ class Constitution:
     version: int
     tiers: tuple[Tier, ...]
     cutoff_days: int = DEFAULT_CUTOFF_DAYS
+    backdate_days: int = DEFAULT_BACKDATE_DAYS
     elections: ElectionRules = ElectionRules()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -139,11 +142,22 @@ def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution"
         raise ConstitutionError(
             f"{source}: eligibility.cutoff_days must be a whole number of days ≥ 0, not {cutoff!r}"
         )
+    backdate = eligibility.get("backdate_days", DEFAULT_BACKDATE_DAYS)
+    if not isinstance(backdate, int) or isinstance(backdate, bool) or backdate < 0:
+        raise ConstitutionError(
+            f"{source}: eligibility.backdate_days must be a whole number of days ≥ 0, "
+            f"not {backdate!r}"
+        )
     elections = _election_rules(data.get("elections", {}), f"{source}: elections")
     known = {"version", "tiers", "eligibility", "elections"}
     extra = {k: v for k, v in data.items() if k not in known}
     return Constitution(
-        version=version, tiers=tuple(tiers), cutoff_days=cutoff, elections=elections, extra=extra
+        version=version,
+        tiers=tuple(tiers),
+        cutoff_days=cutoff,
+        backdate_days=backdate,
+        elections=elections,
+        extra=extra,
     )
 
 
@@ -214,6 +228,9 @@ version = 1
 [eligibility]
 # A member must have been admitted at least this many days before a poll opens to vote in it.
 cutoff_days = 30
+# A change of membership may say it took effect at most this many days before the day it is
+# recorded (and shows as backdated); it never moves anyone onto or off a roll already frozen.
+backdate_days = 7
 
 [elections]
 # Counting method for delegates (multi-seat) and for a council's offices (single seat).

@@ -12,9 +12,10 @@ import random
 import tempfile
 from pathlib import Path
 
+from communard.constitution.permissions import OperatorActor
+from communard.web.accounts.actions import do_create_member_account, do_create_operator
 from communard.web.core.actors import SYSTEM
 from communard.web.councils.models import Delegate, Federation
-from communard.web.members.actions import do_create_member_account, do_create_operator
 from communard.web.members.importing import do_import
 from communard.web.members.models import Member
 
@@ -220,11 +221,13 @@ def load_demo() -> bool:
         .first()
     )
     assert member is not None
-    do_create_member_account(member, username="member", password=DEMO_PASSWORD, actor=SYSTEM)
+    # The demo is built by whoever installs it: that person is the installation's operator.
+    installer = OperatorActor("operator")
+    do_create_operator(username="operator", password=DEMO_PASSWORD, actor=installer)
+    do_create_member_account(member, username="member", password=DEMO_PASSWORD, actor=installer)
     do_create_member_account(
-        delegate.member, username="delegate", password=DEMO_PASSWORD, actor=SYSTEM
+        delegate.member, username="delegate", password=DEMO_PASSWORD, actor=installer
     )
-    do_create_operator(username="operator", password=DEMO_PASSWORD, actor=SYSTEM)
     load_demo_elections()
     return True
 

@@ -22,6 +22,7 @@ from communard.record import (
     verify_inclusion,
 )
 from communard.web.records import services
+from tests.web.factories import operator_login
 
 
 def fill(n: int) -> None:
@@ -76,7 +77,7 @@ def test_bad_requests_get_clear_errors(client, url: str, params: dict, message: 
 def test_members_see_bodies_and_pages_show_entries_with_proofs(client, django_user_model) -> None:  # type: ignore[no-untyped-def]
     """Logged-in members see canonical bodies; the pages list entries and show a proof."""
     fill(4)
-    user = django_user_model.objects.create_user("m1", password="pw-long-enough-1")
+    user = operator_login("m1", "pw-long-enough-1")
     client.force_login(user)
     data = client.get("/record/api/entries").json()["entries"][2]["data"]
     assert RecordEntry.decode(data.encode()).body == {"n": 2}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from communard.constitution.permissions import Actor, ClockActor, MemberActor, OperatorActor
 from communard.web.records import services as record
 
 SYSTEM = "system"
@@ -21,3 +22,14 @@ def actor_of(user: Any) -> str:
 def operator(name: str) -> str:
     """An operator acting from the command line (``communard import`` and the like)."""
     return f"operator:{name}"
+
+
+def record_name(actor: Actor) -> str:
+    """The record's name for a typed actor (``constitution.permissions``): operators by name,
+    members by a fresh commitment to their login, the clock as itself."""
+    if isinstance(actor, OperatorActor):
+        return operator(actor.username)
+    if isinstance(actor, MemberActor):
+        return f"member:{record.personal(actor.account)}"
+    assert isinstance(actor, ClockActor)
+    return "clock"

@@ -15,6 +15,7 @@ import hashlib
 import json
 import zoneinfo
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -387,6 +388,37 @@ def ballot_box(election: Election) -> tuple[Ballots, list[Candidate], list[Ballo
     return box, candidates, ballots
 
 
+@dataclass(frozen=True)
+class Tally:
+    """An election's box counted: what its close records, and what ``verify`` recounts."""
+
+    box_sha256: str
+    seed: int
+    winners: list[int]  # candidate numbers, 1-based, in order of election
+    sheet: dict[str, Any]
+    candidates: list[Candidate]
+    ballots: list[Ballot]
+
+
+def tally(election: Election) -> Tally:
+    """Count the election's stored ballots as its close does: the published box, its hash, the
+    lot's seed drawn from that hash, and the counting engine's result."""
+    box, candidates, ballots = ballot_box(election)
+    box_sha = hashlib.sha256(write_blt(box, election.seats).encode()).hexdigest()
+    # The lot's seed comes from the ballot box itself: anyone can recompute it, and nobody
+    # can choose it after seeing the ballots.
+    seed = int(box_sha[:16], 16)
+    if candidates and ballots:
+        outcome = count(box, election.method, election.seats, seed=seed)
+        return Tally(box_sha, seed, [w + 1 for w in outcome.winners], outcome.to_dict(),
+                     candidates, ballots)
+    # Nothing to count elects nobody (the counting engine refuses an empty box, and the clock
+    # would try again every round).
+    note = "no ballots were cast" if candidates else "no candidates stood"
+    return Tally(box_sha, seed, [], {"winners": [], "stages": [], "note": note}, candidates,
+                 ballots)
+
+
 def do_close_election(election: Election, *, now: dt.datetime | None = None) -> Result:
     """Count the ballots, record the result, and seat the winners. The clock runs it once the
     poll has ended. An election is counted once: a second close is refused (``AlreadyClosed``)
@@ -400,21 +432,10 @@ def do_close_election(election: Election, *, now: dt.datetime | None = None) -> 
             raise WrongPhase("the poll is still open")
         if election.roll_frozen_at is None:
             _freeze_roll(election, now)
-        box, candidates, ballots = ballot_box(election)
-        blt = write_blt(box, election.seats).encode()
-        box_sha = hashlib.sha256(blt).hexdigest()
-        # The lot's seed comes from the ballot box itself: anyone can recompute it, and nobody
-        # can choose it after seeing the ballots.
-        seed = int(box_sha[:16], 16)
+        tallied = tally(election)
+        box_sha, seed, sheet, winners = tallied.box_sha256, tallied.seed, tallied.sheet, tallied.winners
+        candidates, ballots = tallied.candidates, tallied.ballots
         marks = Mark.objects.filter(entry__election=election).count()
-        if candidates and ballots:
-            outcome = count(box, election.method, election.seats, seed=seed)
-            sheet, winners = outcome.to_dict(), [w + 1 for w in outcome.winners]
-        else:
-            # Nothing to count elects nobody (the counting engine refuses an empty box, and the
-            # clock would try again every round).
-            note = "no ballots were cast" if candidates else "no candidates stood"
-            sheet, winners = {"winners": [], "stages": [], "note": note}, []
         result = Result.objects.create(
             election=election,
             seed=str(seed),

@@ -9,3 +9,4 @@ class ElectionsConfig(AppConfig):
         from communard.web.elections import transitions
 
         transitions.register()
+        from communard.web.elections import audit  # noqa: F401  (registers verify's audit)

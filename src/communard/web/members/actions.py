@@ -4,10 +4,13 @@ recomputes the pyramid's seats from the membership it leaves behind."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
+from communard.constitution.membership import backdating_refusal, is_backdated
 from communard.web.councils.models import Council, Federation
 from communard.web.councils.pyramid import refresh_seats
 from communard.web.members.models import EventKind, Member, MembershipEvent, Status
@@ -21,6 +24,18 @@ class MembershipError(ValueError):
 def _lock(federation: Federation) -> Federation:
     # Membership changes of one federation are serialised so seat recounts never interleave.
     return Federation.objects.select_for_update().get(pk=federation.pk)
+
+
+def _dated(federation: Federation, on: dt.date, now: dt.datetime | None) -> dict[str, Any]:
+    """When a change dated ``on`` goes on the record: refused beyond the constitution's window
+    for backdating, marked as backdated within it. Returns the fields the event row keeps and
+    what the entry says about its date."""
+    recorded_at = now or timezone.now()
+    today = recorded_at.astimezone(zoneinfo.ZoneInfo(federation.time_zone)).date()
+    refusal = backdating_refusal(on, today, federation.constitution.backdate_days)
+    if refusal is not None:
+        raise MembershipError(refusal.reason)
+    return {"recorded_at": recorded_at, "backdated": is_backdated(on, today)}
 
 
 def _base_council(federation: Federation, council: Council) -> Council:
@@ -42,10 +57,12 @@ def do_admit_member(
     admitted_on: dt.date,
     email: str = "",
     actor: str,
+    now: dt.datetime | None = None,
 ) -> Member:
     with transaction.atomic(durable=True):
         federation = _lock(federation)
         _base_council(federation, council)
+        dated = _dated(federation, admitted_on, now)
         if Member.objects.filter(federation=federation, number=number).exists():
             raise MembershipError(f"membership number {number!r} is already taken")
         member = Member.objects.create(
@@ -57,7 +74,8 @@ def do_admit_member(
             admitted_on=admitted_on,
         )
         MembershipEvent.objects.create(
-            member=member, kind=EventKind.ADMITTED, on=admitted_on, council=council
+            member=member, kind=EventKind.ADMITTED, on=admitted_on, council=council,
+            recorded_at=dated["recorded_at"],
         )
         record.append(
             "member.admitted",
@@ -66,6 +84,7 @@ def do_admit_member(
                 "member": record.personal(number),
                 "council": council.key,
                 "on": admitted_on.isoformat(),
+                "backdated": dated["backdated"],
             },
             actor=actor,
         )
@@ -74,12 +93,19 @@ def do_admit_member(
 
 
 def do_transfer_member(
-    member: Member, *, to: Council, on: dt.date, actor: str, note: str = ""
+    member: Member,
+    *,
+    to: Council,
+    on: dt.date,
+    actor: str,
+    note: str = "",
+    now: dt.datetime | None = None,
 ) -> Member:
     with transaction.atomic(durable=True):
         federation = _lock(member.federation)
         member = Member.objects.select_for_update().get(pk=member.pk)
         _base_council(federation, to)
+        dated = _dated(federation, on, now)
         if not member.is_active:
             raise MembershipError(f"a {member.status} member cannot be transferred")
         if member.council_id == to.pk:
@@ -88,7 +114,8 @@ def do_transfer_member(
         member.council = to
         member.save(update_fields=["council"])
         MembershipEvent.objects.create(
-            member=member, kind=EventKind.TRANSFERRED, on=on, council=to, note=note
+            member=member, kind=EventKind.TRANSFERRED, on=on, council=to, note=note,
+            recorded_at=dated["recorded_at"],
         )
         record.append(
             "member.transferred",
@@ -98,6 +125,7 @@ def do_transfer_member(
                 "from": source.key,
                 "to": to.key,
                 "on": on.isoformat(),
+                "backdated": dated["backdated"],
             },
             actor=actor,
         )
@@ -106,17 +134,26 @@ def do_transfer_member(
 
 
 def _end_membership(
-    member: Member, *, status: Status, kind: EventKind, on: dt.date, actor: str, note: str
+    member: Member,
+    *,
+    status: Status,
+    kind: EventKind,
+    on: dt.date,
+    actor: str,
+    note: str,
+    now: dt.datetime | None,
 ) -> Member:
     with transaction.atomic(durable=True):
         federation = _lock(member.federation)
         member = Member.objects.select_for_update().get(pk=member.pk)
+        dated = _dated(federation, on, now)
         if not member.is_active:
             raise MembershipError(f"the member is already {member.status}")
         member.status = status
         member.save(update_fields=["status"])
         MembershipEvent.objects.create(
-            member=member, kind=kind, on=on, council=member.council, note=note
+            member=member, kind=kind, on=on, council=member.council, note=note,
+            recorded_at=dated["recorded_at"],
         )
         record.append(
             f"member.{kind.value}",
@@ -125,6 +162,7 @@ def _end_membership(
                 "member": record.personal(member.number),
                 "council": member.council.key,
                 "on": on.isoformat(),
+                "backdated": dated["backdated"],
             },
             actor=actor,
         )
@@ -132,44 +170,21 @@ def _end_membership(
     return member
 
 
-def do_lapse_member(member: Member, *, on: dt.date, actor: str, note: str = "") -> Member:
+def do_lapse_member(
+    member: Member, *, on: dt.date, actor: str, note: str = "", now: dt.datetime | None = None
+) -> Member:
     return _end_membership(
-        member, status=Status.LAPSED, kind=EventKind.LAPSED, on=on, actor=actor, note=note
+        member, status=Status.LAPSED, kind=EventKind.LAPSED, on=on, actor=actor, note=note,
+        now=now,
     )
 
 
-def do_expel_member(member: Member, *, on: dt.date, actor: str, note: str = "") -> Member:
+def do_expel_member(
+    member: Member, *, on: dt.date, actor: str, note: str = "", now: dt.datetime | None = None
+) -> Member:
     # Due process (charges, hearing, appeal) is a later issue; expulsion never changes a roll
-    # that is already frozen, since rolls are fixed at their cut-off.
+    # that is already frozen: a roll counts only changes recorded by its cut-off.
     return _end_membership(
-        member, status=Status.EXPELLED, kind=EventKind.EXPELLED, on=on, actor=actor, note=note
+        member, status=Status.EXPELLED, kind=EventKind.EXPELLED, on=on, actor=actor, note=note,
+        now=now,
     )
-
-
-def do_create_member_account(member: Member, *, username: str, password: str, actor: str) -> Any:
-    """Give a member a login. The record shows that an account exists, not who holds it."""
-    from django.contrib.auth import get_user_model
-
-    with transaction.atomic(durable=True):
-        member = Member.objects.select_for_update().get(pk=member.pk)
-        if member.user_id is not None:
-            raise MembershipError("the member already has an account")
-        user = get_user_model().objects.create_user(username=username, password=password)
-        member.user = user
-        member.save(update_fields=["user"])
-        record.append(
-            "member.account_created",
-            {"federation": member.federation.slug, "member": record.personal(member.number)},
-            actor=actor,
-        )
-    return user
-
-
-def do_create_operator(*, username: str, password: str, actor: str) -> Any:
-    """An operator runs the installation; who holds that power is public."""
-    from django.contrib.auth import get_user_model
-
-    with transaction.atomic(durable=True):
-        user = get_user_model().objects.create_superuser(username=username, password=password)
-        record.append("operator.created", {"username": username}, actor=actor)
-    return user

@@ -68,9 +68,17 @@ class MembershipEvent(models.Model):
     on = models.DateField()
     council = models.ForeignKey("councils.Council", on_delete=models.PROTECT, related_name="+")
     note = models.CharField(max_length=300, blank=True)
+    # When the change went on the record: what decides the rolls it counts for
+    # (constitution/membership.py). A founding import records the dates it claims.
+    recorded_at = models.DateTimeField()
 
     class Meta:
         ordering = ["on", "id"]
 
     def __str__(self) -> str:
         return f"{self.member} {self.kind} on {self.on}"
+
+    @property
+    def is_backdated(self) -> bool:
+        """Whether it claims a day before the one it was recorded on (UTC day)."""
+        return self.on < self.recorded_at.date()

@@ -14,6 +14,8 @@ DEBUG = CONFIG.debug
 ALLOWED_HOSTS = CONFIG.allowed_hosts
 
 INSTALLED_APPS = [
+    # First, so its createsuperuser and changepassword replace Django's (which record nothing).
+    "communard.web.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -65,11 +67,9 @@ TEMPLATES = [
 DATABASES = {"default": CONFIG.database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Argon2 first: new and changed passwords are hashed with it; older hashes still verify.
-PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-]
+# Argon2, never silently rehashed: each login's hash is committed to on the record
+# (accounts/hashers.py says why).
+PASSWORD_HASHERS = ["communard.web.accounts.hashers.RecordedArgon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

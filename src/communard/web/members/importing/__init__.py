@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from communard.constitution import CouncilNode, apportion_pyramid
+from communard.constitution.membership import backdating_refusal
 from communard.web.councils.actions import create_federation
 from communard.web.councils.models import Council, Delegate, Federation
 from communard.web.councils.pyramid import refresh_seats
@@ -73,6 +75,9 @@ class _Known:
     delegate_councils: dict[str, str] = field(default_factory=dict)
     new_members: int = 0
     unchanged: int = 0
+    #: For an import into an existing federation: (today in its time zone, the constitution's
+    #: backdating window). None for a founding import, whose claimed dates stand.
+    dating: tuple[dt.date, int] | None = None
 
 
 def do_import(
@@ -89,6 +94,10 @@ def do_import(
     if federation is not None:
         _compare_structure(federation, structure, str(structure_path), problems)
     known = _Known(existing=_existing_members(federation) if federation else {})
+    now = timezone.now()
+    if federation is not None:
+        today = now.astimezone(zoneinfo.ZoneInfo(federation.time_zone)).date()
+        known.dating = (today, federation.constitution.backdate_days)
     _check_members(structure, members_path, known, problems, progress)
     _check_delegates(structure, federation, known, str(structure_path), problems)
     if problems:
@@ -109,7 +118,8 @@ def do_import(
             federation = Federation.objects.select_for_update().get(pk=federation.pk)
         report.platforms_added = _create_platforms(federation, structure, actor)
         report.members_added = _write_members(
-            federation, structure, members_path, known, actor, progress
+            federation, structure, members_path, known, actor, progress,
+            recorded_at=None if known.dating is None else now,
         )
         report.members_unchanged = known.unchanged
         report.delegates_seated = _seat_founding_delegates(federation, structure, actor)
@@ -211,11 +221,25 @@ def _check_members(
                     known.unchanged += 1
                 continue
             known.new_members += 1
+            _check_dates(row, str(path), known, problems)
             if row.status == Status.ACTIVE:
                 counts[row.council] = counts.get(row.council, 0) + 1
             if row.number in wanted_delegates:
                 known.delegate_councils[row.number] = row.council
     known.active_counts = counts
+
+
+def _check_dates(row: Row, path: str, known: _Known, problems: list[Problem]) -> None:
+    """An import into an existing federation records its members today: the dates it claims
+    may reach back no further than the constitution's window (a founding import's stand)."""
+    if known.dating is None:
+        return
+    today, grace = known.dating
+    for column, on in (("admitted_on", row.admitted_on), ("status_on", row.status_on)):
+        refusal = None if on is None else backdating_refusal(on, today, grace)
+        if refusal is not None:
+            problems.append(Problem(path, row.line, column, refusal.reason + "; only the import "
+                                    "that founds a federation records earlier dates"))
 
 
 def _check_delegates(
@@ -323,8 +347,18 @@ def _write_members(
     known: _Known,
     actor: str,
     progress: ProgressFactory | None,
+    *,
+    recorded_at: dt.datetime | None,
 ) -> int:
+    """Write the new members and their history. ``recorded_at``: when this import goes on the
+    record, for every change in it; None for a founding import, whose changes are taken as
+    recorded at the start of the day each claims (in the federation's time zone)."""
     councils = dict(Council.objects.filter(federation=federation).values_list("key", "id"))
+    tz = zoneinfo.ZoneInfo(federation.time_zone)
+
+    def recorded(on: dt.date) -> dt.datetime:
+        return recorded_at or dt.datetime.combine(on, dt.time(), tzinfo=tz)
+
     platforms = dict(Platform.objects.filter(federation=federation).values_list("slug", "id"))
     through = Platform.members.through
     digest = hashlib.sha256()
@@ -358,6 +392,7 @@ def _write_members(
                     kind=EventKind.ADMITTED,
                     on=r.admitted_on,
                     council_id=councils[r.council],
+                    recorded_at=recorded(r.admitted_on),
                 )
             )
             if r.status != Status.ACTIVE:
@@ -368,6 +403,7 @@ def _write_members(
                         kind=EventKind(r.status.value),
                         on=r.status_on,
                         council_id=councils[r.council],
+                        recorded_at=recorded(r.status_on),
                     )
                 )
             links.extend(through(platform_id=platforms[p], member_id=m.pk) for p in r.platforms)
@@ -403,6 +439,9 @@ def _write_members(
                 "by_council": by_council,
                 "by_platform": by_platform,
                 "numbers_sha256": digest.hexdigest(),
+                # A founding import's claimed dates count as the record's time (the one
+                # exception to constitution/membership.py's rule); later imports are today's.
+                "founding": recorded_at is None,
             },
             actor=actor,
         )

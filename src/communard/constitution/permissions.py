@@ -1,0 +1,154 @@
+"""Who may do what: permission rules as pure functions over plain data.
+
+Every rule answers ``None`` (allowed) or a :class:`Refusal` that says why not, so a caller can
+show the reason to a person and a test can compare it. Rules never look anything up: the caller
+passes the facts (who acts, whose account, whether an operator exists yet).
+
+The actors are real identities, not free strings (issue 13, part 5):
+
+* a **member** acts as themself, named on the record by a salted commitment;
+* an **operator** runs the installation (the server, the database, imports), in public, by name;
+* the **clock** runs the transitions the constitution schedules (open, freeze, close, seat).
+
+Operators run the installation; they do not act as members. The histories this project learns
+from show the apparatus capturing a democracy by acting for its members: appointing officers,
+speaking for them, voting in their name. So no rule here lets an operator set a member's
+password, hold a member's account, or seat anyone; seats follow only from recorded results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MemberActor:
+    """A member acting through their own account. ``account`` is their login name."""
+
+    account: str
+
+
+@dataclass(frozen=True)
+class OperatorActor:
+    """Someone who runs the installation: from its command line, or signed in to the admin."""
+
+    username: str
+
+
+@dataclass(frozen=True)
+class ClockActor:
+    """The constitution's calendar: transitions that fall due at a recorded time."""
+
+
+Actor = MemberActor | OperatorActor | ClockActor
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an actor may not do a thing. ``rule`` is a stable name for tests and the API."""
+
+    rule: str
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class NotAllowed(PermissionError):
+    """An action was refused by a permission rule; nothing was changed."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.reason)
+        self.refusal = refusal
+
+
+def check(refusal: Refusal | None) -> None:
+    """Raise :class:`NotAllowed` for a refusal; do nothing when the rule allowed it."""
+    if refusal is not None:
+        raise NotAllowed(refusal)
+
+
+@dataclass(frozen=True)
+class Account:
+    """A login, as the rules see it: whose it is and what it can do."""
+
+    username: str
+    is_operator: bool
+    #: Whether the login belongs to a member (members and operators are distinct accounts).
+    is_member: bool
+
+
+def may_create_member_account(actor: Actor, *, member_has_account: bool) -> Refusal | None:
+    """An operator gives a member who has none their first login, on the record.
+
+    A member with an account keeps it: a second one made by an operator would be a login the
+    operator knows the password of, in that member's name.
+    """
+    if not isinstance(actor, OperatorActor):
+        return Refusal("operators-create-accounts", "only an operator creates members' logins")
+    if member_has_account:
+        return Refusal(
+            "one-account-per-member",
+            "the member already has a login; only they can change its password",
+        )
+    return None
+
+
+def may_create_operator(actor: Actor, *, operators_exist: bool) -> Refusal | None:
+    """Operators are made by an operator, in public; the first by whoever installs the server.
+
+    "Whoever installs" is the command line of the machine (``communard manage createsuperuser``
+    with no operator yet): that person runs the installation already.
+    """
+    if isinstance(actor, OperatorActor):
+        return None
+    if not operators_exist and isinstance(actor, ClockActor):
+        return Refusal("no-operator-by-clock", "the clock never makes operators")
+    if not operators_exist:
+        return None
+    return Refusal("operators-by-operators", "only an operator makes another operator")
+
+
+def may_set_password(actor: Actor, account: Account) -> Refusal | None:
+    """A password is set only by the one who signs in with it.
+
+    An operator who could set a member's password could sign in and vote as that member, and
+    one who could set another operator's could act in that operator's name.
+    """
+    if isinstance(actor, MemberActor) and account.is_member and actor.account == account.username:
+        return None
+    if (
+        isinstance(actor, OperatorActor)
+        and account.is_operator
+        and actor.username == account.username
+    ):
+        return None
+    if account.is_member:
+        return Refusal(
+            "own-password-only", "a member's password is set only by that member, signed in"
+        )
+    return Refusal("own-password-only", "an operator's password is set only by that operator")
+
+
+def may_change_powers(actor: Actor, account: Account) -> Refusal | None:
+    """Nobody turns a member's login into an operator's, or an operator's into a member's.
+
+    The two are kept apart so that whoever runs the server never also holds a vote through
+    the same login, and a member never gains the operator's powers unseen.
+    """
+    del actor, account  # no actor may: the rule is the same for all
+    return Refusal(
+        "powers-fixed",
+        "a login's powers are fixed when it is made; make an operator with createsuperuser",
+    )
+
+
+def may_seat(actor: Actor, *, by_recorded_result: bool) -> Refusal | None:
+    """Seats and offices are filled only by a recorded result, applied by the clock's close or
+    by the action that counts it; no operator or member appoints anyone."""
+    if by_recorded_result and not isinstance(actor, MemberActor):
+        return None
+    return Refusal(
+        "no-appointment",
+        "seats and offices are filled only by the result of an election; nobody appoints",
+    )

@@ -1,0 +1,192 @@
+"""The councils audit: each federation's tree, constitution, seats and sitting delegates and
+office-holders against the record.
+
+It finds what issue 13 saw an operator do with SQL: a workplace moved to another district, the
+constitution's text edited, a council's seat count raised, a delegate row added or an
+office-holder put in office "by decree". The tree and the constitution are compared with
+``federation.founded`` (nothing else changes them yet: amendments are a later issue); seats with
+the constitution's rule applied to the members beneath each council and with the last
+``seats.apportioned``; tenures with a replay of the entries that begin and end them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Count
+
+from communard.constitution import CouncilNode, apportion_pyramid, parse_constitution
+from communard.constitution.rules import ConstitutionError
+from communard.web.councils.models import Council, Delegate, Federation, OfficeHolder
+from communard.web.members.models import Member, Status
+from communard.web.records.audit import Divergence, audit, entries, openings
+
+Seat = tuple[str, str, str, str]  # federation, council, constituency (or office), member number
+
+
+def _founded() -> dict[str, tuple[int, dict[str, Any]]]:
+    found: dict[str, tuple[int, dict[str, Any]]] = {}
+    for index, _, body in entries("federation.founded"):
+        found.setdefault(str(body.get("federation")), (index, body))
+    return found
+
+
+def _tree(federation: Federation, index: int, body: dict[str, Any]) -> Iterator[Divergence]:
+    if federation.constitution_text != body.get("constitution"):
+        yield Divergence("councils_federation", f"{federation.slug}",
+                         "its constitution is not the text the record adopted", index)
+    recorded = {c["key"]: c for c in body.get("councils", [])}
+    for council in Council.objects.filter(federation=federation).select_related("parent"):
+        row = f"{federation.slug}/{council.key}"
+        spec = recorded.pop(council.key, None)
+        if spec is None:
+            yield Divergence("councils_council", row, "a council no entry founded")
+            continue
+        parent = council.parent.key if council.parent else None
+        if (council.tier, parent) != (spec.get("tier"), spec.get("parent")):
+            yield Divergence("councils_council", row,
+                             f"tier {council.tier!r} under {parent!r}; the record founded it as "
+                             f"{spec.get('tier')!r} under {spec.get('parent')!r}", index)
+    for key in sorted(recorded):
+        yield Divergence("councils_council", f"{federation.slug}/{key}",
+                         "founded on the record but missing", index)
+
+
+def _last_apportioned() -> dict[tuple[str, str], tuple[int, int]]:
+    last: dict[tuple[str, str], tuple[int, int]] = {}
+    for index, _, body in entries("seats.apportioned"):
+        for key, seats in (body.get("seats") or {}).items():
+            last[(str(body.get("federation")), key)] = (index, seats)
+    return last
+
+
+def _seats(federation: Federation, founded_body: dict[str, Any],
+           last: dict[tuple[str, str], tuple[int, int]]) -> Iterator[Divergence]:
+    """Seats by the recorded constitution's rule from the members in the table, against the
+    council rows and the record's last apportionment."""
+    try:
+        constitution = parse_constitution(str(founded_body.get("constitution")))
+    except ConstitutionError:
+        return  # the founding entry's own text is checked when it is appended
+    councils = list(Council.objects.filter(federation=federation).order_by("id"))
+    keys = {c.id: c.key for c in councils}
+    nodes = [CouncilNode(c.key, c.tier, keys.get(c.parent_id)) for c in councils]
+    active = dict(
+        Member.objects.filter(federation=federation, status=Status.ACTIVE)
+        .values_list("council__key").annotate(n=Count("id")).values_list("council__key", "n")
+    )
+    base = {c.key: active.get(c.key, 0) for c in councils if c.level == 0}
+    try:
+        by_rule = apportion_pyramid(constitution, nodes, base)
+    except (ConstitutionError, ValueError) as e:
+        yield Divergence("councils_council", federation.slug, f"the tree breaks the rules: {e}")
+        return
+    for council in councils:
+        row = f"{federation.slug}/{council.key}"
+        rule = by_rule.get(council.key, 0)
+        if council.seats_in_parent != rule:
+            yield Divergence("councils_council", row,
+                             f"seats_in_parent is {council.seats_in_parent}; the constitution's "
+                             f"rule gives {rule} from the members in the table")
+        index, recorded = last.get((federation.slug, council.key), (None, 0))
+        if recorded != rule:
+            yield Divergence("councils_council", row,
+                             f"the rule gives {rule} seats from the members in the table; the "
+                             f"record last apportioned {recorded}", index)
+
+
+def _replayed_tenures() -> tuple[Counter[Seat], Counter[Seat], dict[Seat, int]]:
+    """Who sits where by the record: delegates and office-holders, and the entry that seated
+    each. Elections are read from ``election.called`` (by-elections replace nobody)."""
+    called = {(str(b.get("federation")), b.get("election")): b
+              for _, _, b in entries("election.called")}
+    delegates: Counter[Seat] = Counter()
+    offices: Counter[Seat] = Counter()
+    seated_by: dict[Seat, int] = {}
+    kinds = ("delegate.founding", "delegates.seated", "delegate.vacated", "election.countback",
+             "office.filled")
+    found = list(entries(*kinds))
+    opened = openings(
+        c
+        for _, _, body in found
+        for c in [body.get("member"), body.get("successor"), *(body.get("members") or [])]
+    )
+
+    def opening(commitment: Any) -> str | None:
+        return opened.get(commitment) if isinstance(commitment, str) else None
+
+    for index, kind, body in found:
+        fed = str(body.get("federation"))
+        if kind == "delegate.founding" or kind == "delegate.vacated":
+            number = opening(body.get("member"))
+            seat = (fed, str(body.get("council")), str(body.get("constituency")), str(number))
+            if kind == "delegate.vacated":
+                delegates[seat] -= 1
+            else:
+                delegates[seat] += 1
+                seated_by[seat] = index
+        elif kind == "delegates.seated":
+            council, constituency = str(body.get("council")), str(body.get("constituency"))
+            election = called.get((fed, body.get("election")), {})
+            if election.get("fills_vacancy_of") is None:
+                for seat in [s for s in delegates if s[:3] == (fed, council, constituency)]:
+                    del delegates[seat]
+            for commitment in body.get("members", []):
+                seat = (fed, council, constituency, str(opening(commitment)))
+                delegates[seat] += 1
+                seated_by[seat] = index
+        elif kind == "election.countback":
+            election = called.get((fed, body.get("election")), {})
+            if body.get("successor") is not None:
+                seat = (fed, str(election.get("council")), str(election.get("constituency")),
+                        str(opening(body["successor"])))
+                delegates[seat] += 1
+                seated_by[seat] = index
+        else:  # office.filled
+            council, office = str(body.get("council")), str(body.get("office"))
+            for seat in [s for s in offices if s[:3] == (fed, council, office)]:
+                del offices[seat]
+            for commitment in body.get("members", []):
+                seat = (fed, council, office, str(opening(commitment)))
+                offices[seat] += 1
+                seated_by[seat] = index
+    return +delegates, +offices, seated_by
+
+
+def _compare_tenures(table: str, held: Counter[Seat], replayed: Counter[Seat],
+                     seated_by: dict[Seat, int], what: str) -> Iterator[Divergence]:
+    for seat in sorted((held - replayed).elements()):
+        fed, council, where, number = seat
+        yield Divergence(table, f"{fed}/{council}: member {number} ({what} {where})",
+                         "sits with no recorded result or founding that seated them")
+    for seat in sorted((replayed - held).elements()):
+        fed, council, where, number = seat
+        yield Divergence(table, f"{fed}/{council}: member {number} ({what} {where})",
+                         "the record seats them but no current row does", seated_by.get(seat))
+
+
+@audit
+def audit_councils() -> Iterator[Divergence]:
+    founded = _founded()
+    last = _last_apportioned()
+    for federation in Federation.objects.order_by("slug"):
+        if federation.slug not in founded:
+            yield Divergence("councils_federation", federation.slug,
+                             "a federation no federation.founded entry founded")
+            continue
+        index, body = founded[federation.slug]
+        yield from _tree(federation, index, body)
+        yield from _seats(federation, body, last)
+    delegates, offices, seated_by = _replayed_tenures()
+    held_delegates: Counter[Seat] = Counter(
+        (f, c, k, n) for f, c, k, n in Delegate.objects.filter(ended_at__isnull=True).values_list(
+            "council__federation__slug", "council__key", "constituency__key", "member__number"))
+    held_offices: Counter[Seat] = Counter(
+        (f, c, o, n) for f, c, o, n in OfficeHolder.objects.filter(ended_at__isnull=True)
+        .values_list("council__federation__slug", "council__key", "office", "member__number"))
+    yield from _compare_tenures("councils_delegate", held_delegates, delegates, seated_by,
+                                "for")
+    yield from _compare_tenures("councils_officeholder", held_offices, offices, seated_by,
+                                "as")

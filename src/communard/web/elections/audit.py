@@ -1,0 +1,113 @@
+"""The elections audit: each election's row, result and ballot box against its entries.
+
+It finds what issue 13 saw an operator do with SQL: a poll re-timed after it was called, a
+closed election re-opened (``closed_at`` cleared), its ballots rewritten and counted again (a
+second ``election.closed``), and a result row that is not what the record counted or what a
+recount of the stored box gives.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from communard.web.elections.actions import tally
+from communard.web.elections.models import Election, Result
+from communard.web.records.audit import Divergence, audit, entries
+
+#: The fields of ``election.called`` that the row keeps, as the row's value is written there.
+_CALLED = {
+    "kind": lambda e: e.kind,
+    "constituency": lambda e: e.constituency.key,
+    "council": lambda e: e.council.key,
+    "office": lambda e: e.office,
+    "seats": lambda e: e.seats,
+    "method": lambda e: e.method,
+    "nominations_open_at": lambda e: e.nominations_open_at.isoformat(),
+    "poll_opens_at": lambda e: e.poll_opens_at.isoformat(),
+    "poll_closes_at": lambda e: e.poll_closes_at.isoformat(),
+    "roll_cutoff": lambda e: e.roll_cutoff.isoformat(),
+    "fills_vacancy_of": lambda e: e.fills_vacancy_of_id,
+}
+#: ``election.closed`` fields and the result's column holding each.
+_CLOSED = {"ballots": "ballots", "marks": "marks", "box_sha256": "box_sha256", "seed": "seed",
+           "winners": "winners"}
+
+
+def _by_election(kind: str) -> dict[tuple[str, int], list[tuple[int, dict[str, Any]]]]:
+    found: dict[tuple[str, int], list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    for index, _, body in entries(kind):
+        found[(str(body.get("federation")), body.get("election"))].append((index, body))
+    return found
+
+
+def _called(election: Election, row: str, called: list[tuple[int, dict[str, Any]]]
+            ) -> Iterator[Divergence]:
+    if not called:
+        yield Divergence("elections_election", row, "an election no election.called entry called")
+        return
+    index, body = called[0]
+    for field, value_of in _CALLED.items():
+        if field in body and body[field] != value_of(election):
+            yield Divergence("elections_election", row,
+                             f"{field} is {value_of(election)!r}; it was called with "
+                             f"{body[field]!r}", index)
+
+
+def _closed(election: Election, row: str, closed: list[tuple[int, dict[str, Any]]]
+            ) -> Iterator[Divergence]:
+    if len(closed) > 1:
+        yield Divergence("elections_election", row,
+                         f"closed {len(closed)} times on the record; a result is never "
+                         "superseded by counting again", closed[1][0])
+    if closed and election.closed_at is None:
+        yield Divergence("elections_election", row,
+                         "re-opened: the record closed it but closed_at is empty", closed[0][0])
+    if not closed:
+        if election.closed_at is not None:
+            yield Divergence("elections_election", row,
+                             "closed with no election.closed entry")
+        if Result.objects.filter(election=election).exists():
+            yield Divergence("elections_result", f"election={election.pk}",
+                             "a result no election.closed entry recorded")
+        return
+    index, body = closed[0]
+    result = Result.objects.filter(election=election).first()
+    if result is None:
+        yield Divergence("elections_result", f"election={election.pk}",
+                         "the record closed it but there is no result row", index)
+        return
+    for field, column in _CLOSED.items():
+        if field in body and body[field] != getattr(result, column):
+            yield Divergence("elections_result", f"election={election.pk}",
+                             f"{column} is {getattr(result, column)!r}; the record counted "
+                             f"{body[field]!r}", index)
+    yield from _recount(election, body, index)
+
+
+def _recount(election: Election, body: dict[str, Any], index: int) -> Iterator[Divergence]:
+    """Rebuild the published box from the stored ballots and count it again, as the close did."""
+    recount = tally(election)
+    if recount.box_sha256 != body.get("box_sha256"):
+        yield Divergence("elections_ballot", f"election={election.pk}",
+                         f"the box rebuilt from the {len(recount.ballots)} stored ballots and "
+                         f"their candidates hashes to {recount.box_sha256[:16]}…, the record "
+                         f"counted {str(body.get('box_sha256'))[:16]}…", index)
+    elif recount.winners != body.get("winners"):
+        yield Divergence("elections_result", f"election={election.pk}",
+                         f"a recount of the box elects {recount.winners}; the record says "
+                         f"{body.get('winners')}", index)
+
+
+@audit
+def audit_elections() -> Iterator[Divergence]:
+    called = _by_election("election.called")
+    closed = _by_election("election.closed")
+    for election in Election.objects.select_related(
+        "federation", "constituency", "council"
+    ).order_by("pk"):
+        key = (election.federation.slug, election.pk)
+        row = f"id={election.pk} ({election.title})"
+        yield from _called(election, row, called.get(key, []))
+        yield from _closed(election, row, closed.get(key, []))

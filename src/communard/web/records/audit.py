@@ -1,0 +1,82 @@
+"""``communard verify``'s second half: the database compared with what the record says.
+
+The log check proves the entries were not rewritten; this proves the tables were not changed
+behind them. Each domain registers an audit (a function yielding :class:`Divergence`) with
+:func:`audit`; :func:`run` calls them all. An audit reads entries from their hashed canonical
+JSON (``Entry.data``), never from the ``body`` copy kept for queries, which SQL could change,
+and opens commitments only through :func:`opening`, which checks them against their salt.
+
+Today's audits: logins (``accounts.audit``). Issue 13 extends this to a full replay of members,
+councils, seats, elections and mandates.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from communard.record import opens
+from communard.web.records.models import Entry, Opening
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """A row that differs from what the record makes of it. ``index``: the entry it was
+    checked against (None: there is no entry for it, which is the finding)."""
+
+    table: str
+    row: str
+    problem: str
+    index: int | None = None
+
+    def __str__(self) -> str:
+        where = f"entry #{self.index}" if self.index is not None else "no entry"
+        return f"state diverges from the record ({where}): {self.table} {self.row}: {self.problem}"
+
+
+Audit = Callable[[], Iterable[Divergence]]
+_audits: list[Audit] = []
+
+
+def audit(fn: Audit) -> Audit:
+    """Register a domain's audit; ``run`` calls every registered one."""
+    _audits.append(fn)
+    return fn
+
+
+def run() -> list[Divergence]:
+    found: list[Divergence] = []
+    for fn in _audits:
+        found.extend(fn())
+    return found
+
+
+def entries(*kinds: str) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """(index, kind, body) of the sealed entries of these kinds, in record order, read from the
+    canonical JSON that the log check has verified."""
+    rows = Entry.objects.filter(kind__in=kinds).order_by("index").values_list("index", "data")
+    for index, data in rows.iterator(chunk_size=2000):
+        parsed = json.loads(data)
+        yield index, parsed["kind"], parsed["body"]
+
+
+def opening(commitment: Any) -> str | None:
+    """The value a commitment in the record hides, if its kept opening is genuine."""
+    return openings([commitment]).get(commitment) if isinstance(commitment, str) else None
+
+
+def openings(commitments: Iterable[Any], chunk: int = 900) -> dict[str, str]:
+    """The genuine openings of these commitments (one query per ``chunk``, under SQLite's limit
+    on parameters): an audit replaying thousands of entries opens them in bulk."""
+    wanted = sorted({c for c in commitments if isinstance(c, str)})
+    found: dict[str, str] = {}
+    for i in range(0, len(wanted), chunk):
+        rows = Opening.objects.filter(commitment__in=wanted[i : i + chunk]).values_list(
+            "commitment", "salt", "value"
+        )
+        for commitment, salt, value in rows:
+            if opens(commitment, value, bytes(salt)):
+                found[commitment] = value
+    return found

@@ -1,0 +1,172 @@
+"""`communard verify` compares the database with the record: each change issue 13 saw an
+operator make with plain SQL is reported with the entry and the row, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+
+from communard.cli import main
+from communard.web.councils.models import Delegate
+from communard.web.elections.actions import do_close_election
+from communard.web.elections.casting import do_cast_ballot
+from communard.web.elections.errors import AlreadyClosed
+from communard.web.elections.models import Election
+from communard.web.elections.vacancies import do_vacate_seat
+from communard.web.members.models import Member
+from communard.web.records import services as record
+from communard.web.records.audit import run
+from tests.web.elections_helpers import DAY, NOW, open_election
+from tests.web.factories import recorded, small_federation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def closed(tmp_path: Path) -> Election:
+    """Workshop one (12 members, 2 seats in district one) elected its delegates."""
+    fed = small_federation(tmp_path, {"w1": 12, "w2": 3, "w3": 5})
+    election = open_election(fed, "w1", ["1", "2", "3"])
+    for number, ranking in [("4", [1, 2]), ("5", [1]), ("6", [2, 3]), ("7", [3, 1]), ("8", [2])]:
+        do_cast_ballot(election, Member.objects.get(number=number), ranking, now=NOW)
+    do_close_election(election, now=NOW + 2 * DAY)
+    election.refresh_from_db()
+    recorded()  # seal, as the commits would
+    return election
+
+
+def sql(statement: str, *params: object) -> None:
+    """Plain SQL through the application's own connection, as an operator's shell would."""
+    if connection.vendor == "postgresql":
+        statement = statement.replace("JSON(%s)", "CAST(%s AS jsonb)")
+    else:
+        statement = statement.replace("JSON(%s)", "%s")
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def verify(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    recorded()
+    capsys.readouterr()
+    status = main(["verify"])
+    return status, capsys.readouterr().out
+
+
+def test_an_untouched_federation_matches_its_record(
+    closed: Election, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The control: a federation founded, an election called, cast, closed and seated."""
+    assert run() == []
+    status, out = verify(capsys)
+    assert status == 0 and "state: matches the record" in out, out
+
+
+ATTACKS = {
+    "seat count raised": (
+        "UPDATE councils_council SET seats_in_parent = seats_in_parent + 5 WHERE key = 'w1'",
+        "councils_council test/w1: seats_in_parent is 7; the constitution's rule gives 2"),
+    "workplace moved": (
+        "UPDATE councils_council SET parent_id = (SELECT id FROM councils_council AS d "
+        "WHERE d.key = 'd2') WHERE key = 'w1'",
+        "(entry #0): councils_council test/w1: tier 'workplace' under 'd2'; the record founded "
+        "it as 'workplace' under 'd1'"),
+    "constitution edited": (
+        "UPDATE councils_federation SET constitution_text = "
+        "REPLACE(constitution_text, 'cutoff_days = 30', 'cutoff_days = 0')",
+        "(entry #0): councils_federation test: its constitution is not the text the record"),
+    "delegate by decree": (
+        "INSERT INTO councils_delegate (began_at, ended_at, source, council_id, "
+        "constituency_id, member_id) SELECT began_at, NULL, 'decree', council_id, "
+        "constituency_id, (SELECT id FROM members_member WHERE number = '12') "
+        "FROM councils_delegate LIMIT 1",
+        "(no entry): councils_delegate test/d1: member 12 (for w1): sits with no recorded "
+        "result"),
+    "office-holder by decree": (
+        "INSERT INTO councils_officeholder (began_at, ended_at, source, council_id, office, "
+        "member_id) SELECT began_at, NULL, 'decree', council_id, 'Secretary', member_id "
+        "FROM councils_delegate LIMIT 1",
+        "councils_officeholder test/d1: member"),
+    "delegate unseated": (
+        "UPDATE councils_delegate SET ended_at = began_at",
+        "the record seats them but no current row does"),
+    "poll re-timed": (
+        "UPDATE elections_election SET poll_closes_at = nominations_open_at",
+        "poll_closes_at is"),
+    "election re-opened": (
+        "UPDATE elections_election SET closed_at = NULL",
+        "re-opened: the record closed it but closed_at is empty"),
+    "ballots rewritten": (
+        "UPDATE elections_ballot SET ranking = JSON(%s)",
+        "elections_ballot election="),
+    "result edited": (
+        "UPDATE elections_result SET winners = JSON(%s)",
+        "winners is [3]; the record counted"),
+}
+PARAMS = {"ballots rewritten": ("[3]",), "result edited": ("[3]",)}
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_a_change_behind_the_record_is_named(
+    closed: Election, attack: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    statement, expected = ATTACKS[attack]
+    sql(statement, *PARAMS.get(attack, ()))
+    status, out = verify(capsys)
+    assert status == 1, out
+    assert expected in out, out
+    assert "state diverges from the record" in out and "state: " in out
+
+
+def test_a_re_opened_election_is_not_counted_again_and_is_named(
+    closed: Election, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The capture issue 13 describes: re-opened, its ballots rewritten, closed again. The close
+    refuses (the record says it was closed), and verify names both changes by their entry."""
+    first = recorded().get(kind="election.closed").index
+    sql("DELETE FROM elections_result")
+    sql("UPDATE elections_election SET closed_at = NULL")
+    sql("UPDATE elections_ballot SET ranking = JSON(%s)", "[3]")
+    with pytest.raises(AlreadyClosed):
+        do_close_election(closed, now=NOW + 3 * DAY)
+    status, out = verify(capsys)
+    assert status == 1
+    assert f"(entry #{first}): elections_election id={closed.pk}" in out
+    assert "re-opened: the record closed it but closed_at is empty" in out
+    assert "the record closed it but there is no result row" in out
+
+
+def test_a_second_closing_entry_is_named(
+    closed: Election, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A server changed to count again would append a second ``election.closed``: a result is
+    never superseded that way, and verify names the second entry by its index."""
+    body = recorded().get(kind="election.closed").parsed()["body"]
+    with transaction.atomic():
+        record.append("election.closed", {**body, "winners": [3]}, actor="system")
+    second = recorded().filter(kind="election.closed").order_by("index").last()
+    assert second is not None
+    status, out = verify(capsys)
+    assert status == 1
+    assert (f"(entry #{second.index}): elections_election id={closed.pk} ({closed.title}): "
+            "closed 2 times on the record") in out
+
+
+def test_a_countback_and_a_by_election_replay_to_the_seats_held(
+    closed: Election, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Seats refilled by countback, and a by-election after the next vacancy (its seat
+    replaces nobody), replay to exactly the delegates sitting: no false alarm."""
+    leaving = Delegate.objects.filter(source=f"election:{closed.pk}").first()
+    assert leaving is not None
+    successor = do_vacate_seat(leaving, reason="resigned", actor="operator:t", now=NOW + 3 * DAY)
+    assert isinstance(successor, Delegate)
+    by_election = do_vacate_seat(successor, reason="resigned", actor="operator:t",
+                                 now=NOW + 4 * DAY)
+    assert by_election is None or isinstance(by_election, (Delegate, Election))
+    status, out = verify(capsys)
+    assert status == 0 and "state: matches the record" in out, out
+    sql("UPDATE councils_delegate SET ended_at = NULL")
+    status, out = verify(capsys)
+    assert status == 1 and f"member {leaving.member.number} (for w1): sits with no" in out, out
