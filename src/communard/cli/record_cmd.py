@@ -33,8 +33,9 @@ def register(sub: Any) -> None:
         "verify",
         help="recompute the record from its entries and report any tampering by index",
         description="Recompute the whole Merkle log from the stored entries (the local database, "
-        "or a server's public endpoints with --server) and check it against the organisation's "
-        "signed checkpoints. Exit status: 0 intact, 1 tampered, 2 could not check.",
+        "or a server's public endpoints with --server), check it against the organisation's "
+        "signed checkpoints, and check every entry's kind and body against their declaration. "
+        "Exit status: 0 intact, 1 tampered, 2 could not check.",
     )
     p.add_argument("--server", metavar="URL", help="verify a remote server (no Django needed)")
     p.add_argument("--key", metavar="VKEY", help="the organisation's verifier key, or a file "
@@ -86,7 +87,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 print(f"warning: trusting the key the server gave: {key.text()}", file=sys.stderr)
             latest = client.latest_checkpoint()
             report = verify_rows(client.rows(), key, client.checkpoint_at,
-                                 latest_checkpoint=latest, trusted=trusted, strict=args.strict)
+                                 latest_checkpoint=latest, trusted=trusted, strict=args.strict,
+                                 check_kinds=True)
         else:
             report = _verify_local(key, trusted, args.strict)
     except (KeyFileError, MalformedNote, RemoteError) as e:
@@ -119,7 +121,7 @@ def _verify_local(key: Verifier | None, trusted: list[str], strict: bool) -> Any
               file=sys.stderr)
     return verify_rows(store.rows(), key or services.verifier(), store.checkpoint_at,
                        latest_checkpoint=store.latest_checkpoint(), trusted=trusted,
-                       strict=strict)
+                       strict=strict, check_kinds=True)
 
 
 def cmd_witness(args: argparse.Namespace) -> int:

@@ -8,6 +8,14 @@ from typing import Any
 
 from django.db import transaction
 
+from communard.record.kinds import (
+    MEMBER_ACCOUNT_CREATED,
+    MEMBER_ADMITTED,
+    MEMBER_EXPELLED,
+    MEMBER_LAPSED,
+    MEMBER_TRANSFERRED,
+    OPERATOR_CREATED,
+)
 from communard.web.councils.models import Council, Federation
 from communard.web.councils.pyramid import refresh_seats
 from communard.web.members.models import EventKind, Member, MembershipEvent, Status
@@ -60,7 +68,7 @@ def do_admit_member(
             member=member, kind=EventKind.ADMITTED, on=admitted_on, council=council
         )
         record.append(
-            "member.admitted",
+            MEMBER_ADMITTED,
             {
                 "federation": federation.slug,
                 "member": record.personal(number),
@@ -91,7 +99,7 @@ def do_transfer_member(
             member=member, kind=EventKind.TRANSFERRED, on=on, council=to, note=note
         )
         record.append(
-            "member.transferred",
+            MEMBER_TRANSFERRED,
             {
                 "federation": federation.slug,
                 "member": record.personal(member.number),
@@ -119,7 +127,7 @@ def _end_membership(
             member=member, kind=kind, on=on, council=member.council, note=note
         )
         record.append(
-            f"member.{kind.value}",
+            {EventKind.LAPSED: MEMBER_LAPSED, EventKind.EXPELLED: MEMBER_EXPELLED}[kind],
             {
                 "federation": federation.slug,
                 "member": record.personal(member.number),
@@ -158,7 +166,7 @@ def do_create_member_account(member: Member, *, username: str, password: str, ac
         member.user = user
         member.save(update_fields=["user"])
         record.append(
-            "member.account_created",
+            MEMBER_ACCOUNT_CREATED,
             {"federation": member.federation.slug, "member": record.personal(member.number)},
             actor=actor,
         )
@@ -171,5 +179,5 @@ def do_create_operator(*, username: str, password: str, actor: str) -> Any:
 
     with transaction.atomic(durable=True):
         user = get_user_model().objects.create_superuser(username=username, password=password)
-        record.append("operator.created", {"username": username}, actor=actor)
+        record.append(OPERATOR_CREATED, {"username": username}, actor=actor)
     return user
