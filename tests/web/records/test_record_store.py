@@ -15,7 +15,7 @@ import pytest
 from django.db import connection, transaction
 
 from communard.cli import main
-from communard.record import Witness, WitnessAlert, verify_rows
+from communard.record import Witness, WitnessAlert, fingerprint, verify_rows
 from communard.record.kinds import BALLOT_CAST, CANDIDATE_ACCEPTED, MEMBER_ACCOUNT_CREATED
 from communard.web.councils.models import Council
 from communard.web.members.actions import do_admit_member
@@ -56,7 +56,7 @@ def test_actions_append_signed_entries_that_verify(tmp_path: Path) -> None:
     assert size == Entry.objects.count() == Checkpoint.objects.count() > 2
     assert list(Entry.objects.values_list("index", flat=True)) == list(range(size))
     assert verify() == []
-    assert main(["verify"]) == 0
+    assert main(["verify", "--key", fingerprint(services.verifier())]) == 0
     assert "x1" not in str(list(Entry.objects.values_list("data", flat=True)))
     assert Opening.objects.filter(value="x1").exists()
 
@@ -118,7 +118,7 @@ def test_editing_a_row_with_sql_is_caught_at_its_index() -> None:
         c.execute("UPDATE records_entry SET data = REPLACE(data, '\"election\":6,', '\"election\":7,') "
                   "WHERE \"index\" = 6")
     assert ("edited", 6) in verify()
-    assert main(["verify"]) == 1
+    assert main(["verify", "--key", fingerprint(services.verifier())]) == 1
 
 
 @pytest.mark.django_db
@@ -191,7 +191,8 @@ def test_rewriting_history_and_resigning_is_caught_by_a_witness(tmp_path: Path, 
     with pytest.raises(WitnessAlert, match="REWRITE"):
         witness.observe(DjangoClient(client))
     kept = (tmp_path / "w" / "latest.note")
-    assert main(["verify", "--trusted", str(kept)]) == 1
+    key = fingerprint(services.verifier())
+    assert main(["verify", "--key", key, "--trusted", str(kept)]) == 1
 
 
 @pytest.mark.django_db(transaction=True)
