@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import msgspec.inspect
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -100,6 +101,22 @@ def test_a_kind_declared_twice_is_refused() -> None:
         kinds._registry(Kind("ballot", 1, kinds.BallotCast))
     with pytest.raises(ValueError, match="not a valid name"):
         kinds._registry(Kind("ballot.cast.v2", 1, kinds.BallotCast))
+
+
+def test_personal_data_is_declared_only_as_salted_commitments() -> None:
+    """Every field that names a person is a Commitment, and personal_fields lists exactly
+    those, nested ones by path."""
+    people = {"member", "members", "candidate", "candidates", "successor"}
+    for kind in KINDS.values():
+        personal = kinds.personal_fields(kind)
+        top = {f.encode_name for f in msgspec.inspect.type_info(kind.body).fields}
+        if kind is kinds.SEATS_APPORTIONED:
+            top.remove("members")  # members counted per council: numbers, not people
+        assert {p.split("[")[0].split(".")[0] for p in personal} == top & people, kind.tag
+    assert kinds.personal_fields(ELECTION_CLOSED) == ["candidates[].member"]
+    assert kinds.personal_fields(kinds.DELEGATES_SEATED) == ["members[]"]
+    assert kinds.personal_fields(kinds.ELECTION_COUNTBACK) == ["successor"]
+    assert kinds.personal_fields(BALLOT_CAST) == []
 
 
 def test_every_declared_constant_is_registered() -> None:

@@ -26,15 +26,17 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar, Union
 
 import msgspec
+import msgspec.inspect as mi
 
 from communard.record._entry import MalformedEntry
 
 # ------------------------------------------------------------------ the values bodies are made of
 
 # Patterns end in \Z, not $: a "$" would let a trailing newline through.
+_COMMITMENT_PATTERN = r"^commit:[0-9a-f]{64}\Z"
 Commitment = Annotated[
     str,
-    msgspec.Meta(pattern=r"^commit:[0-9a-f]{64}\Z",
+    msgspec.Meta(pattern=_COMMITMENT_PATTERN,
                  description="salted commitment to personal data (commit:<hex SHA-256>)"),
 ]
 Sha256 = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}\Z", description="hex SHA-256")]
@@ -323,6 +325,27 @@ def validate(kind: Kind[Any] | str, body: Mapping[str, Any]) -> Body:
     except msgspec.ValidationError as e:
         raise BodyMismatch(f"{declared.tag} (version {declared.version}) body: {e}") from None
 
+
+
+def personal_fields(kind: Kind[Any]) -> list[str]:
+    """Where a kind's body holds personal data, as salted commitments: field paths such as
+    ``member``, ``members[]`` or ``candidates[].member`` (what a replay must open, or match by
+    commitment, to follow a person)."""
+    def walk(t: Any, path: str) -> list[str]:
+        if isinstance(t, mi.Metadata):
+            if isinstance(t.type, mi.StrType) and t.type.pattern == _COMMITMENT_PATTERN:
+                return [path]
+            return walk(t.type, path)
+        if isinstance(t, mi.UnionType):
+            return [p for u in t.types for p in walk(u, path)]
+        if isinstance(t, (mi.ListType, mi.DictType)):
+            return walk(t.item_type if isinstance(t, mi.ListType) else t.value_type, path + "[]")
+        if isinstance(t, mi.StructType):
+            prefix = path + "." if path else ""
+            return [p for f in t.fields for p in walk(f.type, prefix + f.encode_name)]
+        return []
+
+    return walk(mi.type_info(kind.body), "")
 
 
 # An entry as the verifier reads it: one struct per declared kind, told apart by the entry's
