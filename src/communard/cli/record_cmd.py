@@ -111,9 +111,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                                  strict=args.strict, check_kinds=True)
         else:
             report, trust = _verify_local(args, trusted)
-    except UntrustedKey as e:
-        return _err(str(e))
-    except (KeyFileError, MalformedNote, RemoteError) as e:
+    except (UntrustedKey, KeyFileError, MalformedNote, RemoteError) as e:
         return _err(str(e))
     if trust.changed:
         report.findings.insert(0, Finding(None, "key", trust.changed))
@@ -126,7 +124,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         hidden = f", {report.hidden_bodies} bodies not visible (checked by hash)" \
             if report.hidden_bodies else ""
         print(f"record {state}: {report.size} entries, root {report.root_hash.hex()}, "
-              f"{report.checkpoints_checked} checkpoints checked, signed by "
+              f"{report.checkpoints_checked} checkpoints checked against the key "
               f"{trust.key.name} ({fingerprint(trust.key)}){hidden}")
     return INTACT if report.is_intact else TAMPERED
 
