@@ -147,3 +147,16 @@ def test_the_web_apps_name_kinds_by_their_declared_constants() -> None:
     literal = [(p, line) for p, line, arg in calls
                if isinstance(arg, (ast.Constant, ast.JoinedStr, ast.BinOp))]
     assert literal == []
+
+
+def test_entries_written_before_kinds_were_declared_still_match() -> None:
+    """Entries from demo records built by earlier code (2189cf2, before platforms were counted
+    in imports; 25133d1; 963c7d5, just before this declaration), one per kind and body shape,
+    match their declaration: old installations keep verifying."""
+    lines = (Path(__file__).parent / "data" / "demo_entries.jsonl").read_bytes().splitlines()
+    problems = {line[:80]: kinds.entry_problem(line) for line in lines}
+    assert [p for p in problems.values() if p is not None] == []
+    shapes = {(e.kind, frozenset(e.body)) for e in map(Entry.decode, lines)}
+    assert ("members.imported", frozenset({"federation", "added", "by_council",
+                                           "numbers_sha256"})) in shapes
+    assert len({kind for kind, _ in shapes}) >= 14
