@@ -11,6 +11,7 @@ from communard.record import (
     Checkpoint,
     Entry,
     Log,
+    MemoryStore,
     Report,
     Row,
     Signer,
@@ -136,3 +137,19 @@ def test_hidden_bodies_are_checked_by_hash() -> None:
     rows = [Row(r.index, None if r.index % 2 else r.data, r.leaf_hash) for r in log.rows()]
     report = check(log, rows)
     assert report.is_intact and report.hidden_bodies == 4
+
+
+def test_check_kinds_reports_each_undeclared_or_malformed_entry_by_index() -> None:
+    """With check_kinds, an entry whose kind is not declared, or whose body does not match its
+    declaration, is reported by its index even though it is signed into the tree."""
+    log = Log(MemoryStore(), Signer.generate("kinds.example/log"))
+    log.append("ballot.cast", {"federation": "f", "election": 1})
+    log.append("ballot.casted", {"federation": "f", "election": 1})
+    log.append("ballot.cast", {"federation": "f", "election": 1, "voter": "x"})
+    log.append("ballot.cast", {"federation": "f", "election": 2})
+    rows = list(log.rows())
+    report = check(log, rows, check_kinds=True)
+    assert [(f.problem, f.index) for f in report.findings] == [("kind", 1), ("kind", 2)]
+    assert "not declared" in report.findings[0].detail
+    assert "unknown field `voter`" in report.findings[1].detail
+    assert check(log, rows).is_intact  # the log itself is agnostic of what entries say

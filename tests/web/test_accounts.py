@@ -15,9 +15,11 @@ from django.test import Client
 
 from communard.cli import main
 from communard.constitution.permissions import MemberActor, NotAllowed, OperatorActor
+from communard.record import fingerprint
 from communard.web.accounts.actions import do_create_member_account, do_set_own_password
 from communard.web.accounts.guard import LoginChangeRefused
 from communard.web.members.models import Member
+from communard.web.records import services
 from communard.web.records.models import Entry
 from tests.web.factories import member_login, operator_login, recorded, small_federation
 
@@ -121,7 +123,7 @@ def test_createsuperuser_makes_an_operator_on_the_record(monkeypatch: pytest.Mon
     call_command("createsuperuser", "--noinput", "--username", "op", "--by", "installer",
                  stdout=out)
     assert User.objects.get(username="op").is_superuser
-    entry = recorded().get(kind="operator.created")
+    entry = recorded().get(kind="operator.created.v2")
     assert entry.parsed()["body"]["username"] == "op" and entry.actor == "operator:installer"
     with pytest.raises(CommandError, match="exists already"):
         call_command("createsuperuser", "--noinput", "--username", "op")
@@ -177,7 +179,7 @@ def test_an_operator_sets_their_own_password(ada: User) -> None:
 def verify_output(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     recorded()  # seal what the actions queued, as their commits would
     capsys.readouterr()
-    status = main(["verify"])
+    status = main(["verify", "--key", fingerprint(services.verifier())])
     return status, capsys.readouterr().out
 
 
@@ -192,7 +194,7 @@ def test_verify_names_a_password_replaced_with_sql(
 ) -> None:
     """Past the guard with ``QuerySet.update`` (one plain UPDATE): verify names the login and
     the entry that recorded its password."""
-    created = recorded().get(kind="member.account_created").index
+    created = recorded().get(kind="member.account_created.v2").index
     User.objects.filter(pk=ada.pk).update(password=make_password("operator-knows-this-1"))
     status, out = verify_output(capsys)
     assert status == 1

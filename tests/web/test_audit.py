@@ -9,6 +9,8 @@ import pytest
 from django.db import connection, transaction
 
 from communard.cli import main
+from communard.record import fingerprint
+from communard.record.kinds import ELECTION_CLOSED
 from communard.web.councils.models import Delegate
 from communard.web.elections.actions import do_close_election
 from communard.web.elections.casting import do_cast_ballot
@@ -16,6 +18,7 @@ from communard.web.elections.errors import AlreadyClosed
 from communard.web.elections.models import Election
 from communard.web.elections.vacancies import do_vacate_seat
 from communard.web.members.models import Member
+from communard.web.records import services
 from communard.web.records import services as record
 from communard.web.records.audit import run
 from tests.web.elections_helpers import DAY, NOW, open_election
@@ -50,7 +53,7 @@ def sql(statement: str, *params: object) -> None:
 def verify(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     recorded()
     capsys.readouterr()
-    status = main(["verify"])
+    status = main(["verify", "--key", fingerprint(services.verifier())])
     return status, capsys.readouterr().out
 
 
@@ -144,7 +147,7 @@ def test_a_second_closing_entry_is_named(
     never superseded that way, and verify names the second entry by its index."""
     body = recorded().get(kind="election.closed").parsed()["body"]
     with transaction.atomic():
-        record.append("election.closed", {**body, "winners": [3]}, actor="system")
+        record.append(ELECTION_CLOSED, {**body, "winners": [3]}, actor="system")
     second = recorded().filter(kind="election.closed").order_by("index").last()
     assert second is not None
     status, out = verify(capsys)

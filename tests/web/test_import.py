@@ -100,7 +100,7 @@ def test_import_valid_files_builds_federation_and_seats(tmp_path: Path) -> None:
     assert Council.objects.get(key="d1").members_count == 3
     assert Platform.objects.get(slug="reds").members.count() == 2
     kinds = list(recorded().values_list("kind", flat=True))
-    assert kinds[0] == "federation.founded" and "members.imported" in kinds
+    assert kinds[0] == "federation.founded" and "members.imported.v2" in kinds
     assert "Ana" not in str(list(recorded().values_list("body", flat=True)))
 
 

@@ -44,7 +44,7 @@ def test_admit_member_recomputes_seats_and_records(tmp_path: Path) -> None:
     assert seats()["w1"] == 2
     assert Council.objects.get(key="d1").members_count == 13
     kinds = list(recorded().order_by("index").values_list("kind", flat=True)[entries:])
-    assert kinds == ["member.admitted", "seats.apportioned"]
+    assert kinds == ["member.admitted.v2", "seats.apportioned"]
 
 
 def test_admit_member_to_higher_council_is_refused(tmp_path: Path) -> None:
@@ -144,4 +144,4 @@ def test_a_change_dated_beyond_the_window_is_refused_and_changes_nothing(tmp_pat
                     admitted_on=DAY - dt.timedelta(days=7), actor="operator:t")
     event = MembershipEvent.objects.get(member__number="new")
     assert event.is_backdated
-    assert recorded().get(kind="member.admitted").parsed()["body"]["backdated"] is True
+    assert recorded().get(kind="member.admitted.v2").parsed()["body"]["backdated"] is True

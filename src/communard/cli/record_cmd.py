@@ -13,14 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from communard.record import (
+    Finding,
     HttpLogClient,
     KeyFileError,
     MalformedNote,
     RemoteError,
+    Trust,
+    UntrustedKey,
     Verifier,
     Witness,
     WitnessAlert,
+    choose_key,
     dumps_report,
+    fingerprint,
     load_verifier,
     verify_rows,
 )
@@ -33,12 +38,18 @@ def register(sub: Any) -> None:
         "verify",
         help="recompute the record from its entries and report any tampering by index",
         description="Recompute the whole Merkle log from the stored entries (the local database, "
-        "or a server's public endpoints with --server) and check it against the organisation's "
-        "signed checkpoints. Exit status: 0 intact, 1 tampered, 2 could not check.",
+        "or a server's public endpoints with --server), check it against the organisation's "
+        "signed checkpoints, and check every entry's kind and body against their declaration. "
+        "The signing key must be given (--key) or pinned (--pin): a replaced key is reported. "
+        "Exit status: 0 intact, 1 tampered or key replaced, 2 could not check (or no trusted "
+        "key: the message gives the fingerprint to pin).",
     )
     p.add_argument("--server", metavar="URL", help="verify a remote server (no Django needed)")
-    p.add_argument("--key", metavar="VKEY", help="the organisation's verifier key, or a file "
-                   "holding it (default: the local key; for --server, asked of the server)")
+    _key_options(p, "--key", "KEY", "the organisation's verifier key, a file holding it, or "
+                 "its fingerprint (sha256:…); the record's own key is never trusted unasked")
+    p.add_argument("--pin", metavar="FILE", type=Path,
+                   help="a file pinning the organisation's key: checked on every run, written "
+                   "only with --trust-key or --pin-first")
     p.add_argument("--trusted", metavar="FILE", type=Path, action="append", default=[],
                    help="a checkpoint kept elsewhere (e.g. a witness's latest.note); repeatable")
     p.add_argument("--strict", action="store_true",
@@ -56,13 +67,21 @@ def register(sub: Any) -> None:
     p.add_argument("url", help="the server's base URL, e.g. https://union.example.org")
     p.add_argument("--state", required=True, type=Path, metavar="DIR",
                    help="directory for this witness's key and the checkpoints it keeps")
-    p.add_argument("--log-key", metavar="VKEY",
-                   help="the organisation's verifier key to pin on first use (recommended; "
-                   "otherwise the server's own answer is trusted once)")
+    _key_options(p, "--log-key", "VKEY", "the organisation's verifier key (or a file holding "
+                 "it) to pin on first use")
     p.add_argument("--name", default="witness.local", help="this witness's key name")
     p.add_argument("--interval", type=float, default=0,
                    help="keep following, checking every this many seconds (default: once)")
     p.set_defaults(handler=cmd_witness)
+
+
+def _key_options(p: argparse.ArgumentParser, flag: str, metavar: str, help: str) -> None:
+    p.add_argument(flag, metavar=metavar, help=help)
+    p.add_argument("--trust-key", metavar="FINGERPRINT",
+                   help="on first use, pin the key the record presents if it has this "
+                   "fingerprint (compare it with the one the organisation publishes)")
+    p.add_argument("--pin-first", action="store_true",
+                   help="on first use, pin whatever key the record presents (trust on first use)")
 
 
 def _err(message: str) -> int:
@@ -79,20 +98,25 @@ def cmd_verify(args: argparse.Namespace) -> int:
         except OSError as e:
             return _err(f"cannot read trusted checkpoint {path}: {e.strerror}")
     try:
-        key = load_verifier(args.key) if args.key else None
         if args.server:
             client = HttpLogClient(args.server)
-            if key is None:
-                key = Verifier.parse(client.verifier_key())
-                print(f"warning: trusting the key the server gave: {key.text()}", file=sys.stderr)
-            latest = client.latest_checkpoint()
-            report = verify_rows(client.rows(), key, client.checkpoint_at,
-                                 latest_checkpoint=latest, trusted=trusted, strict=args.strict)
+            try:
+                presented: Verifier | None = Verifier.parse(client.verifier_key())
+            except RemoteError:
+                if not args.key:
+                    raise
+                presented = None  # the key given is checked against the signatures anyway
+            trust = _trust(args, presented)
+            report = verify_rows(client.rows(), trust.key, client.checkpoint_at,
+                                 latest_checkpoint=client.latest_checkpoint(), trusted=trusted,
+                                 strict=args.strict, check_kinds=True)
         else:
-            report = _verify_local(key, trusted, args.strict)
+            report, trust = _verify_local(args, trusted)
             divergences = _audit_state()
-    except (KeyFileError, MalformedNote, RemoteError) as e:
+    except (UntrustedKey, KeyFileError, MalformedNote, RemoteError) as e:
         return _err(str(e))
+    if trust.changed:
+        report.findings.insert(0, Finding(None, "key", trust.changed))
     if args.json:
         print(dumps_report(report))
     else:
@@ -102,7 +126,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         hidden = f", {report.hidden_bodies} bodies not visible (checked by hash)" \
             if report.hidden_bodies else ""
         print(f"record {state}: {report.size} entries, root {report.root_hash.hex()}, "
-              f"{report.checkpoints_checked} signed checkpoints checked{hidden}")
+              f"{report.checkpoints_checked} checkpoints checked against the key "
+              f"{trust.key.name} ({fingerprint(trust.key)}){hidden}")
     for divergence in divergences:
         print(divergence)
     if not args.server:
@@ -111,22 +136,35 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return INTACT if report.is_intact and not divergences else TAMPERED
 
 
-def _verify_local(key: Verifier | None, trusted: list[str], strict: bool) -> Any:
+def _trust(args: argparse.Namespace, presented: Verifier | None) -> Trust:
+    trust = choose_key(presented, given=args.key, pin=args.pin, trust=args.trust_key,
+                       pin_first=args.pin_first)
+    if trust.pinned is not None:
+        print(f"pinned {trust.key.name} ({fingerprint(trust.key)}) in {trust.pinned}",
+              file=sys.stderr)
+    return trust
+
+
+def _verify_local(args: argparse.Namespace, trusted: list[str]) -> tuple[Any, Trust]:
     from communard.cli.web_cmd import setup_django
 
     setup_django()
     from communard.web.records import services
     from communard.web.records.store import DatabaseStore, queued_count
 
+    # The installation's own key, read but never made here: an installation that has recorded
+    # nothing yet has none to offer.
+    trust = _trust(args, services.verifier() if services.key_path().exists() else None)
     store = DatabaseStore()
     waiting = queued_count()
     if waiting:
         print(f"note: {waiting} entries written by actions are queued, not yet sealed into the "
               "tree, and are not covered by this check (`communard seal` seals them)",
               file=sys.stderr)
-    return verify_rows(store.rows(), key or services.verifier(), store.checkpoint_at,
-                       latest_checkpoint=store.latest_checkpoint(), trusted=trusted,
-                       strict=strict)
+    report = verify_rows(store.rows(), trust.key, store.checkpoint_at,
+                         latest_checkpoint=store.latest_checkpoint(), trusted=trusted,
+                         strict=args.strict, check_kinds=True)
+    return report, trust
 
 
 def _audit_state() -> list[Any]:
@@ -143,13 +181,20 @@ def cmd_witness(args: argparse.Namespace) -> int:
         if args.log_key:
             witness.pin_log_key(load_verifier(args.log_key))
         elif witness.log_key() is None:
-            key = Verifier.parse(client.verifier_key())
-            print(f"warning: pinning the key the server gave: {key.text()}", file=sys.stderr)
-            witness.pin_log_key(key)
+            # First use: the key the server presents is pinned only if asked for by name.
+            trust = choose_key(Verifier.parse(client.verifier_key()), pin=args.state / "log.vkey",
+                               trust=args.trust_key, pin_first=args.pin_first,
+                               how_to_pin=f"communard witness {args.url} --state {args.state} "
+                               "--trust-key {fingerprint}")
+            if trust.changed:
+                print(f"ALERT: {trust.changed}", file=sys.stderr)
+                return TAMPERED
+            print(f"pinned the log key {trust.key.name} ({fingerprint(trust.key)})",
+                  file=sys.stderr)
     except WitnessAlert as e:
         print(f"ALERT: {e}", file=sys.stderr)
         return TAMPERED
-    except (KeyFileError, MalformedNote, RemoteError, OSError) as e:
+    except (KeyFileError, MalformedNote, RemoteError, OSError, UntrustedKey) as e:
         return _err(str(e))
     while True:
         try:

@@ -63,6 +63,7 @@ from communard.record._tree import (
     root_hash,
     siblings_needed,
 )
+from communard.record._trust import Trust, UntrustedKey, choose_key, fingerprint
 from communard.record._verify import Finding, Report, dumps_report, verify_rows
 from communard.record._witness import LogClient, Observation, Witness, WitnessAlert
 
@@ -71,7 +72,8 @@ __all__ = [
     "Checkpoint", "Entry", "HttpLogClient", "RemoteError", "Finding", "InvalidProof", "KeyFileError", "Log", "LogClient",
     "MalformedEntry", "MalformedNote", "Queued", "MemoryStore", "NodeKey", "NodeSource", "Note",
     "NotCanonical", "Observation", "ProofRangeError", "Report", "Row", "SignatureError",
-    "SignedCheckpoint", "Signer", "Store", "Verifier", "Witness", "WitnessAlert",
+    "SignedCheckpoint", "Signer", "Store", "Trust", "UntrustedKey", "Verifier", "Witness",
+    "WitnessAlert", "choose_key", "fingerprint",
     "canonical_json", "commit", "consistency_proof", "dumps_report", "format_time",
     "frontier_keys", "generate_key_files", "inclusion_proof", "is_commitment", "leaf_hash", "load_signer",
     "load_verifier", "new_nodes", "new_salt", "node_hash", "open_checkpoint", "open_note",

@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from communard.record import kinds
 from communard.record._canonical import NotCanonical, parse_canonical
 from communard.record._checkpoint import Checkpoint, open_checkpoint
 from communard.record._hashing import EMPTY_ROOT, node_hash
@@ -40,7 +41,8 @@ class Finding:
     problem is not tied to one entry, e.g. a forged checkpoint)."""
 
     index: int | None
-    problem: str  # edited | deleted | inserted | reordered | malformed | rewritten | checkpoint
+    # edited | deleted | inserted | reordered | malformed | rewritten | checkpoint | kind | key
+    problem: str
     detail: str
 
     def __str__(self) -> str:
@@ -167,6 +169,7 @@ def verify_rows(
     origin: str | None = None,
     stride: int = 1024,
     strict: bool = False,
+    check_kinds: bool = False,
 ) -> Report:
     """Verify stored rows (in stored order) against the log's signed checkpoints.
 
@@ -174,7 +177,9 @@ def verify_rows(
     ``latest_checkpoint`` is the one the log publishes; ``trusted`` are checkpoints kept
     elsewhere (a witness's, an auditor's), checked like the others. ``strict`` also parses every
     entry as RFC 8785 JSON (several times slower); without it the entry's index is read from
-    its canonical tail and its bytes are checked by hash only.
+    its canonical tail and its bytes are checked by hash only. ``check_kinds`` also checks every
+    visible entry's kind and body against their declaration in :mod:`communard.record.kinds`
+    (``communard verify`` does; the log itself is agnostic of what its entries say).
     """
     declared_index = _declared_index if strict else _declared_index_fast
     findings: list[Finding] = []
@@ -197,6 +202,8 @@ def verify_rows(
             findings.append(Finding(row.index, "malformed", f"not a canonical entry ({e})"))
             claimed = row.index
         declared.append(claimed)
+        if check_kinds and (problem := kinds.entry_problem(data)) is not None:
+            findings.append(Finding(claimed, "kind", problem))
         if leaf != row.leaf_hash:
             findings.append(Finding(
                 claimed, "edited",

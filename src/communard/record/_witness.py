@@ -6,7 +6,8 @@ the key can sign a rewritten history, but cannot make it consistent (RFC 9162 §
 tree head the witness has already kept. State lives in one directory:
 
 - ``witness.key``: this witness's cosigning key (c2sp.org/tlog-cosignature, type 0x04), mode 0600
-- ``log.vkey``: the log's verifier key, pinned on first use
+- ``log.vkey``: the log's verifier key, pinned on first use when given or named by its
+  fingerprint (``communard witness --log-key`` / ``--trust-key``; see ``._trust``)
 - ``latest.note``: the newest checkpoint accepted, with this witness's cosignature
 - ``checkpoints/<size>.note``: every checkpoint accepted
 - ``ALERT``: written on a fork or rewrite, with the evidence; while it exists every run fails

@@ -21,6 +21,7 @@ from communard.record import (
     verify_consistency,
     verify_inclusion,
 )
+from communard.record.kinds import BALLOT_CAST
 from communard.web.records import services
 from tests.web.factories import operator_login
 
@@ -28,7 +29,7 @@ from tests.web.factories import operator_login
 def fill(n: int) -> None:
     for i in range(n):
         with transaction.atomic():
-            services.append("test.entry", {"n": i})
+            services.append(BALLOT_CAST, {"federation": "t", "election": i})
 
 
 @pytest.mark.django_db
@@ -80,13 +81,13 @@ def test_members_see_bodies_and_pages_show_entries_with_proofs(client, django_us
     user = operator_login("m1", "pw-long-enough-1")
     client.force_login(user)
     data = client.get("/record/api/entries").json()["entries"][2]["data"]
-    assert RecordEntry.decode(data.encode()).body == {"n": 2}
+    assert RecordEntry.decode(data.encode()).body == {"federation": "t", "election": 2}
     assert base64.b64encode(leaf_hash(data.encode())).decode() == \
         client.get("/record/api/entries").json()["entries"][2]["leaf_hash"]
     page = client.get("/record/").content.decode()
-    assert "test.entry" in page and "/record/3/" in page
+    assert "ballot.cast" in page and "/record/3/" in page
     entry = client.get("/record/2/").content.decode()
-    assert "Inclusion proof" in entry and "&quot;n&quot;:2" in entry
+    assert "Inclusion proof" in entry and "&quot;election&quot;:2" in entry
     assert client.get("/record/99/").status_code == 404
 
 

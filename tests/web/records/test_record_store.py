@@ -15,7 +15,8 @@ import pytest
 from django.db import connection, transaction
 
 from communard.cli import main
-from communard.record import Witness, WitnessAlert, verify_rows
+from communard.record import Witness, WitnessAlert, fingerprint, verify_rows
+from communard.record.kinds import BALLOT_CAST, CANDIDATE_ACCEPTED, MEMBER_ACCOUNT_CREATED
 from communard.web.councils.models import Council
 from communard.web.members.actions import do_admit_member
 from communard.web.records import sealer, services
@@ -37,7 +38,8 @@ def fill(n: int) -> None:
     """``n`` actions, each sealed after it (as committing does outside the test's transaction)."""
     for i in range(n):
         with transaction.atomic():
-            services.append("test.entry", {"n": i, "who": services.personal(f"m{i}")},
+            services.append(CANDIDATE_ACCEPTED, {"federation": "t", "election": i,
+                                                 "candidate": services.personal(f"m{i}")},
                             actor="operator:t")
         services.seal()
 
@@ -54,7 +56,7 @@ def test_actions_append_signed_entries_that_verify(tmp_path: Path) -> None:
     assert size == Entry.objects.count() == Checkpoint.objects.count() > 2
     assert list(Entry.objects.values_list("index", flat=True)) == list(range(size))
     assert verify() == []
-    assert main(["verify"]) == 0
+    assert main(["verify", "--key", fingerprint(services.verifier())]) == 0
     assert "x1" not in str(list(Entry.objects.values_list("data", flat=True)))
     assert Opening.objects.filter(value="x1").exists()
 
@@ -63,7 +65,7 @@ def test_actions_append_signed_entries_that_verify(tmp_path: Path) -> None:
 def test_append_outside_a_transaction_is_refused() -> None:
     """The record is only written inside the action's transaction."""
     with pytest.raises(NotInTransaction):
-        services.append("test.entry", {})
+        services.append(BALLOT_CAST, {"federation": "t", "election": 0})
     assert Entry.objects.count() == QueuedEntry.objects.count() == 0
 
 
@@ -74,7 +76,7 @@ def test_an_action_is_sealed_into_the_tree_when_it_commits(tmp_path: Path) -> No
     do_admit_member(fed, number="x1", name="New", council=Council.objects.get(key="w1"),
                     admitted_on=DAY, actor="operator:t")
     assert not QueuedEntry.objects.exists()
-    assert Entry.objects.filter(kind="member.admitted").exists()
+    assert Entry.objects.filter(kind="member.admitted.v2").exists()
     assert Head.objects.get().size == Entry.objects.count() == Checkpoint.objects.count()
     assert verify() == []
 
@@ -84,7 +86,7 @@ def test_a_failed_action_leaves_no_entry() -> None:
     """Rolling back the action rolls back its queued entry: nothing reaches the tree."""
     fill(3)
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.append("test.entry", {"n": 99})
+        services.append(BALLOT_CAST, {"federation": "t", "election": 99})
         raise RuntimeError("the action failed after appending")
     assert services.seal() == 0
     assert (Entry.objects.count(), Checkpoint.objects.count(), Head.objects.get().size) == (3, 3, 3)
@@ -99,9 +101,9 @@ def test_a_batch_is_sealed_in_queue_order_with_a_checkpoint_per_size() -> None:
     fill(2)
     with transaction.atomic():
         for i in range(25):
-            services.append("test.entry", {"n": 100 + i})
+            services.append(BALLOT_CAST, {"federation": "t", "election": 100 + i})
     assert services.seal(batch=7) == 25 and not QueuedEntry.objects.exists()
-    bodies = [e.body["n"] for e in Entry.objects.filter(index__gte=2).order_by("index")]
+    bodies = [e.body["election"] for e in Entry.objects.filter(index__gte=2).order_by("index")]
     assert bodies == list(range(100, 125))
     assert list(Checkpoint.objects.order_by("size").values_list("size", flat=True)) == list(
         range(1, 28))
@@ -113,10 +115,10 @@ def test_editing_a_row_with_sql_is_caught_at_its_index() -> None:
     """UPDATE of one entry's bytes: reported as edited at that index."""
     fill(10)
     with connection.cursor() as c:
-        c.execute("UPDATE records_entry SET data = REPLACE(data, '\"n\":6', '\"n\":7') "
+        c.execute("UPDATE records_entry SET data = REPLACE(data, '\"election\":6,', '\"election\":7,') "
                   "WHERE \"index\" = 6")
     assert ("edited", 6) in verify()
-    assert main(["verify"]) == 1
+    assert main(["verify", "--key", fingerprint(services.verifier())]) == 1
 
 
 @pytest.mark.django_db
@@ -125,7 +127,7 @@ def test_editing_a_row_and_its_hash_with_sql_is_caught_by_the_signatures() -> No
     fill(10)
     e = Entry.objects.get(index=4)
     from communard.record import leaf_hash
-    data = e.data.replace('"n":4', '"n":40')
+    data = e.data.replace('"election":4,', '"election":40,')
     with connection.cursor() as c:
         c.execute('UPDATE records_entry SET data = %s, leaf_hash = %s WHERE "index" = 4',
                   [data, leaf_hash(data.encode())])
@@ -183,13 +185,14 @@ def test_rewriting_history_and_resigning_is_caught_by_a_witness(tmp_path: Path, 
     Head.objects.update(size=0)
     for i in range(8):
         with transaction.atomic():
-            services.append("test.entry", {"n": i if i != 2 else 200})
+            services.append(BALLOT_CAST, {"federation": "t", "election": i if i != 2 else 200})
         services.seal()
     assert verify() == []  # self-consistent and signed with the organisation's key
     with pytest.raises(WitnessAlert, match="REWRITE"):
         witness.observe(DjangoClient(client))
     kept = (tmp_path / "w" / "latest.note")
-    assert main(["verify", "--trusted", str(kept)]) == 1
+    key = fingerprint(services.verifier())
+    assert main(["verify", "--key", key, "--trusted", str(kept)]) == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -201,7 +204,7 @@ def test_concurrent_actions_produce_a_gap_free_log() -> None:
         try:
             for i in range(10):
                 with transaction.atomic(durable=True):
-                    services.append("test.entry", {"worker": k, "n": i})
+                    services.append(BALLOT_CAST, {"federation": f"w{k}", "election": i})
         except BaseException as e:  # noqa: BLE001 - reported below
             errors.append(e)
         finally:
@@ -215,7 +218,7 @@ def test_concurrent_actions_produce_a_gap_free_log() -> None:
     assert errors == []
     assert not QueuedEntry.objects.exists()  # each thread's commit sealed, or left it to a sealer
     assert list(Entry.objects.values_list("index", flat=True)) == list(range(60))
-    assert sorted(e.body["worker"] * 10 + e.body["n"] for e in Entry.objects.all()) == list(
+    assert sorted(int(e.body["federation"][1:]) * 10 + e.body["election"] for e in Entry.objects.all()) == list(
         range(60))
     assert verify() == []
 
@@ -255,7 +258,7 @@ def test_a_servers_sealer_process_seals_what_its_workers_queue(
     assert sealer.sealed_elsewhere() and os.environ["COMMUNARD_RECORD_SEALER"] == "process"
     for i in range(20):
         with transaction.atomic(durable=True):
-            services.append("test.entry", {"n": i})
+            services.append(BALLOT_CAST, {"federation": "t", "election": i})
     assert QueuedEntry.objects.count() == 20 and not Entry.objects.exists()
     stop = threading.Event()
     sealed: list[int] = []
@@ -267,12 +270,12 @@ def test_a_servers_sealer_process_seals_what_its_workers_queue(
             time.sleep(0.05)
         for i in range(20, 25):  # committed while it runs: taken by a later round or the last
             with transaction.atomic(durable=True):
-                services.append("test.entry", {"n": i})
+                services.append(BALLOT_CAST, {"federation": "t", "election": i})
     finally:
         stop.set()
         loop.join(timeout=30)
     assert sealed == [25] and not QueuedEntry.objects.exists()
-    assert [e.body["n"] for e in Entry.objects.order_by("index")] == list(range(25))
+    assert [e.body["election"] for e in Entry.objects.order_by("index")] == list(range(25))
     assert verify() == []
 
 
@@ -284,12 +287,12 @@ def test_a_server_started_another_way_marks_its_workers_with_the_setting(
     process run beside a server that `communard serve` did not start; inline, they seal."""
     assert not sealer.sealed_elsewhere()
     with transaction.atomic(durable=True):
-        services.append("test.entry", {"n": 0})
+        services.append(BALLOT_CAST, {"federation": "t", "election": 0})
     assert not QueuedEntry.objects.exists() and Entry.objects.count() == 1
     settings.COMMUNARD_RECORD_SEALER = "process"
     assert sealer.sealed_elsewhere()
     with transaction.atomic(durable=True):
-        services.append("test.entry", {"n": 1})
+        services.append(BALLOT_CAST, {"federation": "t", "election": 1})
     assert QueuedEntry.objects.count() == 1 and Entry.objects.count() == 1
     assert main(["seal"]) == 0
     assert not QueuedEntry.objects.exists() and verify() == []
@@ -305,7 +308,7 @@ def test_communard_seal_seals_what_a_crash_left_queued(
 
     with transaction.atomic():
         for i in range(3):
-            enqueue(Queued.of("test.entry", {"n": i}))
+            enqueue(Queued.of("ballot.cast", {"federation": "t", "election": i}))
     assert main(["seal"]) == 0
     assert "3 queued record entries sealed" in capsys.readouterr().out
     assert not QueuedEntry.objects.exists() and Entry.objects.count() == 3
@@ -325,7 +328,7 @@ def test_a_batch_prepared_while_another_sealer_wrote_is_refused_and_prepared_aga
     fill(2)
     with transaction.atomic():
         for i in range(3):
-            services.append("test.entry", {"n": 50 + i})
+            services.append(BALLOT_CAST, {"federation": "t", "election": 50 + i})
     late = DatabaseStore()
     with late.lock():
         taken = queued(100)
@@ -352,13 +355,13 @@ def test_openings_commit_with_their_entry_and_roll_back_with_their_savepoint() -
                 raise RuntimeError("the inner step fails")
         except RuntimeError:
             pass
-        services.append("test.entry", {"who": kept})
+        services.append(MEMBER_ACCOUNT_CREATED, {"federation": "t", "member": kept})
     with pytest.raises(RuntimeError), transaction.atomic(durable=True):
         gone = services.personal("member 3")
-        services.append("test.entry", {"who": gone})
+        services.append(MEMBER_ACCOUNT_CREATED, {"federation": "t", "member": gone})
         raise RuntimeError("the whole action fails")
     openings = set(Opening.objects.values_list("commitment", flat=True))
     assert kept in openings and lost not in openings and gone not in openings
     entry = Entry.objects.get()
-    assert entry.body["who"] == kept
+    assert entry.body["member"] == kept
     assert Opening.objects.get(commitment=kept).value == "member 1"

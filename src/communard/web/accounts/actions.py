@@ -19,6 +19,12 @@ from communard.constitution.permissions import (
     may_create_operator,
     may_set_password,
 )
+from communard.record.kinds import (
+    MEMBER_ACCOUNT_CREATED_V2,
+    MEMBER_PASSWORD_SET,
+    OPERATOR_CREATED_V2,
+    OPERATOR_PASSWORD_SET,
+)
 from communard.web.accounts import guard
 from communard.web.core.actors import record_name
 from communard.web.members.models import Member
@@ -52,7 +58,7 @@ def do_create_member_account(member: Member, *, username: str, password: str, ac
         member.user = user
         member.save(update_fields=["user"])
         record.append(
-            "member.account_created",
+            MEMBER_ACCOUNT_CREATED_V2,
             {
                 "federation": member.federation.slug,
                 "member": record.personal(member.number),
@@ -72,7 +78,7 @@ def do_create_operator(*, username: str, password: str, actor: Actor) -> Any:
         with guard.permitted(username, "created"):
             user = user_model.objects.create_superuser(username=username, password=password)
         record.append(
-            "operator.created",
+            OPERATOR_CREATED_V2,
             {
                 "username": username,
                 "credential": record.personal(guard.credential(user.password)),
@@ -96,8 +102,8 @@ def do_set_own_password(user: Any, *, password: str, actor: Actor) -> None:
         if account.is_member:
             member = Member.objects.select_related("federation").get(user_id=user.pk)
             body |= {"federation": member.federation.slug, "member": record.personal(member.number)}
-            kind = "member.password_set"
+            kind = MEMBER_PASSWORD_SET
         else:
             body |= {"username": account.username}
-            kind = "operator.password_set"
+            kind = OPERATOR_PASSWORD_SET
         record.append(kind, body, actor=record_name(actor))

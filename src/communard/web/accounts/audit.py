@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from django.contrib.auth import get_user_model
 
+from communard.record import kinds as K
 from communard.web.accounts.guard import credential
 from communard.web.members.models import Member
 from communard.web.records.audit import Divergence, audit, entries, openings
@@ -24,14 +25,14 @@ Credential = tuple[int, object]
 def _member_logins() -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], Credential]]:
     made: dict[tuple[str, str], int] = {}
     last: dict[tuple[str, str], Credential] = {}
-    found = list(entries("member.account_created", "member.password_set"))
+    found = list(entries(K.MEMBER_ACCOUNT_CREATED, K.MEMBER_PASSWORD_SET))
     opened = openings(body.get("member") for _, _, body in found)
     for index, kind, body in found:
         number = opened.get(body.get("member"))  # type: ignore[arg-type]
         if number is None:
             continue  # unopenable: nothing in the tables can be matched to it
         key = (str(body.get("federation")), number)
-        if kind == "member.account_created":
+        if kind == K.MEMBER_ACCOUNT_CREATED.name:
             made.setdefault(key, index)
         if "credential" in body:
             last[key] = (index, body["credential"])
@@ -41,9 +42,9 @@ def _member_logins() -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], 
 def _operator_logins() -> tuple[dict[str, int], dict[str, Credential]]:
     made: dict[str, int] = {}
     last: dict[str, Credential] = {}
-    for index, kind, body in entries("operator.created", "operator.password_set"):
+    for index, kind, body in entries(K.OPERATOR_CREATED, K.OPERATOR_PASSWORD_SET):
         name = str(body.get("username"))
-        if kind == "operator.created":
+        if kind == K.OPERATOR_CREATED.name:
             made.setdefault(name, index)
         if "credential" in body:
             last[name] = (index, body["credential"])

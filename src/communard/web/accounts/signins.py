@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 
+from communard.record.kinds import OPERATOR_SIGNED_IN
 from communard.web.core.actors import operator
 from communard.web.records import services as record
 
@@ -20,7 +21,7 @@ def record_operator_signin(sender: Any, request: Any, user: Any, **_: Any) -> No
         return
     name = user.get_username()
     with transaction.atomic():
-        record.append("operator.signed_in", {"username": name}, actor=operator(name))
+        record.append(OPERATOR_SIGNED_IN, {"username": name}, actor=operator(name))
 
 
 def connect() -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from communard.constitution import CouncilNode, check_tree, parse_constitution
+from communard.record.kinds import FEDERATION_FOUNDED
 from communard.web.councils.models import Council, Federation
 from communard.web.records import services as record
 
@@ -58,7 +59,7 @@ def create_federation(
     )
     _create_councils(federation, councils)
     record.append(
-        "federation.founded",
+        FEDERATION_FOUNDED,
         {
             "federation": slug,
             "name": name,

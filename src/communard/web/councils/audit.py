@@ -19,6 +19,7 @@ from django.db.models import Count
 
 from communard.constitution import CouncilNode, apportion_pyramid, parse_constitution
 from communard.constitution.rules import ConstitutionError
+from communard.record import kinds as K
 from communard.web.councils.models import Council, Delegate, Federation, OfficeHolder
 from communard.web.members.models import Member, Status
 from communard.web.records.audit import Divergence, audit, entries, openings
@@ -28,7 +29,7 @@ Seat = tuple[str, str, str, str]  # federation, council, constituency (or office
 
 def _founded() -> dict[str, tuple[int, dict[str, Any]]]:
     found: dict[str, tuple[int, dict[str, Any]]] = {}
-    for index, _, body in entries("federation.founded"):
+    for index, _, body in entries(K.FEDERATION_FOUNDED):
         found.setdefault(str(body.get("federation")), (index, body))
     return found
 
@@ -56,7 +57,7 @@ def _tree(federation: Federation, index: int, body: dict[str, Any]) -> Iterator[
 
 def _last_apportioned() -> dict[tuple[str, str], tuple[int, int]]:
     last: dict[tuple[str, str], tuple[int, int]] = {}
-    for index, _, body in entries("seats.apportioned"):
+    for index, _, body in entries(K.SEATS_APPORTIONED):
         for key, seats in (body.get("seats") or {}).items():
             last[(str(body.get("federation")), key)] = (index, seats)
     return last
@@ -101,13 +102,13 @@ def _replayed_tenures() -> tuple[Counter[Seat], Counter[Seat], dict[Seat, int]]:
     """Who sits where by the record: delegates and office-holders, and the entry that seated
     each. Elections are read from ``election.called`` (by-elections replace nobody)."""
     called = {(str(b.get("federation")), b.get("election")): b
-              for _, _, b in entries("election.called")}
+              for _, _, b in entries(K.ELECTION_CALLED)}
     delegates: Counter[Seat] = Counter()
     offices: Counter[Seat] = Counter()
     seated_by: dict[Seat, int] = {}
-    kinds = ("delegate.founding", "delegates.seated", "delegate.vacated", "election.countback",
-             "office.filled")
-    found = list(entries(*kinds))
+    declared = (K.DELEGATE_FOUNDING, K.DELEGATES_SEATED, K.DELEGATE_VACATED, K.ELECTION_COUNTBACK,
+                K.OFFICE_FILLED)
+    found = list(entries(*declared))
     opened = openings(
         c
         for _, _, body in found
@@ -119,15 +120,15 @@ def _replayed_tenures() -> tuple[Counter[Seat], Counter[Seat], dict[Seat, int]]:
 
     for index, kind, body in found:
         fed = str(body.get("federation"))
-        if kind == "delegate.founding" or kind == "delegate.vacated":
+        if kind == K.DELEGATE_FOUNDING.name or kind == K.DELEGATE_VACATED.name:
             number = opening(body.get("member"))
             seat = (fed, str(body.get("council")), str(body.get("constituency")), str(number))
-            if kind == "delegate.vacated":
+            if kind == K.DELEGATE_VACATED.name:
                 delegates[seat] -= 1
             else:
                 delegates[seat] += 1
                 seated_by[seat] = index
-        elif kind == "delegates.seated":
+        elif kind == K.DELEGATES_SEATED.name:
             council, constituency = str(body.get("council")), str(body.get("constituency"))
             election = called.get((fed, body.get("election")), {})
             if election.get("fills_vacancy_of") is None:
@@ -137,7 +138,7 @@ def _replayed_tenures() -> tuple[Counter[Seat], Counter[Seat], dict[Seat, int]]:
                 seat = (fed, council, constituency, str(opening(commitment)))
                 delegates[seat] += 1
                 seated_by[seat] = index
-        elif kind == "election.countback":
+        elif kind == K.ELECTION_COUNTBACK.name:
             election = called.get((fed, body.get("election")), {})
             if body.get("successor") is not None:
                 seat = (fed, str(election.get("council")), str(election.get("constituency")),

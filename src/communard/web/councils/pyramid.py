@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from django.db.models import Count
 
 from communard.constitution import CouncilNode, apportion_pyramid, membership_totals
+from communard.record.kinds import SEATS_APPORTIONED
 from communard.web.councils.models import Council, Federation
 from communard.web.members.models import Member, Status
 from communard.web.records import services as record
@@ -58,7 +59,7 @@ def refresh_seats(
     Council.objects.bulk_update(dirty, ["members_count", "seats_in_parent"])
     if changed:
         record.append(
-            "seats.apportioned",
+            SEATS_APPORTIONED,
             {
                 "federation": federation.slug,
                 "seats": changed,

@@ -28,6 +28,15 @@ from communard.constitution.calendar import (
     plan_calendar,
 )
 from communard.count import Ballots, count, write_blt
+from communard.record.kinds import (
+    CANDIDATE_ACCEPTED,
+    CANDIDATE_NOMINATED,
+    DELEGATES_SEATED,
+    ELECTION_CALLED,
+    ELECTION_CLOSED,
+    ELECTION_ROLL_FROZEN,
+    OFFICE_FILLED,
+)
 from communard.web.councils.models import Council, Delegate, OfficeHolder
 from communard.web.elections.errors import (
     AlreadyClosed,
@@ -152,7 +161,7 @@ def do_call_election(
             planned.roll_cutoff,
         )
         record.append(
-            "election.called",
+            ELECTION_CALLED,
             {
                 **_ref(election),
                 "kind": kind,
@@ -233,7 +242,7 @@ def do_nominate(
         except IntegrityError:
             raise NominationRefused(f"{candidate.name} is already nominated") from None
         record.append(
-            "candidate.nominated",
+            CANDIDATE_NOMINATED,
             {
                 **_ref(election),
                 "candidate": record.personal(candidate.number),
@@ -259,7 +268,7 @@ def do_accept_nomination(
         nominee.accepted = True
         nominee.save(update_fields=["accepted"])
         record.append(
-            "candidate.accepted",
+            CANDIDATE_ACCEPTED,
             {**_ref(nominee.election), "candidate": record.personal(nominee.member.number)},
             actor=actor,
         )
@@ -349,7 +358,7 @@ def _freeze_roll(election: Election, now: dt.datetime) -> None:
     election.roll_frozen_at, election.roll_size, election.roll_commitment = now, len(ids), digest
     election.candidates_standing = len(accepted)
     record.append(
-        "election.roll_frozen",
+        ELECTION_ROLL_FROZEN,
         {
             **_ref(election),
             "cutoff": election.roll_cutoff.isoformat(),
@@ -449,7 +458,7 @@ def do_close_election(election: Election, *, now: dt.datetime | None = None) -> 
         Election.objects.filter(pk=election.pk).update(closed_at=now)
         election.closed_at = now
         record.append(
-            "election.closed",
+            ELECTION_CLOSED,
             {
                 **_ref(election),
                 "ballots": len(ballots),
@@ -512,7 +521,7 @@ def _seat(election: Election, winners: Sequence[Member], now: dt.datetime) -> No
             source=f"election:{election.pk}",
         )
     record.append(
-        "delegates.seated",
+        DELEGATES_SEATED,
         {
             **_ref(election),
             "council": election.council.key,
@@ -533,7 +542,7 @@ def _fill_office(election: Election, winners: Sequence[Member], now: dt.datetime
             source=f"election:{election.pk}",
         )
     record.append(
-        "office.filled",
+        OFFICE_FILLED,
         {
             **_ref(election),
             "council": election.council.key,

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from communard.record import kinds as K
 from communard.web.elections.actions import tally
 from communard.web.elections.models import Election, Result
 from communard.web.records.audit import Divergence, audit, entries
@@ -35,7 +36,7 @@ _CLOSED = {"ballots": "ballots", "marks": "marks", "box_sha256": "box_sha256", "
            "winners": "winners"}
 
 
-def _by_election(kind: str) -> dict[tuple[str, int], list[tuple[int, dict[str, Any]]]]:
+def _by_election(kind: K.Kind[Any]) -> dict[tuple[str, int], list[tuple[int, dict[str, Any]]]]:
     found: dict[tuple[str, int], list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     for index, _, body in entries(kind):
         found[(str(body.get("federation")), body.get("election"))].append((index, body))
@@ -102,8 +103,8 @@ def _recount(election: Election, body: dict[str, Any], index: int) -> Iterator[D
 
 @audit
 def audit_elections() -> Iterator[Divergence]:
-    called = _by_election("election.called")
-    closed = _by_election("election.closed")
+    called = _by_election(K.ELECTION_CALLED)
+    closed = _by_election(K.ELECTION_CLOSED)
     for election in Election.objects.select_related(
         "federation", "constituency", "council"
     ).order_by("pk"):

@@ -23,6 +23,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from communard.record.kinds import BALLOT_CAST
 from communard.web.core.models import LoginSession
 from communard.web.core.prepared import prepared_cursor
 from communard.web.core.rows import model_from_row
@@ -207,7 +208,7 @@ def _store(
     body = {"federation": federation, "election": election.pk}
     try:
         if connection.vendor == "postgresql":
-            entry = record.entry("ballot.cast", body, actor="voter", in_statement=True)
+            entry = record.entry(BALLOT_CAST, body, actor="voter", in_statement=True)
             # One statement, so one transaction even in autocommit: one round trip. It holds the
             # election's row FOR SHARE, which the close's FOR UPDATE waits for; a cast that waited
             # for a close sees the closed row and stores nothing.
@@ -225,7 +226,7 @@ def _store(
                 stored = cursor.rowcount == 1
                 if stored:
                     cursor.execute(sql["ballot"], [code, election.pk, json.dumps(ranking)])
-                    enqueue(record.entry("ballot.cast", body, actor="voter"))
+                    enqueue(record.entry(BALLOT_CAST, body, actor="voter"))
     except IntegrityError as exc:
         if "elections_mark" in str(exc):
             # The mark's unique key: PostgreSQL names the constraint, SQLite the table.column.

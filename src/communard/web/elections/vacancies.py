@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import transaction
 
 from communard.count import Ballots, count
+from communard.record.kinds import DELEGATE_VACATED, ELECTION_COUNTBACK
 from communard.web.councils.models import Delegate
 
 # The package's own helpers for time and record references, shared with the other actions.
@@ -38,7 +39,7 @@ def do_vacate_seat(
             raise ElectionError("that mandate has already ended")
         Delegate.objects.filter(pk=mandate.pk).update(ended_at=now)
         record.append(
-            "delegate.vacated",
+            DELEGATE_VACATED,
             {
                 "federation": federation.slug,
                 "council": mandate.council.key,
@@ -100,7 +101,7 @@ def _countback(election: Election, departing: Delegate, now: dt.datetime) -> Del
         None,
     )
     record.append(
-        "election.countback",
+        ELECTION_COUNTBACK,
         {
             **_ref(election),
             "withdrawn": sorted(w + 1 for w in withdrawn),

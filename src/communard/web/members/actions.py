@@ -11,6 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from communard.constitution.membership import backdating_refusal, is_backdated
+from communard.record.kinds import (
+    MEMBER_ADMITTED_V2,
+    MEMBER_EXPELLED_V2,
+    MEMBER_LAPSED_V2,
+    MEMBER_TRANSFERRED_V2,
+)
 from communard.web.councils.models import Council, Federation
 from communard.web.councils.pyramid import refresh_seats
 from communard.web.members.models import EventKind, Member, MembershipEvent, Status
@@ -78,7 +84,7 @@ def do_admit_member(
             recorded_at=dated["recorded_at"],
         )
         record.append(
-            "member.admitted",
+            MEMBER_ADMITTED_V2,
             {
                 "federation": federation.slug,
                 "member": record.personal(number),
@@ -118,7 +124,7 @@ def do_transfer_member(
             recorded_at=dated["recorded_at"],
         )
         record.append(
-            "member.transferred",
+            MEMBER_TRANSFERRED_V2,
             {
                 "federation": federation.slug,
                 "member": record.personal(member.number),
@@ -156,7 +162,7 @@ def _end_membership(
             recorded_at=dated["recorded_at"],
         )
         record.append(
-            f"member.{kind.value}",
+            {EventKind.LAPSED: MEMBER_LAPSED_V2, EventKind.EXPELLED: MEMBER_EXPELLED_V2}[kind],
             {
                 "federation": federation.slug,
                 "member": record.personal(member.number),

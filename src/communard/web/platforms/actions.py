@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from communard.record.kinds import PLATFORM_JOINED
 from communard.web.members.models import Member
 from communard.web.platforms.models import Platform
 from communard.web.records import services as record
@@ -24,7 +25,7 @@ def do_join_platform(platform: Platform, member: Member, *, actor: str) -> None:
             raise PlatformError(f"{member.name} already belongs to {platform.name}")
         platform.members.add(member)
         record.append(
-            "platform.joined",
+            PLATFORM_JOINED,
             {"federation": platform.federation.slug, "platform": platform.slug,
              "member": record.personal(member.number)},
             actor=actor,

@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from communard.record import opens
+from communard.record import kinds, opens
+from communard.record.kinds import Kind
 from communard.web.records.models import Entry, Opening
 
 
@@ -53,13 +54,15 @@ def run() -> list[Divergence]:
     return found
 
 
-def entries(*kinds: str) -> Iterator[tuple[int, str, dict[str, Any]]]:
-    """(index, kind, body) of the sealed entries of these kinds, in record order, read from the
-    canonical JSON that the log check has verified."""
-    rows = Entry.objects.filter(kind__in=kinds).order_by("index").values_list("index", "data")
+def entries(*declared: Kind[Any]) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """(index, kind name, body) of the sealed entries of these kinds, every version of each, in
+    record order, read from the canonical JSON that the log check has verified."""
+    names = {k.name for k in declared}
+    stored = [tag for name in names for tag in kinds.tags(name)]
+    rows = Entry.objects.filter(kind__in=stored).order_by("index").values_list("index", "data")
     for index, data in rows.iterator(chunk_size=2000):
         parsed = json.loads(data)
-        yield index, parsed["kind"], parsed["body"]
+        yield index, kinds.kind_of(parsed["kind"]).name, parsed["body"]
 
 
 def opening(commitment: Any) -> str | None:

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from communard.constitution import CouncilNode, apportion_pyramid
 from communard.constitution.membership import backdating_refusal
+from communard.record.kinds import DELEGATE_FOUNDING, MEMBERS_IMPORTED_V2, PLATFORM_FOUNDED
 from communard.web.councils.actions import create_federation
 from communard.web.councils.models import Council, Delegate, Federation
 from communard.web.councils.pyramid import refresh_seats
@@ -332,7 +333,7 @@ def _create_platforms(federation: Federation, structure: Structure, actor: str) 
             federation=federation, slug=p.slug, name=p.name, description=p.description
         )
         record.append(
-            "platform.founded",
+            PLATFORM_FOUNDED,
             {"federation": federation.slug, "platform": p.slug, "name": p.name},
             actor=actor,
         )
@@ -432,7 +433,7 @@ def _write_members(
         )
     if added:
         record.append(
-            "members.imported",
+            MEMBERS_IMPORTED_V2,
             {
                 "federation": federation.slug,
                 "added": added,
@@ -470,7 +471,7 @@ def _seat_founding_delegates(federation: Federation, structure: Structure, actor
             source="founding",
         )
         record.append(
-            "delegate.founding",
+            DELEGATE_FOUNDING,
             {
                 "federation": federation.slug,
                 "constituency": d.constituency,

@@ -1,0 +1,447 @@
+"""Every kind of record entry, declared once: its name, its version and the type of its body.
+
+The web actions name a kind by importing its constant (``from communard.record.kinds import
+MEMBER_ADMITTED``), so a misspelt kind is an import error, and the record's one door
+(``web/records/services.append``) checks each body against its declaration before it writes
+anything. ``communard verify`` checks every stored entry the same way, so an entry that no
+action could have written is reported by its index.
+
+A body is a ``msgspec.Struct``: exactly its fields (a missing or an extra one is refused), each
+of exactly its type (no ``True`` for an integer, no number for a string). Personal data appears
+only as a :data:`Commitment`, the salted commitment ``commit:<64 hex>`` of ``_entry.commit``.
+
+Versions. The stored kind names its version: version 1 is the bare name, as every entry written
+before kinds were declared carries it, and version *n* > 1 is written ``<name>.v<n>``. A body
+that changes shape gets a new version beside the old one, never an edited declaration: the
+record keeps the old entries for ever, and they must keep verifying. Declarations live here
+only; ``docs/record/kinds.md`` says what each body means and what a replay of the whole state
+will need from it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar, Union
+
+import msgspec
+import msgspec.inspect as mi
+
+from communard.record._entry import MalformedEntry
+
+# ------------------------------------------------------------------ the values bodies are made of
+
+# Patterns end in \Z, not $: a "$" would let a trailing newline through.
+_COMMITMENT_PATTERN = r"^commit:[0-9a-f]{64}\Z"
+Commitment = Annotated[
+    str,
+    msgspec.Meta(pattern=_COMMITMENT_PATTERN,
+                 description="salted commitment to personal data (commit:<hex SHA-256>)"),
+]
+Sha256 = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}\Z", description="hex SHA-256")]
+Day = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z",
+                                  description="ISO 8601 date")]
+Moment = Annotated[
+    str,
+    msgspec.Meta(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+                 r"([+-][0-9]{2}:[0-9]{2}|Z)\Z",
+                 description="ISO 8601 date and time with its UTC offset"),
+]
+Key = Annotated[str, msgspec.Meta(min_length=1, description="a slug or a council's key")]
+Count = Annotated[int, msgspec.Meta(ge=0)]
+Seed = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,80}\Z",
+                                   description="the count's lot seed, a decimal integer")]
+Position = Annotated[int, msgspec.Meta(ge=1, description="a candidate's ballot number")]
+
+
+class Body(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The base of every body: exact fields, immutable."""
+
+
+class ElectionRef(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    election: int
+
+
+class Numbered(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    number: Position
+    member: Commitment
+
+
+class CouncilSpec(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    key: Key
+    name: str
+    tier: str
+    parent: Key | None
+
+
+# ------------------------------------------------------------------ bodies, one per kind
+
+
+class FederationFounded(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    name: str
+    time_zone: str
+    constitution: str  # the constitution's TOML text
+    councils: list[CouncilSpec]
+
+
+class SeatsApportioned(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    seats: dict[str, Count]  # council key -> its seats in the council above (changed ones only)
+    members: dict[str, Count]  # council key -> its members counted for that apportionment
+
+
+class OperatorCreated(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    username: str  # operators act in public: who holds that power is on the record
+
+
+class MemberAdmitted(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    member: Commitment
+    council: Key
+    on: Day
+
+
+class MemberTransferred(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    member: Commitment
+    from_: Key = msgspec.field(name="from")
+    to: Key
+    on: Day
+
+
+class MembershipEnded(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    member: Commitment
+    council: Key
+    on: Day
+
+
+class AccountCreated(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    member: Commitment
+
+
+class MembersImported(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    added: Count
+    by_council: dict[str, Count]
+    # Absent from imports recorded before 23 Nov 2026 (commit 4ee5d6e); those entries said
+    # nothing about platforms, which is what the empty default means.
+    by_platform: dict[str, Count] = msgspec.field(default_factory=dict)
+    numbers_sha256: Sha256
+
+
+class FoundingDelegate(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    constituency: Key
+    council: Key | None
+    member: Commitment
+
+
+class PlatformFounded(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    platform: Key
+    name: str
+
+
+class PlatformJoined(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    platform: Key
+    member: Commitment
+
+
+class ElectionCalled(ElectionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    kind: str  # what is filled: a constituency's delegates or a council's office
+    constituency: Key
+    council: Key
+    office: str
+    seats: Count
+    method: str
+    nominations_open_at: Moment
+    poll_opens_at: Moment
+    poll_closes_at: Moment
+    roll_cutoff: Day
+    fills_vacancy_of: int | None
+
+
+class CandidateNominated(ElectionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    candidate: Commitment
+    platform: Key | None
+    accepted: bool
+
+
+class CandidateAccepted(ElectionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    candidate: Commitment
+
+
+class RollFrozen(ElectionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    cutoff: Day
+    voters: Count
+    members_sha256: Sha256
+    candidates: list[Numbered]
+
+
+class BallotCast(ElectionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Nothing about the voter: the roll's mark and the ballot are not linked."""
+
+
+class ElectionClosed(ElectionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    ballots: Count
+    marks: Count
+    voters: Count | None
+    box_sha256: Sha256
+    seed: Seed
+    winners: list[Position]
+    candidates: list[Numbered]
+    sheet_sha256: Sha256
+
+
+class DelegatesSeated(ElectionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    council: Key
+    constituency: Key
+    members: list[Commitment]
+
+
+class OfficeFilled(ElectionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    council: Key
+    office: str
+    members: list[Commitment]
+
+
+class DelegateVacated(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    council: Key
+    constituency: Key
+    member: Commitment
+    reason: Annotated[str, msgspec.Meta(max_length=200)]
+
+
+# ------------------------------------------------------------------ version 2 of some kinds
+
+# Changes of membership say whether they claim a day before the one they were recorded on
+# (constitution/membership.py: within the constitution's window, shown as backdated).
+
+
+class MemberAdmittedV2(MemberAdmitted, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    backdated: bool
+
+
+class MemberTransferredV2(MemberTransferred, frozen=True, kw_only=True,
+                          forbid_unknown_fields=True):
+    backdated: bool
+
+
+class MembershipEndedV2(MembershipEnded, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    backdated: bool
+
+
+class MembersImportedV2(MembersImported, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    founding: bool  # a founding import's claimed dates count as the record's time
+
+
+# Logins commit to their password hash (accounts/guard.py): verify sees a hash replaced behind
+# the record's back. The commitment's value is a digest of the stored hash, never the hash.
+
+
+class AccountCreatedV2(AccountCreated, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    credential: Commitment
+
+
+class OperatorCreatedV2(OperatorCreated, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    credential: Commitment
+
+
+class MemberPasswordSet(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    member: Commitment
+    credential: Commitment
+
+
+class OperatorPasswordSet(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    username: str
+    credential: Commitment
+
+
+class OperatorSignedIn(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    username: str  # operators act in public; members' sign-ins are never recorded
+
+
+class Countback(ElectionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    withdrawn: list[Position]
+    seed: Seed
+    winners: list[Position]
+    successor: Commitment | None
+
+
+# ------------------------------------------------------------------ the declarations
+
+B = TypeVar("B", bound=Body)
+_NAME = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
+_VERSIONED = re.compile(r"(?P<name>.+)\.v(?P<version>[2-9]|[1-9][0-9]+)")
+
+
+class UnknownKind(MalformedEntry):
+    """An entry kind (or a version of one) that is not declared here."""
+
+
+class BodyMismatch(MalformedEntry):
+    """A body that is not what its kind declares; the message names the field."""
+
+
+@dataclass(frozen=True)
+class Kind(Generic[B]):
+    """One declared kind of entry at one version."""
+
+    name: str
+    version: int
+    body: type[B]
+
+    @property
+    def tag(self) -> str:
+        """The kind as stored in an entry: the bare name at version 1, ``name.vN`` after."""
+        return self.name if self.version == 1 else f"{self.name}.v{self.version}"
+
+    def __str__(self) -> str:
+        return self.tag
+
+
+FEDERATION_FOUNDED = Kind("federation.founded", 1, FederationFounded)
+SEATS_APPORTIONED = Kind("seats.apportioned", 1, SeatsApportioned)
+OPERATOR_CREATED = Kind("operator.created", 1, OperatorCreated)
+MEMBER_ADMITTED = Kind("member.admitted", 1, MemberAdmitted)
+MEMBER_TRANSFERRED = Kind("member.transferred", 1, MemberTransferred)
+MEMBER_LAPSED = Kind("member.lapsed", 1, MembershipEnded)
+MEMBER_EXPELLED = Kind("member.expelled", 1, MembershipEnded)
+MEMBER_ACCOUNT_CREATED = Kind("member.account_created", 1, AccountCreated)
+MEMBERS_IMPORTED = Kind("members.imported", 1, MembersImported)
+DELEGATE_FOUNDING = Kind("delegate.founding", 1, FoundingDelegate)
+PLATFORM_FOUNDED = Kind("platform.founded", 1, PlatformFounded)
+PLATFORM_JOINED = Kind("platform.joined", 1, PlatformJoined)
+ELECTION_CALLED = Kind("election.called", 1, ElectionCalled)
+CANDIDATE_NOMINATED = Kind("candidate.nominated", 1, CandidateNominated)
+CANDIDATE_ACCEPTED = Kind("candidate.accepted", 1, CandidateAccepted)
+ELECTION_ROLL_FROZEN = Kind("election.roll_frozen", 1, RollFrozen)
+BALLOT_CAST = Kind("ballot.cast", 1, BallotCast)
+ELECTION_CLOSED = Kind("election.closed", 1, ElectionClosed)
+DELEGATES_SEATED = Kind("delegates.seated", 1, DelegatesSeated)
+OFFICE_FILLED = Kind("office.filled", 1, OfficeFilled)
+DELEGATE_VACATED = Kind("delegate.vacated", 1, DelegateVacated)
+ELECTION_COUNTBACK = Kind("election.countback", 1, Countback)
+MEMBER_ADMITTED_V2 = Kind("member.admitted", 2, MemberAdmittedV2)
+MEMBER_TRANSFERRED_V2 = Kind("member.transferred", 2, MemberTransferredV2)
+MEMBER_LAPSED_V2 = Kind("member.lapsed", 2, MembershipEndedV2)
+MEMBER_EXPELLED_V2 = Kind("member.expelled", 2, MembershipEndedV2)
+MEMBERS_IMPORTED_V2 = Kind("members.imported", 2, MembersImportedV2)
+MEMBER_ACCOUNT_CREATED_V2 = Kind("member.account_created", 2, AccountCreatedV2)
+OPERATOR_CREATED_V2 = Kind("operator.created", 2, OperatorCreatedV2)
+MEMBER_PASSWORD_SET = Kind("member.password_set", 1, MemberPasswordSet)
+OPERATOR_PASSWORD_SET = Kind("operator.password_set", 1, OperatorPasswordSet)
+OPERATOR_SIGNED_IN = Kind("operator.signed_in", 1, OperatorSignedIn)
+
+
+def _registry(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:
+    table: dict[str, Kind[Any]] = {}
+    for k in kinds:
+        if not _NAME.fullmatch(k.name) or _VERSIONED.fullmatch(k.name) or k.version < 1:
+            raise ValueError(f"kind {k.name!r} v{k.version}: not a valid name and version")
+        if k.tag in table:
+            raise ValueError(f"kind {k.tag!r} is declared twice")
+        table[k.tag] = k
+    return table
+
+
+KINDS: Mapping[str, Kind[Any]] = _registry(
+    FEDERATION_FOUNDED, SEATS_APPORTIONED, OPERATOR_CREATED,
+    MEMBER_ADMITTED, MEMBER_TRANSFERRED, MEMBER_LAPSED, MEMBER_EXPELLED, MEMBER_ACCOUNT_CREATED,
+    MEMBERS_IMPORTED, DELEGATE_FOUNDING, PLATFORM_FOUNDED, PLATFORM_JOINED,
+    ELECTION_CALLED, CANDIDATE_NOMINATED, CANDIDATE_ACCEPTED, ELECTION_ROLL_FROZEN, BALLOT_CAST,
+    ELECTION_CLOSED, DELEGATES_SEATED, OFFICE_FILLED, DELEGATE_VACATED, ELECTION_COUNTBACK,
+    MEMBER_ADMITTED_V2, MEMBER_TRANSFERRED_V2, MEMBER_LAPSED_V2, MEMBER_EXPELLED_V2,
+    MEMBERS_IMPORTED_V2, MEMBER_ACCOUNT_CREATED_V2, OPERATOR_CREATED_V2, MEMBER_PASSWORD_SET,
+    OPERATOR_PASSWORD_SET, OPERATOR_SIGNED_IN,
+)
+"""Every declared kind by the tag stored in its entries."""
+
+
+def tags(name: str) -> list[str]:
+    """Every stored tag of a kind's name, all its versions (a replay reads them all)."""
+    return [tag for tag, k in KINDS.items() if k.name == name]
+
+
+def kind_of(tag: str) -> Kind[Any]:
+    """The declared kind an entry's ``kind`` names; :class:`UnknownKind` if none."""
+    try:
+        return KINDS[tag]
+    except (KeyError, TypeError):
+        raise UnknownKind(f"entry kind {tag!r} is not declared in communard.record.kinds") from None
+
+
+def validate(kind: Kind[Any] | str, body: Mapping[str, Any]) -> Body:
+    """Check ``body`` against its kind's declaration and return it typed.
+
+    Raises :class:`UnknownKind` for an undeclared kind and :class:`BodyMismatch`, naming the
+    field (``$.candidates[0].member``), for a missing, extra or mistyped field."""
+    declared = kind_of(kind) if isinstance(kind, str) else kind
+    if isinstance(kind, Kind) and KINDS.get(kind.tag) is not kind:
+        raise UnknownKind(f"entry kind {kind.tag!r} is not one declared in communard.record.kinds")
+    try:
+        checked: Body = msgspec.convert(body, declared.body, strict=True)
+        return checked
+    except msgspec.ValidationError as e:
+        raise BodyMismatch(f"{declared.tag} (version {declared.version}) body: {e}") from None
+
+
+
+def personal_fields(kind: Kind[Any]) -> list[str]:
+    """Where a kind's body holds personal data, as salted commitments: field paths such as
+    ``member``, ``members[]`` or ``candidates[].member`` (what a replay must open, or match by
+    commitment, to follow a person)."""
+    def walk(t: Any, path: str) -> list[str]:
+        if isinstance(t, mi.Metadata):
+            if isinstance(t.type, mi.StrType) and t.type.pattern == _COMMITMENT_PATTERN:
+                return [path]
+            return walk(t.type, path)
+        if isinstance(t, mi.UnionType):
+            return [p for u in t.types for p in walk(u, path)]
+        if isinstance(t, (mi.ListType, mi.DictType)):
+            return walk(t.item_type if isinstance(t, mi.ListType) else t.value_type, path + "[]")
+        if isinstance(t, mi.StructType):
+            prefix = path + "." if path else ""
+            return [p for f in t.fields for p in walk(f.type, prefix + f.encode_name)]
+        return []
+
+    return walk(mi.type_info(kind.body), "")
+
+
+# An entry as the verifier reads it: one struct per declared kind, told apart by the entry's
+# own "kind" member, so that one pass of msgspec's decoder checks the kind and the whole body
+# (about a third of decoding to Python objects and then checking; the other members are the
+# verifier's business elsewhere).
+_ENVELOPES = tuple(
+    msgspec.defstruct(f"Entry_{k.tag}", [("body", k.body)], tag_field="kind", tag=k.tag)
+    for k in KINDS.values()
+)
+_ENTRIES: Any = msgspec.json.Decoder(Union[_ENVELOPES])  # noqa: UP007 (a tuple of types)
+
+
+def entry_problem(data: bytes) -> str | None:
+    """Why an entry's kind or body is not as declared here, or ``None`` when it is."""
+    try:
+        _ENTRIES.decode(data)
+        return None
+    except msgspec.ValidationError:
+        pass
+    except msgspec.DecodeError as e:
+        return f"not JSON ({e})"
+    # The rare failure: say exactly what is wrong, through the declaration.
+    try:
+        entry = msgspec.json.decode(data)
+        validate(entry["kind"], entry["body"])
+    except (msgspec.DecodeError, KeyError, TypeError) as e:
+        return f"not an entry ({e})"
+    except MalformedEntry as e:
+        return str(e)
+    return "does not match its declaration"
