@@ -123,7 +123,10 @@ def never_smaller(model: str, field: str, reason: str) -> Guard:
 
 def guards(*given: Guard | Sequence[Guard]) -> migrations.RunPython:
     """A migration operation creating the guards' triggers on this database (reversed: dropping
-    them). The tables and columns are read from the migration's state of the models."""
+    them). The tables and columns are read from the migration's state of the models.
+
+    Migrations call this and the helpers above, so the SQL they make must not change: a new
+    or different guard is a new migration (drop the old trigger there), never an edit here."""
     flat: list[Guard] = []
     for g in given:
         flat.extend([g] if isinstance(g, Guard) else g)
