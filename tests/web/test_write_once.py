@@ -17,14 +17,19 @@ from communard.cli import main
 from communard.record import Queued
 from communard.web.core.writeonce import Immutable
 from communard.web.councils.models import Council, Delegate, OfficeHolder
-from communard.web.elections.actions import do_close_election
+from communard.web.elections.actions import (
+    do_call_election,
+    do_close_election,
+    do_nominate,
+    open_poll_if_due,
+)
 from communard.web.elections.casting import do_cast_ballot
-from communard.web.elections.models import Ballot, Election, Mark, Result, RollEntry
+from communard.web.elections.models import Ballot, Candidate, Election, Mark, Result, RollEntry
 from communard.web.members.models import Member, MembershipEvent
 from communard.web.records import services
 from communard.web.records.models import Checkpoint, Entry, Head, Node, Opening, QueuedEntry
 from communard.web.records.store import enqueue
-from tests.web.elections_helpers import DAY, NOW, open_election
+from tests.web.elections_helpers import DAY, NOW, Calendar, open_election
 from tests.web.factories import recorded, small_federation
 from tests.web.tampering import guards_lifted
 
@@ -170,6 +175,32 @@ def test_an_open_election_still_changes_but_not_its_frozen_roll(tmp_path: Path) 
         refused(lambda c=change: Election.objects.filter(pk=election.pk).update(**c),  # type: ignore[misc]
                 "elections_election")
     assert Election.objects.get(pk=election.pk).poll_closes_at == NOW + 3 * DAY
+
+
+def test_a_candidate_stands_as_numbered_once_the_roll_is_frozen(tmp_path: Path) -> None:
+    """Before the poll a candidacy may change; after the freeze the number that ballots use
+    keeps naming the same member, and no candidate is removed (the statement stays editable)."""
+    small_federation(tmp_path, {"w1": 4, "w2": 1, "w3": 1})
+    later = Calendar(called=NOW - DAY, nominations=NOW - DAY, opens=NOW + DAY,
+                     closes=NOW + 2 * DAY)
+    election = do_call_election(Council.objects.get(key="w1"), nominations_open_at=later.nominations,
+                                poll_opens_at=later.opens, poll_closes_at=later.closes,
+                                actor="operator:test", now=later.called)
+    for number in ("1", "2"):
+        m = Member.objects.get(number=number)
+        do_nominate(election, m, nominated_by=m, actor="operator:test", now=NOW)
+    Candidate.objects.filter(election=election, member__number="2").update(accepted=False)
+    Candidate.objects.filter(election=election, member__number="2").update(accepted=True)
+    open_poll_if_due(election, later.opens)
+    first = Candidate.objects.get(election=election, number=1)
+    other = Member.objects.get(number="3")
+    refused(lambda: Candidate.objects.filter(pk=first.pk).update(member=other),
+            "elections_candidate")
+    refused(lambda: Candidate.objects.filter(election=election).update(number=None),
+            "elections_candidate")
+    refused(lambda: models.Model.delete(first), "elections_candidate")
+    Candidate.objects.filter(pk=first.pk).update(statement="Re-worded")
+    assert Candidate.objects.get(number=1, election=election).member_id == first.member_id
 
 
 def test_a_tenure_ends_once_and_stays_history(tmp_path: Path) -> None:

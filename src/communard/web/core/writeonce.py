@@ -28,18 +28,42 @@ from django.db import IntegrityError, migrations, models
 # other integrity errors (a unique or foreign key constraint).
 REFUSAL = "communard write-once:"
 
-# PostgreSQL: the one trigger function every guard calls, with its reason as the argument. Its
+# PostgreSQL: the trigger function every guard calls, with its reason as the argument. Its
 # SQLSTATE is restrict_violation (23001), an integrity error, as SQLite's RAISE(ABORT) is.
 PG_FUNCTION = "communard_refuse_write"
-PG_CREATE_FUNCTION = f"""
+_RAISE = f"""RAISE EXCEPTION '{REFUSAL} % on % refused: %', TG_OP, TG_TABLE_NAME, TG_ARGV[0]
+        USING ERRCODE = 'restrict_violation';"""
+# The same for a guard settled by the row a foreign key points at (a candidate, once its
+# election's roll is frozen): PostgreSQL's WHEN cannot read another table, so the function does.
+# Its arguments: the reason, the other table, its key, its settling column, this row's key to it.
+PG_PARENT_FUNCTION = "communard_refuse_write_if_settled"
+PG_FUNCTIONS = {
+    PG_FUNCTION: f"""
 CREATE FUNCTION {PG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION '{REFUSAL} % on % refused: %', TG_OP, TG_TABLE_NAME, TG_ARGV[0]
-        USING ERRCODE = 'restrict_violation';
+    {_RAISE}
 END
 $$
-"""
-PG_DROP_FUNCTION = f"DROP FUNCTION {PG_FUNCTION}()"
+""",
+    PG_PARENT_FUNCTION: f"""
+CREATE FUNCTION {PG_PARENT_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    settled boolean;
+BEGIN
+    EXECUTE format('SELECT %I IS NOT NULL FROM %I WHERE %I = ($1).%I',
+                   TG_ARGV[3], TG_ARGV[1], TG_ARGV[2], TG_ARGV[4])
+        INTO settled USING OLD;
+    IF settled THEN
+        {_RAISE}
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END
+$$
+""",
+}
 
 
 class Immutable(IntegrityError):
@@ -80,7 +104,8 @@ class Guard:
     """One refusal the database makes, on one model's table.
 
     ``event``: ``UPDATE``, ``DELETE`` or ``TRUNCATE`` (PostgreSQL only; SQLite has none).
-    ``settled_by``: refuse only rows whose field is set (``closed_at IS NOT NULL``).
+    ``settled_by``: refuse only rows whose field is set (``closed_at IS NOT NULL``), or whose
+    foreign key points at a row whose field is set (``election.roll_frozen_at``).
     ``fields``: for UPDATE, refuse only a change of one of these fields.
     ``smaller``: for UPDATE, refuse only a change that makes this field smaller.
     ``reason``: the end of the message, for whoever meets the refusal.
@@ -156,7 +181,13 @@ def create_sql(guard: Guard, meta: Any, vendor: str, q: Callable[[str], str]) ->
         return q(meta.get_field(field).column)
 
     conditions = []
-    if guard.settled_by:
+    parent: list[str] = []  # settled by another row: its table, key, column; our key to it
+    if guard.settled_by and "." in guard.settled_by:
+        key, settling = guard.settled_by.split(".")
+        fk = meta.get_field(key)
+        other = fk.related_model._meta
+        parent = [other.db_table, other.pk.column, other.get_field(settling).column, fk.column]
+    elif guard.settled_by:
         conditions.append(f"OLD.{column(guard.settled_by)} IS NOT NULL")
     if guard.fields:
         differs = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
@@ -164,13 +195,18 @@ def create_sql(guard: Guard, meta: Any, vendor: str, q: Callable[[str], str]) ->
         conditions.append("(" + " OR ".join(changes) + ")")
     if guard.smaller:
         conditions.append(f"NEW.{column(guard.smaller)} < OLD.{column(guard.smaller)}")
+    if parent and vendor == "sqlite":  # last: the cheap comparisons above come first
+        conditions.append(f"(SELECT {q(parent[2])} FROM {q(parent[0])} "
+                          f"WHERE {q(parent[1])} = OLD.{q(parent[3])}) IS NOT NULL")
     when = " AND ".join(conditions)
     if vendor == "postgresql":
         level = "STATEMENT" if guard.event == "TRUNCATE" else "ROW"
+        function = PG_PARENT_FUNCTION if parent else PG_FUNCTION
+        arguments = ", ".join(_literal(a) for a in [guard.reason, *parent])
         return (
             f"CREATE TRIGGER {q(name)} BEFORE {guard.event} ON {q(table)} FOR EACH {level} "
             + (f"WHEN ({when}) " if when else "")
-            + f"EXECUTE FUNCTION {PG_FUNCTION}({_literal(guard.reason)})"
+            + f"EXECUTE FUNCTION {function}({arguments})"
         )
     if vendor == "sqlite":
         if guard.event == "TRUNCATE":
@@ -196,8 +232,9 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def pg_function() -> migrations.RunPython:
-    """A migration operation: the trigger function of PostgreSQL's guards (elsewhere nothing)."""
+def pg_function(name: str = PG_FUNCTION) -> migrations.RunPython:
+    """A migration operation: one of the trigger functions of PostgreSQL's guards (elsewhere
+    nothing)."""
 
     def run(statement: str) -> Callable[[Any, Any], None]:
         def step(apps: Any, schema_editor: Any) -> None:
@@ -206,7 +243,7 @@ def pg_function() -> migrations.RunPython:
 
         return step
 
-    return migrations.RunPython(run(PG_CREATE_FUNCTION), run(PG_DROP_FUNCTION))
+    return migrations.RunPython(run(PG_FUNCTIONS[name]), run(f"DROP FUNCTION {name}()"))
 
 
 def refusals_as_immutable(execute: Callable[..., Any], sql: str, params: Any, many: bool,
