@@ -23,6 +23,7 @@ from communard.web.records import sealer, services
 from communard.web.records.models import Checkpoint, Entry, Head, Node, Opening, QueuedEntry
 from communard.web.records.store import DatabaseStore, NotInTransaction
 from tests.web.factories import small_federation
+from tests.web.tampering import guards_lifted
 
 DAY = dt.datetime.now(dt.UTC).date()  # membership changes are dated within the backdating window
 
@@ -114,7 +115,7 @@ def test_a_batch_is_sealed_in_queue_order_with_a_checkpoint_per_size() -> None:
 def test_editing_a_row_with_sql_is_caught_at_its_index() -> None:
     """UPDATE of one entry's bytes: reported as edited at that index."""
     fill(10)
-    with connection.cursor() as c:
+    with guards_lifted(), connection.cursor() as c:
         c.execute("UPDATE records_entry SET data = REPLACE(data, '\"election\":6,', '\"election\":7,') "
                   "WHERE \"index\" = 6")
     assert ("edited", 6) in verify()
@@ -128,7 +129,7 @@ def test_editing_a_row_and_its_hash_with_sql_is_caught_by_the_signatures() -> No
     e = Entry.objects.get(index=4)
     from communard.record import leaf_hash
     data = e.data.replace('"election":4,', '"election":40,')
-    with connection.cursor() as c:
+    with guards_lifted(), connection.cursor() as c:
         c.execute('UPDATE records_entry SET data = %s, leaf_hash = %s WHERE "index" = 4',
                   [data, leaf_hash(data.encode())])
     assert ("rewritten", 4) in verify()
@@ -138,7 +139,7 @@ def test_editing_a_row_and_its_hash_with_sql_is_caught_by_the_signatures() -> No
 def test_deleting_a_row_with_sql_is_caught_at_its_index() -> None:
     """DELETE of one entry: reported as deleted at that index."""
     fill(10)
-    with connection.cursor() as c:
+    with guards_lifted(), connection.cursor() as c:
         c.execute('DELETE FROM records_entry WHERE "index" = 3')
     assert ("deleted", 3) in verify()
 
@@ -147,7 +148,7 @@ def test_deleting_a_row_with_sql_is_caught_at_its_index() -> None:
 def test_swapping_two_rows_with_sql_is_caught_at_their_indices() -> None:
     """Swapping the positions of entries 2 and 7: both reported as reordered."""
     fill(10)
-    with connection.cursor() as c:
+    with guards_lifted(), connection.cursor() as c:
         c.execute('UPDATE records_entry SET "index" = -1 WHERE "index" = 2')
         c.execute('UPDATE records_entry SET "index" = 2 WHERE "index" = 7')
         c.execute('UPDATE records_entry SET "index" = 7 WHERE "index" = -1')
@@ -180,9 +181,10 @@ def test_rewriting_history_and_resigning_is_caught_by_a_witness(tmp_path: Path, 
     witness = Witness(tmp_path / "w")
     witness.pin_log_key(services.verifier())
     witness.observe(DjangoClient(client))
-    for model in (Entry, Node, Checkpoint):
-        model.objects.all().delete()
-    Head.objects.update(size=0)
+    with guards_lifted():  # the operator as the database's superuser
+        for model in (Entry, Node, Checkpoint):
+            model.objects.all().delete()
+        Head.objects.update(size=0)
     for i in range(8):
         with transaction.atomic():
             services.append(BALLOT_CAST, {"federation": "t", "election": i if i != 2 else 200})

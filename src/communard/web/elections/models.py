@@ -1,7 +1,9 @@
 """Elections, candidates, the frozen voter roll, and ballots that carry no link to their voter.
 
-Ballots and results are written once and never changed or deleted: their managers and models
-refuse it, the admin is read-only, and no view or API offers it.
+Ballots, roll entries, marks and results are written once and never changed or deleted: their
+managers and models refuse it, the admin is read-only, no view or API offers it, and the
+database's triggers refuse it below all of those (``core/writeonce.py``, migration 0004). A
+closed election never changes either.
 """
 
 from __future__ import annotations
@@ -13,33 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communard.constitution.calendar import ElectionState, phase_at
-
-
-class Immutable(Exception):
-    """Ballots, roll marks and results cannot be edited, voided or deleted once written."""
-
-
-class WriteOnceQuerySet(models.QuerySet):  # type: ignore[type-arg]
-    def delete(self) -> Any:
-        raise Immutable(f"{self.model.__name__} rows cannot be deleted")
-
-    def update(self, **kwargs: Any) -> Any:
-        raise Immutable(f"{self.model.__name__} rows cannot be changed")
-
-
-class WriteOnce(models.Model):
-    objects = WriteOnceQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise Immutable(f"{type(self).__name__} rows cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise Immutable(f"{type(self).__name__} rows cannot be deleted")
+from communard.web.core.writeonce import Immutable, WriteOnce, WriteOnceQuerySet
 
 
 class Kind(models.TextChoices):
@@ -179,3 +155,9 @@ class Result(WriteOnce):
     winners = models.JSONField(help_text="candidate numbers, 1-based, in order of election")
     sheet = models.JSONField(help_text="the counting engine's JSON count sheet")
     counted_at = models.DateTimeField()
+
+
+__all__ = [
+    "Ballot", "Candidate", "Election", "Immutable", "Kind", "Mark", "Phase", "Result",
+    "RollEntry", "WriteOnce", "WriteOnceQuerySet",
+]
