@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from communard.web.config import Config
+from communard.web.settings.security import tls_settings
 
 CONFIG = Config.from_env()
 
@@ -102,6 +103,8 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# COMMUNARD_TLS: Secure cookies, HSTS, redirect to https, the proxy's header (security.py).
+globals().update(tls_settings(CONFIG.tls))
 
 COMMUNARD_SIGNING_KEY_PATH = CONFIG.signing_key_path
 COMMUNARD_RECORD_SEALER = CONFIG.record_sealer
