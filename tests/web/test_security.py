@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.core.management import call_command
 from django.test import Client, override_settings
 
 from communard.web.demo import DEMO_PASSWORD, load_demo
@@ -80,3 +85,133 @@ def test_tls_variable_reaches_the_settings(tmp_path: Path) -> None:
     )
     assert refused.returncode != 0
     assert "COMMUNARD_TLS='yes': expected one of off, on, proxy" in refused.stderr
+
+
+# -- sign-in throttling --------------------------------------------------------------------
+
+
+COOL_OFF = settings.AXES_COOLOFF_TIME
+LIMIT = settings.AXES_FAILURE_LIMIT
+
+
+def sign_in(
+    client: Client,
+    username: str,
+    password: str,
+    *,
+    address: str = "203.0.113.7",
+    path: str = "/login/",
+) -> Any:
+    return client.post(path, {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def is_signed_in(client: Client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def wind_clock_past_cool_off() -> None:
+    """Age every recorded failure by the cool-off and a minute, as if that time had passed."""
+    for attempt in AccessAttempt.objects.all():
+        AccessAttempt.objects.filter(pk=attempt.pk).update(
+            attempt_time=attempt.attempt_time - COOL_OFF - dt.timedelta(minutes=1)
+        )
+
+
+def test_fifty_wrong_passwords_lock_out_the_right_one_until_the_cool_off(
+    client: Client, demo: None
+) -> None:
+    """50 wrong passwords for `member`, then the right one is refused with a page saying when
+    to try again; after the cool-off the right password signs in."""
+    for _ in range(50):
+        sign_in(client, "member", "wrong-password")
+    response = sign_in(client, "member", DEMO_PASSWORD)
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Too many wrong passwords" in html and "You can try again after" in html
+    assert int(response["Retry-After"]) > 0
+    assert not is_signed_in(client)
+    # Only the first LIMIT failures were counted: refused attempts do not move the time.
+    assert AccessAttempt.objects.get(username="member").failures_since_start == LIMIT
+
+    wind_clock_past_cool_off()
+    response = sign_in(client, "member", DEMO_PASSWORD)
+    assert response.status_code == 302 and response.url == "/me/"
+    assert is_signed_in(client)
+    assert not AccessAttempt.objects.exists()  # a right password clears the count
+
+
+def test_lockout_is_per_username_and_address(demo: None) -> None:
+    """Failures from one address lock that name there only: the member signs in from another
+    address, and another member from the same one."""
+    attacker = Client()
+    for _ in range(LIMIT):
+        sign_in(attacker, "member", "wrong-password", address="198.51.100.66")
+    assert sign_in(attacker, "member", DEMO_PASSWORD, address="198.51.100.66").status_code == 429
+
+    member = Client()
+    sign_in(member, "member", DEMO_PASSWORD, address="192.0.2.10")
+    assert is_signed_in(member)
+    colleague = Client()
+    sign_in(colleague, "delegate", DEMO_PASSWORD, address="198.51.100.66")
+    assert is_signed_in(colleague)
+
+
+def test_right_password_resets_the_count(client: Client, demo: None) -> None:
+    """A member who mistypes now and then is never locked out: success starts the count anew."""
+    for _ in range(2):  # 18 failures in all, more than the limit
+        for _ in range(LIMIT - 1):
+            sign_in(client, "member", "wrong-password")
+        sign_in(client, "member", DEMO_PASSWORD)
+        assert is_signed_in(client)
+        client.post("/logout/")
+
+
+def test_admin_login_is_throttled_too(client: Client, demo: None) -> None:
+    """The admin's own sign-in form counts and refuses the same way."""
+    for _ in range(LIMIT):
+        sign_in(client, "operator", "wrong-password", path="/admin/login/")
+    response = sign_in(client, "operator", DEMO_PASSWORD, path="/admin/login/")
+    assert response.status_code == 429
+    assert not is_signed_in(client)
+
+
+def test_operator_can_lift_a_lockout_with_the_reset_command(client: Client, demo: None) -> None:
+    """``communard manage axes_reset_username NAME`` ends a lockout before its time."""
+    for _ in range(LIMIT):
+        sign_in(client, "member", "wrong-password")
+    assert sign_in(client, "member", DEMO_PASSWORD).status_code == 429
+    call_command("axes_reset_username", "member")
+    sign_in(client, "member", DEMO_PASSWORD)
+    assert is_signed_in(client)
+
+
+@pytest.mark.parametrize(
+    "meta, expected",
+    [
+        ({"REMOTE_ADDR": "192.0.2.1"}, "192.0.2.1"),
+        ({"REMOTE_ADDR": "2001:db8:1:2:3:4:5:6"}, "2001:db8:1:2::/64"),
+        ({"REMOTE_ADDR": "::ffff:192.0.2.9"}, "192.0.2.9"),
+        # Without the proxy setting a client's X-Forwarded-For is ignored.
+        ({"REMOTE_ADDR": "192.0.2.1", "HTTP_X_FORWARDED_FOR": "10.9.9.9"}, "192.0.2.1"),
+    ],
+)
+def test_failures_count_per_client_address(meta: dict[str, str], expected: str) -> None:
+    """The address failures are counted against; an IPv6 client is its /64."""
+    from django.test import RequestFactory
+
+    from communard.web.core.throttle import client_address
+
+    assert client_address(RequestFactory().get("/", **meta)) == expected
+
+
+def test_behind_the_proxy_the_address_is_the_one_it_appended() -> None:
+    """Behind a TLS proxy the last X-Forwarded-For entry counts, not what the client wrote."""
+    from django.test import RequestFactory
+
+    from communard.web.core.throttle import client_address
+
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 192.0.2.44"
+    )
+    with override_settings(COMMUNARD_TLS="proxy"):
+        assert client_address(request) == "192.0.2.44"

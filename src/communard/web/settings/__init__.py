@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from communard.web.config import Config
@@ -21,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "communard.web.core",
     "communard.web.records",
     "communard.web.councils",
@@ -42,6 +44,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a sign-in it refused into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "communard.web.urls"
@@ -78,7 +82,12 @@ AUTH_PASSWORD_VALIDATORS = [
 # Django's database sessions and model logins, each read with one plain query per request
 # instead of a compiled ORM query (core/sessions.py; bench/cast_bench.py measures it).
 SESSION_ENGINE = "communard.web.core.sessions"
-AUTHENTICATION_BACKENDS = ["communard.web.core.sessions.LoginBackend"]
+# django-axes first: it refuses a locked-out sign-in before any password is checked, on every
+# path that calls ``authenticate`` (the login page, the admin's login).
+AUTHENTICATION_BACKENDS = [
+    "communard.web.core.throttle.ThrottleBackend",
+    "communard.web.core.sessions.LoginBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "me"
 LOGOUT_REDIRECT_URL = "home"
@@ -105,6 +114,20 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # COMMUNARD_TLS: Secure cookies, HSTS, redirect to https, the proxy's header (security.py).
 globals().update(tls_settings(CONFIG.tls))
+
+# Sign-in throttling (docs/security.md): failures count per username AND client address, so
+# nobody can lock a member out from afar; 10 wrong passwords pause that pair for 15 minutes
+# after the last one, and a right password clears its count.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Refused attempts while paused are not counted: the time the page promises does not move.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "communard.web.core.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "communard.web.core.throttle.lockout_response"
+# Keep failures only, not a log of every member's sign-ins with their address and browser.
+AXES_DISABLE_ACCESS_LOG = True
 
 COMMUNARD_SIGNING_KEY_PATH = CONFIG.signing_key_path
 COMMUNARD_RECORD_SEALER = CONFIG.record_sealer
