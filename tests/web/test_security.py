@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client, override_settings
 
+from communard.web.councils.models import Council
 from communard.web.demo import DEMO_PASSWORD, load_demo
+from communard.web.elections.models import Election
 from communard.web.settings.security import HSTS_SECONDS, tls_settings
 
 pytestmark = pytest.mark.django_db
@@ -215,3 +218,111 @@ def test_behind_the_proxy_the_address_is_the_one_it_appended() -> None:
     )
     with override_settings(COMMUNARD_TLS="proxy"):
         assert client_address(request) == "192.0.2.44"
+
+
+# -- Content-Security-Policy and the other headers on every page ---------------------------
+
+
+STRICT_POLICY = {
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+}
+
+
+@pytest.mark.parametrize("path", ["/", "/login/", "/record/"])
+def test_pages_send_a_strict_policy_and_safe_defaults(client: Client, path: str) -> None:
+    """Every page: a CSP without 'unsafe-inline', no framing, no sniffing, same-origin referrer;
+    without the TLS setting no HSTS (plain HTTP development must keep working)."""
+    response = client.get(path)
+    assert response.status_code == 200
+    assert set(response["Content-Security-Policy"].split("; ")) == STRICT_POLICY
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in response
+
+
+# Records every CSP violation a page reports, whatever the console says. Playwright's init
+# scripts run outside the page's policy, so this listener is not itself refused.
+CATCH_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener('securitypolicyviolation', e => window.__violations.push(
+  e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' ' + (e.sourceFile || '') + ':' + e.lineNumber));
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_member_browses_and_votes_without_a_policy_violation(
+    browser: Any, live_server: Any
+) -> None:
+    """The demo member signs in, walks the pyramid, votes, tracks the ballot, reads the record;
+    the operator opens the admin: no page reports a Content-Security-Policy violation."""
+    load_demo()
+    election = Election.objects.get(closed_at__isnull=True)
+    seen: list[str] = []
+    context = browser.new_context()
+    context.add_init_script(CATCH_VIOLATIONS)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.on(
+        "console", lambda m: seen.append(m.text) if "Content Security Policy" in m.text else None
+    )
+
+    def visit(path: str) -> None:
+        page.goto(live_server.url + path)
+        check()
+
+    def check() -> None:
+        seen.extend(f"{page.url}: {v}" for v in page.evaluate("window.__violations"))
+
+    visit("/login/")
+    page.get_by_label("Username").fill("member")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/me/")
+    check()
+    federation = election.federation.slug
+    council = Council.objects.filter(parent__isnull=False).first()
+    assert council is not None
+    for path in (
+        "/",
+        f"/f/{federation}/",
+        f"/f/{federation}/c/{council.key}/",
+        f"/f/{federation}/elections/",
+        f"/e/{election.pk}/",
+        "/record/",
+        "/api/docs",
+    ):
+        visit(path)
+    visit(f"/e/{election.pk}/vote/")
+    page.get_by_role("spinbutton").first.fill("1")
+    page.get_by_role("button", name="Review my ballot").click()
+    page.wait_for_selector("#ranked")
+    check()
+    page.get_by_role("button", name="Cast my ballot").click()
+    code = page.locator("#tracking-code").inner_text()
+    check()
+    Election.objects.filter(pk=election.pk).update(
+        poll_closes_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    )
+    visit(f"/e/{election.pk}/")
+    visit(f"/e/{election.pk}/track/?code={code}")
+    page.get_by_role("button", name=re.compile("Log out")).click()
+    check()
+
+    visit("/login/")
+    page.get_by_label("Username").fill("operator")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/me/")
+    for path in ("/admin/", "/admin/members/member/", "/admin/axes/accessattempt/"):
+        visit(path)
+    context.close()
+    assert seen == [], "\n".join(seen)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONE, SELF
+
 from communard.web.config import Config
 from communard.web.settings.security import tls_settings
 
@@ -23,6 +25,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "csp",
+    # Only for its static files: the API's docs page then serves Swagger UI from this site
+    # instead of a CDN, which the Content-Security-Policy would refuse.
+    "ninja",
     "communard.web.core",
     "communard.web.records",
     "communard.web.councils",
@@ -37,6 +43,7 @@ MIDDLEWARE = [
     # without the rest of the stack: casting is the request every voter makes at once.
     "communard.web.elections.cast_endpoint.CastEndpointMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -128,6 +135,21 @@ AXES_CLIENT_IP_CALLABLE = "communard.web.core.throttle.client_address"
 AXES_LOCKOUT_CALLABLE = "communard.web.core.throttle.lockout_response"
 # Keep failures only, not a log of every member's sign-ins with their address and browser.
 AXES_DISABLE_ACCESS_LOG = True
+
+# Content-Security-Policy (docs/security.md): only this site's own files; no inline script,
+# style or handler anywhere (templates and the pyramid picture use site.css); no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 COMMUNARD_SIGNING_KEY_PATH = CONFIG.signing_key_path
 COMMUNARD_RECORD_SEALER = CONFIG.record_sealer
