@@ -326,3 +326,25 @@ def test_member_browses_and_votes_without_a_policy_violation(
         visit(path)
     context.close()
     assert seen == [], "\n".join(seen)
+
+
+# -- Cache-Control -------------------------------------------------------------------------
+
+
+def test_public_pages_stay_cacheable(client: Client, demo: None) -> None:
+    """A visitor who is not signed in gets no private or no-store."""
+    response = client.get("/")
+    assert "private" not in response.get("Cache-Control", "")
+    assert "no-store" not in response.get("Cache-Control", "")
+
+
+def test_members_pages_are_private_and_ballots_not_stored(client: Client, demo: None) -> None:
+    """Signed in: every page is private; the ballot form is also no-store."""
+    client.login(username="member", password=DEMO_PASSWORD)
+    for path in ("/", "/me/"):
+        cache = client.get(path)["Cache-Control"]
+        assert "private" in cache and "no-store" not in cache, path
+    election = Election.objects.get(closed_at__isnull=True)
+    response = client.get(f"/e/{election.pk}/vote/")
+    assert response.status_code == 200
+    assert {"private", "no-store"} <= set(response["Cache-Control"].split(", "))
