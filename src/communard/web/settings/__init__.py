@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,9 +27,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "csp",
-    # Only for its static files: the API's docs page then serves Swagger UI from this site
-    # instead of a CDN, which the Content-Security-Policy would refuse.
-    "ninja",
     "communard.web.core",
     "communard.web.records",
     "communard.web.councils",
@@ -59,10 +57,19 @@ MIDDLEWARE = [
 ROOT_URLCONF = "communard.web.urls"
 WSGI_APPLICATION = "communard.web.wsgi.application"
 
+# django-ninja's templates and static files, for the API's docs page (web/api.py: Swagger UI from
+# this site, as the Content-Security-Policy requires, not from a CDN). Found without importing
+# ninja: as an INSTALLED_APPS entry it would be imported whole by every command at start-up
+# (0.3 s or more), not only where the API is served.
+_ninja = importlib.util.find_spec("ninja")
+assert _ninja is not None and _ninja.origin is not None
+NINJA_DIR = Path(_ninja.origin).parent
+STATICFILES_DIRS = [NINJA_DIR / "static"]
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
