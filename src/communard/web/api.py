@@ -1,8 +1,19 @@
 """The JSON API: one NinjaAPI, a router per app. OpenAPI schema at /api/openapi.json."""
 
 from ninja import NinjaAPI
+from ninja.openapi.docs import ABS_TPL_PATH, Swagger
 
 from communard.web.elections.api import router as elections_router
 
-api = NinjaAPI(title="Communard", version="1", urls_namespace="api")
+
+class SwaggerFromThisSite(Swagger):
+    """The docs page (/api/docs) with Swagger UI from this site's static files. Outside
+    INSTALLED_APPS (settings: it would slow every command's start) ninja renders the page that
+    loads it from a CDN, which the Content-Security-Policy refuses; this renders its local
+    page the same way instead (settings find its templates and files)."""
+
+    template_cdn = str(ABS_TPL_PATH / "swagger.html")
+
+
+api = NinjaAPI(title="Communard", version="1", urls_namespace="api", docs=SwaggerFromThisSite())
 api.add_router("/elections/", elections_router)

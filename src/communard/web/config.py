@@ -116,6 +116,11 @@ class Config:
     # starts that process and sets this for its workers; a server started another way sets it
     # and runs the sealer beside it.
     record_sealer: str = "inline"
+    # How browsers reach this server: "off" (plain HTTP: development, the demo), "on" (this
+    # server is reached over HTTPS itself), "proxy" (a reverse proxy terminates TLS and says so
+    # in X-Forwarded-Proto, and appends the client's address to X-Forwarded-For). Anything but
+    # "off" makes cookies Secure and sends HSTS (``settings/security.py``).
+    tls: str = "off"
 
     @classmethod
     def from_env(cls) -> Config:
@@ -134,6 +139,7 @@ class Config:
                 os.environ.get("COMMUNARD_SIGNING_KEY", data_dir / ".communard" / "signing.key")
             ),
             record_sealer=_env_choice("COMMUNARD_RECORD_SEALER", ("inline", "process")),
+            tls=_env_choice("COMMUNARD_TLS", ("off", "on", "proxy")),
         )
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
+from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONE, SELF
+
 from communard.web.config import Config
+from communard.web.settings.security import tls_settings
 
 CONFIG = Config.from_env()
 
@@ -22,6 +27,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
     "communard.web.core",
     "communard.web.records",
     "communard.web.councils",
@@ -36,22 +43,35 @@ MIDDLEWARE = [
     # without the rest of the stack: casting is the request every voter makes at once.
     "communard.web.elections.cast_endpoint.CastEndpointMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "communard.web.core.caching.PrivateWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a sign-in it refused into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "communard.web.urls"
 WSGI_APPLICATION = "communard.web.wsgi.application"
 
+# django-ninja's templates and static files, for the API's docs page (web/api.py: Swagger UI from
+# this site, as the Content-Security-Policy requires, not from a CDN). Found without importing
+# ninja: as an INSTALLED_APPS entry it would be imported whole by every command at start-up
+# (0.3 s or more), not only where the API is served.
+_ninja = importlib.util.find_spec("ninja")
+assert _ninja is not None and _ninja.origin is not None
+NINJA_DIR = Path(_ninja.origin).parent
+STATICFILES_DIRS = [NINJA_DIR / "static"]
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -77,7 +97,12 @@ AUTH_PASSWORD_VALIDATORS = [
 # Django's database sessions and model logins, each read with one plain query per request
 # instead of a compiled ORM query (core/sessions.py; bench/cast_bench.py measures it).
 SESSION_ENGINE = "communard.web.core.sessions"
-AUTHENTICATION_BACKENDS = ["communard.web.core.sessions.LoginBackend"]
+# django-axes first: it refuses a locked-out sign-in before any password is checked, on every
+# path that calls ``authenticate`` (the login page, the admin's login).
+AUTHENTICATION_BACKENDS = [
+    "communard.web.core.throttle.ThrottleBackend",
+    "communard.web.core.sessions.LoginBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "me"
 LOGOUT_REDIRECT_URL = "home"
@@ -102,6 +127,37 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# COMMUNARD_TLS: Secure cookies, HSTS, redirect to https, the proxy's header (security.py).
+globals().update(tls_settings(CONFIG.tls))
+
+# Sign-in throttling (docs/security.md): failures count per username AND client address, so
+# nobody can lock a member out from afar; 10 wrong passwords pause that pair for 15 minutes
+# after the last one, and a right password clears its count.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Refused attempts while paused are not counted: the time the page promises does not move.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "communard.web.core.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "communard.web.core.throttle.lockout_response"
+# Keep failures only, not a log of every member's sign-ins with their address and browser.
+AXES_DISABLE_ACCESS_LOG = True
+
+# Content-Security-Policy (docs/security.md): only this site's own files; no inline script,
+# style or handler anywhere (templates and the pyramid picture use site.css); no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 COMMUNARD_SIGNING_KEY_PATH = CONFIG.signing_key_path
 COMMUNARD_RECORD_SEALER = CONFIG.record_sealer
