@@ -37,7 +37,10 @@ from communard.web.core.sessions import preloaded_login, preloaded_session
 from communard.web.elections.casting import do_cast_ballot_as_user, read_for_session
 from communard.web.elections.errors import ElectionError
 
-BALLOTS = re.compile(r"/api/elections/(\d{1,18})/ballots")
+# ASCII digits only ("\d" would take "²", which int() refuses), and at most 18 of them, so the
+# id is always below 2**63 and fits a bigint on both databases; anything longer goes to the
+# ninja operation, whose schema bounds the id and answers 422.
+BALLOTS = re.compile(r"/api/elections/([0-9]{1,18})/ballots")
 
 Handler = Callable[[HttpRequest], HttpResponse]
 

@@ -31,6 +31,7 @@ from communard.web.councils.models import Federation
 from communard.web.elections.actions import close_if_due, open_poll_if_due
 from communard.web.elections.errors import (
     AlreadyVoted,
+    CandidateNotStanding,
     ElectionNotFound,
     InvalidBallot,
     NotOnRoll,
@@ -72,7 +73,7 @@ def check_ranking(election: Election, ranking: Any) -> list[int]:
         if isinstance(n, bool) or not isinstance(n, int):
             raise InvalidBallot(f"preference {i} is {n!r}, not a candidate number")
         if n not in numbers:
-            raise InvalidBallot(f"preference {i} names candidate {n}, who is not standing")
+            raise CandidateNotStanding(f"preference {i} names candidate {n}, who is not standing")
         if n in seen:
             raise InvalidBallot(f"preference {i} names candidate {n} a second time")
         seen.add(n)
