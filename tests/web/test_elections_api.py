@@ -62,6 +62,14 @@ def test_api_cast_returns_tracking_code(election: Election) -> None:
     assert status == 201 and Ballot.objects.filter(tracking_code=body["tracking_code"]).exists()
 
 
+def test_api_cast_reads_2_0_as_candidate_2(election: Election) -> None:
+    """JSON has one kind of number and the schema's "integer" admits 2.0: it ranks candidate 2,
+    and the stored ranking holds integers."""
+    status, body = post(client_for("m3"), election, {"ranking": [2.0, 1]})
+    assert status == 201
+    assert Ballot.objects.get(tracking_code=body["tracking_code"]).ranking == [2, 1]
+
+
 @pytest.mark.parametrize("user, body, status, detail", [
     (None, {"ranking": [1]}, 401, "Unauthorized"),
     ("m9", {"ranking": [1]}, 403, "only members of Workshop one vote"),
@@ -70,6 +78,8 @@ def test_api_cast_returns_tracking_code(election: Election) -> None:
     ("m3", {"ranking": [7]}, 409, "not standing"),
     ("m3", {"ranking": []}, 400, "at least one candidate"),
     ("m3", {"ranking": ["1"]}, 400, "not a candidate number"),
+    ("m3", {"ranking": [1.5]}, 400, "not a candidate number"),
+    ("m3", {"ranking": [1, 1.0]}, 400, "a second time"),
     ("m3", {"ranking": "1"}, 422, ""),
     ("m3", {"order": [1]}, 422, ""),
 ])

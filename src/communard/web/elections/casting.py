@@ -69,7 +69,12 @@ def check_ranking(election: Election, ranking: Any) -> list[int]:
         raise InvalidBallot("a ballot ranks at least one candidate (a list of candidate numbers)")
     numbers = candidate_numbers(election)
     seen: set[int] = set()
+    ranked: list[int] = []
     for i, n in enumerate(ranking, start=1):
+        if isinstance(n, float) and n.is_integer():
+            # JSON has one kind of number: 2.0 is the number 2, and an integer to the API's
+            # schema (JSON Schema), so a client that writes it so is not refused.
+            n = int(n)
         if isinstance(n, bool) or not isinstance(n, int):
             raise InvalidBallot(f"preference {i} is {n!r}, not a candidate number")
         if n not in numbers:
@@ -77,7 +82,8 @@ def check_ranking(election: Election, ranking: Any) -> list[int]:
         if n in seen:
             raise InvalidBallot(f"preference {i} names candidate {n} a second time")
         seen.add(n)
-    return list(ranking)
+        ranked.append(n)
+    return ranked
 
 
 def do_cast_ballot(
