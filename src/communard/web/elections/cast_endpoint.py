@@ -40,10 +40,11 @@ from communard.web.core.sessions import preloaded_login, preloaded_session
 from communard.web.elections.casting import do_cast_ballot_as_user, read_for_session
 from communard.web.elections.errors import ElectionError
 
-# ASCII digits only ("\d" would take "²", which int() refuses), and at most 18 of them, so the
-# id is always below 2**63 and fits a bigint on both databases; anything longer goes to the
-# ninja operation, whose schema bounds the id and answers 422.
-BALLOTS = re.compile(r"/api/elections/([0-9]{1,18})/ballots")
+# An id as the schema allows it, written plainly: ASCII digits ("\d" would take "²", which int()
+# refuses), no leading zero, at most 18 digits, so always from 1 to below 2**63 (a bigint on both
+# databases). Anything else (0, 0012, 19 digits and more) goes to the ninja operation, whose
+# schema bounds the id: both doors answer every id alike.
+BALLOTS = re.compile(r"/api/elections/([1-9][0-9]{0,17})/ballots")
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
