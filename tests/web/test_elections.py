@@ -411,3 +411,39 @@ def test_cli_call_election_uses_the_constitutions_periods(fed, capsys) -> None: 
     assert main(["call-election", fed.slug, "congress"]) == 1
     assert "elects no delegates" in capsys.readouterr().err
     assert Election.objects.count() == 1
+
+
+@pytest.mark.parametrize("preference", ["\u00b2", "\u0661", "1_0", "9" * 30])
+def test_ballot_form_refuses_a_preference_in_other_digits(fed, preference: str) -> None:  # type: ignore[no-untyped-def]
+    """A preference written "²" (a digit to isdigit(), not to int()), in Arabic-Indic digits,
+    with an underscore or past any size is the form's own error (400), not a 500."""
+    from communard.web.members.actions import do_create_member_account
+
+    election = open_election(fed, "w1", ["1", "2"])
+    do_create_member_account(Member.objects.get(number="3"), username="m3",
+                             password="pw-12345-x", actor="t")
+    client = Client()
+    client.login(username="m3", password="pw-12345-x")
+    response = client.post(f"/e/{election.pk}/vote/", {"pref-1": preference})
+    assert response.status_code == 400
+    assert "is not a preference from 1 to 2" in response.content.decode()
+    assert Ballot.objects.filter(election=election).count() == 0
+
+
+@pytest.mark.parametrize("accept", ["\u00b2", "x", str(2**64)])
+def test_accepting_a_nomination_that_is_no_number_is_refused(fed, accept: str) -> None:  # type: ignore[no-untyped-def]
+    """The nomination to accept is read by the strict parser: a message, not a 500 (int("x")
+    raised, and 2**64 overflowed SQLite)."""
+    from communard.web.elections.actions import do_call_election
+    from communard.web.members.actions import do_create_member_account
+
+    election = do_call_election(Council.objects.get(federation=fed, key="w1"),
+                                nominations_open_at=NOW - DAY, poll_opens_at=NOW + DAY,
+                                poll_closes_at=NOW + 2 * DAY, actor="t", now=NOW - 2 * DAY)
+    do_create_member_account(Member.objects.get(number="3"), username="m3",
+                             password="pw-12345-x", actor="t")
+    client = Client()
+    client.login(username="m3", password="pw-12345-x")
+    response = client.post(f"/e/{election.pk}/nominate/", {"accept": accept}, follow=True)
+    assert response.status_code == 200
+    assert "must be a non-negative integer" in response.content.decode()

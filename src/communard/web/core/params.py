@@ -1,4 +1,4 @@
-"""Integers from a request's query string, parsed strictly in one place.
+"""Integers from a request (query string or form), parsed strictly in one place.
 
 ``str.isdigit`` and ``int`` accept far more than ASCII digits: superscripts (``²``), other
 scripts' digits (``٣``), underscores and surrounding spaces (``int(" 1_0 ")``). ``"²".isdigit()``
@@ -19,13 +19,13 @@ class BadParameter(ValueError):
     """A query parameter is missing or not a whole number in range; the message names it."""
 
 
-def parse_count(text: str, name: str) -> int:
+def parse_count(text: str, what: str) -> int:
     """``text`` as a non-negative integer of at most :data:`MAX_ID`, or :class:`BadParameter`
-    naming the parameter ``name`` and what was given."""
+    naming ``what`` was read (``"query parameter 'size'"``) and what was given."""
     if not (text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS) or int(text) > MAX_ID:
         raise BadParameter(
-            f"query parameter {name!r} must be a non-negative integer in ASCII digits, at "
-            f"most {MAX_ID}, got {text[:40]!r}"
+            f"{what} must be a non-negative integer in ASCII digits, at most {MAX_ID}, "
+            f"got {text[:40]!r}"
         )
     return int(text)
 
@@ -38,4 +38,4 @@ def query_int(request: HttpRequest, name: str, default: int | None = None) -> in
         if default is None:
             raise BadParameter(f"query parameter {name!r} is required")
         return default
-    return parse_count(raw, name)
+    return parse_count(raw, f"query parameter {name!r}")

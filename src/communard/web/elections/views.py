@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from communard.count import write_blt
 from communard.web.core.actors import actor_of
+from communard.web.core.params import BadParameter, parse_count
 from communard.web.councils.models import Federation
 from communard.web.elections.actions import (
     ballot_box,
@@ -122,7 +123,11 @@ def nominate(request: HttpRequest, election_id: int) -> HttpResponseBase:
     try:
         accept = request.POST.get("accept")
         if accept:
-            nominee = get_object_or_404(Candidate, pk=int(accept), election=election, member=me)
+            try:
+                nominee_id = parse_count(accept, "the nomination to accept")
+            except BadParameter as e:
+                raise ElectionError(str(e)) from None
+            nominee = get_object_or_404(Candidate, pk=nominee_id, election=election, member=me)
             do_accept_nomination(nominee, actor=actor_of(request.user))
             messages.success(request, "You have accepted your nomination.")
         else:
@@ -172,12 +177,15 @@ def _ranking_from_form(post: Any, candidates: list[Candidate]) -> tuple[list[int
         raw = post.get(f"pref-{c.number}", "").strip()
         if not raw:
             continue
-        if not raw.isdigit() or not 1 <= int(raw) <= len(candidates):
+        try:
+            p = parse_count(raw, "a preference")  # "²" passes isdigit() but not int()
+        except BadParameter:
+            p = 0
+        if not 1 <= p <= len(candidates):
             errors.append(
                 f"{c.member.name}: “{raw}” is not a preference from 1 to {len(candidates)}"
             )
             continue
-        p = int(raw)
         if p in chosen:
             errors.append(f"preference {p} is given to more than one candidate")
         chosen[p] = c.number or 0
