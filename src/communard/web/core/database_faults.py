@@ -3,11 +3,11 @@
 A restart or fail-over of PostgreSQL (or a locked SQLite file) makes every request that touches
 the database raise ``OperationalError`` (cannot connect, connection lost, locked) or
 ``InterfaceError`` (the connection is already closed). Those are faults of the service, not of
-the request: the request may simply be sent again in a moment (each action runs in one transaction, so it
-either happened whole or not at all; only a connection lost during the commit itself leaves the
-client unsure, and a second cast then says "already voted"). So the APIs answer
-JSON 503 with ``Retry-After`` (what a client, or the cast page's script, needs to retry) and the
-pages a proper "try again shortly" page. Other database errors stay 500s: they are our bugs.
+the request, which may simply be sent again in a moment: each action runs in one transaction, so
+it happened whole or not at all (only a connection lost during the commit itself leaves the
+client unsure; a second cast then says "already voted"). So the APIs answer JSON 503 with
+``Retry-After`` (when to send it again) and the pages a proper "try again shortly" page. Other
+database errors stay 500s: they are our bugs.
 
 Three doors lead here: :class:`DatabaseFaultMiddleware` for the views, :func:`ninja_fault` for
 the ninja API (which handles its own views' exceptions), and the cast endpoint's middleware,
