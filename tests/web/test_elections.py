@@ -447,3 +447,18 @@ def test_accepting_a_nomination_that_is_no_number_is_refused(fed, accept: str) -
     response = client.post(f"/e/{election.pk}/nominate/", {"accept": accept}, follow=True)
     assert response.status_code == 200
     assert "must be a non-negative integer" in response.content.decode()
+
+
+def test_track_page_looks_up_only_what_can_be_a_tracking_code(fed) -> None:  # type: ignore[no-untyped-def]
+    """A code with a NUL byte (which PostgreSQL refuses in text: a 500) finds no ballot and
+    says so; the real code, in lower case, still finds the ballot."""
+    election = open_election(fed, "w1", ["1", "2"], Calendar(opens=NOW - 3 * DAY,
+                                                                closes=NOW - 2 * DAY))
+    code = cast(election, "3", [2, 1], when=NOW - 3 * DAY + DAY / 2)
+    do_close_election(election, now=NOW - 2 * DAY)
+    client = Client()
+    for wrong in ["\x00", "ABCD-ABCD-ABCD-ABC\x00", "x" * 300]:
+        response = client.get(f"/e/{election.pk}/track/", {"code": wrong})
+        assert response.status_code == 200 and code not in response.content.decode()
+    found = client.get(f"/e/{election.pk}/track/", {"code": code.lower()}).content.decode()
+    assert code in found

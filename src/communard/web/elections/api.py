@@ -6,7 +6,6 @@ against the served document to keep the two in agreement."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from django.http import HttpRequest
@@ -16,7 +15,7 @@ from ninja.security import django_auth
 
 from communard.web.core.params import MAX_ID
 from communard.web.elections.actions import close_if_due, open_poll_if_due
-from communard.web.elections.casting import do_cast_ballot_as_user
+from communard.web.elections.casting import do_cast_ballot_as_user, is_tracking_code
 from communard.web.elections.errors import ElectionError
 from communard.web.elections.models import Ballot, Election
 
@@ -26,9 +25,6 @@ router = Router(tags=["elections"])
 # (OverflowError). The fast cast path only takes ids of up to 18 digits, so this bound is what
 # answers the rest, as a 422 before any query.
 ElectionId = Annotated[int, Path(ge=1, le=MAX_ID, description="the election's id")]
-# A tracking code as the ballot gives it (Crockford base 32 in dashed groups), compared
-# case-insensitively; anything else names no ballot and is not sent to the database.
-TRACKING_CODE = re.compile(r"[0-9A-Za-z]{4}(?:-[0-9A-Za-z]{4}){3}")
 
 
 class CandidateOut(Schema):
@@ -145,7 +141,7 @@ def track(request: HttpRequest, election_id: ElectionId, code: str) -> Any:
         return Status(409, {"detail": "ballots are published when the poll closes"})
     code = code.strip().upper()
     ballot = (Ballot.objects.filter(election=election, tracking_code=code).first()
-              if TRACKING_CODE.fullmatch(code) else None)
+              if is_tracking_code(code) else None)
     if ballot is None:
         return Status(404, {"detail": "no ballot with that tracking code in this election"})
     return {"tracking_code": ballot.tracking_code, "ranking": ballot.ranking}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,15 @@ def new_tracking_code() -> str:
     n = secrets.randbits(80)
     chars = "".join(CODE_ALPHABET[(n >> (5 * i)) & 31] for i in range(16))
     return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
+
+
+TRACKING_CODE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}")
+
+
+def is_tracking_code(text: str) -> bool:
+    """Whether ``text`` (already upper-cased) has a tracking code's shape. Whatever has not can
+    name no ballot, and is not sent to the database (PostgreSQL refuses a NUL byte in text)."""
+    return TRACKING_CODE.fullmatch(text) is not None
 
 
 def candidate_numbers(election: Election) -> range | frozenset[int]:

@@ -28,7 +28,7 @@ from communard.web.elections.actions import (
     do_nominate,
     open_poll_if_due,
 )
-from communard.web.elections.casting import do_cast_ballot
+from communard.web.elections.casting import do_cast_ballot, is_tracking_code
 from communard.web.elections.errors import ElectionError
 from communard.web.elections.models import Ballot, Candidate, Election, Mark, Phase
 from communard.web.elections.roll import constituency_of
@@ -282,7 +282,7 @@ def track(request: HttpRequest, election_id: int) -> HttpResponse:
     election = _load(election_id)
     code = request.GET.get("code", "").strip().upper()
     ballot = None
-    if code and election.closed_at is not None:
+    if is_tracking_code(code) and election.closed_at is not None:
         ballot = Ballot.objects.filter(election=election, tracking_code=code).first()
     names = {
         c.number: c.member.name
