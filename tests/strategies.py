@@ -116,3 +116,12 @@ def actors() -> st.SearchStrategy[Actor]:
 def accounts() -> st.SearchStrategy[Account]:
     """A login: a member's, an operator's, or (as a database could hold) neither or both."""
     return st.builds(Account, _login_names, st.booleans(), st.booleans())
+
+
+def query_values() -> st.SearchStrategy[str]:
+    """What a hostile client puts in a query parameter: digits of any script (superscripts,
+    Arabic-Indic), signs, underscores, spaces, huge numbers, any text."""
+    digits = st.text(st.characters(categories=["Nd", "No"]), min_size=1, max_size=25)
+    numbers = st.integers(min_value=-(2**70), max_value=2**70).map(str)
+    return st.one_of(numbers, digits, st.text(max_size=30),
+                     st.sampled_from(["", " 1", "1_0", "+1", "0x1", "1e3", "\u00b2", "\x00"]))

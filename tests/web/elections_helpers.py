@@ -39,3 +39,8 @@ def open_election(federation: Federation, constituency_key: str, candidates: lis
     do_open_poll(election, now=cal.opens)
     election.refresh_from_db()
     return election
+
+
+#: An election whose poll ran its minimum week and closed two days before ``NOW``.
+PAST = Calendar(called=NOW - 17 * DAY, nominations=NOW - 16 * DAY, opens=NOW - 9 * DAY,
+                closes=NOW - 2 * DAY)

@@ -36,8 +36,8 @@ from communard.web.members.importing import do_import
 from communard.web.members.models import Member
 from communard.web.records.models import QueuedEntry
 from communard.web.records.store import enqueue
-from tests.web.elections_helpers import DAY, NOW, Calendar, open_election
-from tests.web.factories import TWO_TIER, operator_login, recorded, small_federation
+from tests.web.elections_helpers import DAY, NOW, PAST, Calendar, open_election
+from tests.web.factories import TWO_TIER, member_login, operator_login, recorded, small_federation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -512,3 +512,47 @@ def test_a_backdated_change_never_moves_anyone_onto_or_off_a_frozen_roll(tmp_pat
     assert do_cast_ballot(election, Member.objects.get(federation=fed, number="5"), [2], now=NOW)
     with pytest.raises(NotOnRoll):
         do_cast_ballot(election, late, [1], now=NOW)
+
+
+@pytest.mark.parametrize("preference", ["\u00b2", "\u0661", "1_0", "9" * 30])
+def test_ballot_form_refuses_a_preference_in_other_digits(fed, preference: str) -> None:  # type: ignore[no-untyped-def]
+    """A preference written "²" (a digit to isdigit(), not to int()), in Arabic-Indic digits,
+    with an underscore or past any size is the form's own error (400), not a 500."""
+    election = open_election(fed, "w1", ["1", "2"])
+    member_login(Member.objects.get(number="3"), "m3", "pw-12345-x")
+    client = Client()
+    client.login(username="m3", password="pw-12345-x")
+    response = client.post(f"/e/{election.pk}/vote/", {"pref-1": preference})
+    assert response.status_code == 400
+    assert "is not a preference from 1 to 2" in response.content.decode()
+    assert Ballot.objects.filter(election=election).count() == 0
+
+
+@pytest.mark.parametrize("accept", ["\u00b2", "x", str(2**64)])
+def test_accepting_a_nomination_that_is_no_number_is_refused(fed, accept: str) -> None:  # type: ignore[no-untyped-def]
+    """The nomination to accept is read by the strict parser: a message, not a 500 (int("x")
+    raised, and 2**64 overflowed SQLite)."""
+    from communard.web.elections.actions import do_call_election
+    election = do_call_election(Council.objects.get(federation=fed, key="w1"),
+                                nominations_open_at=NOW - DAY, poll_opens_at=NOW + 6 * DAY,
+                                poll_closes_at=NOW + 13 * DAY, actor="t", now=NOW - 2 * DAY)
+    member_login(Member.objects.get(number="3"), "m3", "pw-12345-x")
+    client = Client()
+    client.login(username="m3", password="pw-12345-x")
+    response = client.post(f"/e/{election.pk}/nominate/", {"accept": accept}, follow=True)
+    assert response.status_code == 200
+    assert "must be a non-negative integer" in response.content.decode()
+
+
+def test_track_page_looks_up_only_what_can_be_a_tracking_code(fed) -> None:  # type: ignore[no-untyped-def]
+    """A code with a NUL byte (which PostgreSQL refuses in text: a 500) finds no ballot and
+    says so; the real code, in lower case, still finds the ballot."""
+    election = open_election(fed, "w1", ["1", "2"], PAST)
+    code = cast(election, "3", [2, 1], when=PAST.opens + DAY / 2)
+    do_close_election(election, now=NOW - 2 * DAY)
+    client = Client()
+    for wrong in ["\x00", "ABCD-ABCD-ABCD-ABC\x00", "x" * 300]:
+        response = client.get(f"/e/{election.pk}/track/", {"code": wrong})
+        assert response.status_code == 200 and code not in response.content.decode()
+    found = client.get(f"/e/{election.pk}/track/", {"code": code.lower()}).content.decode()
+    assert code in found

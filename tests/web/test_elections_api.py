@@ -62,11 +62,24 @@ def test_api_cast_returns_tracking_code(election: Election) -> None:
     assert status == 201 and Ballot.objects.filter(tracking_code=body["tracking_code"]).exists()
 
 
+def test_api_cast_reads_2_0_as_candidate_2(election: Election) -> None:
+    """JSON has one kind of number and the schema's "integer" admits 2.0: it ranks candidate 2,
+    and the stored ranking holds integers."""
+    status, body = post(client_for("m3"), election, {"ranking": [2.0, 1]})
+    assert status == 201
+    assert Ballot.objects.get(tracking_code=body["tracking_code"]).ranking == [2, 1]
+
+
 @pytest.mark.parametrize("user, body, status, detail", [
     (None, {"ranking": [1]}, 401, "Unauthorized"),
     ("m9", {"ranking": [1]}, 403, "only members of Workshop one vote"),
     ("m3", {"ranking": [1, 1]}, 400, "a second time"),
-    ("m3", {"ranking": [7]}, 400, "not standing"),
+    # Well-formed, so 409 (the election's candidate list), not 400: the schema allows it.
+    ("m3", {"ranking": [7]}, 409, "not standing"),
+    ("m3", {"ranking": []}, 400, "at least one candidate"),
+    ("m3", {"ranking": ["1"]}, 400, "not a candidate number"),
+    ("m3", {"ranking": [1.5]}, 400, "not a candidate number"),
+    ("m3", {"ranking": [1, 1.0]}, 400, "a second time"),
     ("m3", {"ranking": "1"}, 422, ""),
     ("m3", {"order": [1]}, 422, ""),
 ])
@@ -165,6 +178,68 @@ def test_api_election_detail_and_openapi(election: Election) -> None:
     schema = Client().get("/api/openapi.json").json()
     assert "/api/elections/{election_id}/ballots" in schema["paths"]
     assert Client().get("/api/elections/999999").status_code == 404
+
+
+@pytest.mark.parametrize("election_id", [str(2**63), str(2**63 + 1), "9" * 19, "1" + "0" * 30, "0"])
+def test_api_cast_to_an_id_past_a_bigint_is_422(election: Election, election_id: str) -> None:
+    """An id no bigint holds is refused by the schema's bound before any query; on SQLite the
+    raw read used to raise OverflowError (a 500). Id 0 too, through both doors alike."""
+    client = client_for("m3")
+    r = client.post(f"/api/elections/{election_id}/ballots", json.dumps({"ranking": [1]}),
+                    content_type="application/json",
+                    HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+    bound = "greater than or equal to 1" if election_id == "0" else "9223372036854775807"
+    assert r.status_code == 422 and bound in json.dumps(r.json())
+    assert Ballot.objects.count() == 0 and Mark.objects.count() == 0
+
+
+def test_api_cast_to_an_id_with_a_leading_zero_casts(election: Election) -> None:
+    """"0012" is the id 12 to the schema; the fast path leaves such ids to the ninja operation,
+    which casts."""
+    client = client_for("m3")
+    r = client.post(f"/api/elections/0{election.pk}/ballots", json.dumps({"ranking": [1]}),
+                    content_type="application/json",
+                    HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+    assert r.status_code == 201 and Ballot.objects.count() == 1
+
+
+def test_api_cast_to_a_superscript_id_is_422(election: Election) -> None:
+    """"\u00b2" is a digit to the regex "\\d" but not to int() (a 500 in the fast path): the
+    fast path now takes ASCII digits only, and the operation's schema refuses the id."""
+    client = client_for("m3")
+    r = client.post("/api/elections/\u00b2/ballots", json.dumps({"ranking": [1]}),
+                    content_type="application/json",
+                    HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+    assert r.status_code == 422 and Ballot.objects.count() == 0
+
+
+@pytest.mark.parametrize("path", ["", "/result", "/ballots/ABCD-ABCD-ABCD-ABCD"])
+def test_api_reads_of_an_id_past_a_bigint_are_422(election: Election, path: str) -> None:
+    """The GETs bound the id as the cast does, with the status their schema lists."""
+    r = Client().get(f"/api/elections/{2**63}{path}")
+    assert r.status_code == 422
+    assert 422 in _documented(f"/api/elections/{{election_id}}{path.replace('ABCD-ABCD-ABCD-ABCD', '{code}')}", "get")
+
+
+def test_api_tracking_code_of_any_shape_is_404(election: Election) -> None:
+    """A code that is no tracking code (a NUL byte, which PostgreSQL refuses in text) names no
+    ballot, without a query."""
+    Election.objects.filter(pk=election.pk).update(closed_at=timezone.now())
+    for code in ["%00", "x" * 300, "ABCD-ABCD-ABCD-ABC\u00b2"]:
+        r = Client().get(f"/api/elections/{election.pk}/ballots/{code}")
+        assert r.status_code == 404, code
+
+
+def _documented(path: str, method: str) -> set[int]:
+    schema = Client().get("/api/openapi.json").json()
+    return {int(s) for s in schema["paths"][path][method]["responses"]}
+
+
+def test_api_schema_lists_the_statuses_the_cast_gives(election: Election) -> None:
+    """401, 409 (a candidate not standing) and 422 are all answered, so all are documented."""
+    assert _documented("/api/elections/{election_id}/ballots", "post") == {
+        201, 400, 401, 403, 404, 409, 422}
+    assert _documented("/api/elections/{election_id}", "get") == {200, 404, 422}
 
 
 def test_api_login_without_membership_is_403(election: Election) -> None:

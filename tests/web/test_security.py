@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client, override_settings
 
+from communard.web.core import clock
 from communard.web.councils.models import Council
 from communard.web.demo import DEMO_PASSWORD, load_demo
 from communard.web.elections.models import Election
@@ -28,7 +29,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo() -> None:
+    """The demo federation, with its running election opened as the server's clock opens it."""
     load_demo()
+    clock.run_due()
 
 
 # -- the TLS switch ------------------------------------------------------------------------

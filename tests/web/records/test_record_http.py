@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from communard.cli import main
 from communard.record import (
@@ -23,6 +25,8 @@ from communard.record import (
 )
 from communard.record.kinds import BALLOT_CAST
 from communard.web.records import services
+from communard.web.records.models import Entry
+from tests.strategies import query_values
 from tests.web.factories import operator_login
 from tests.web.tampering import guards_lifted
 
@@ -65,6 +69,22 @@ def test_endpoints_serve_checkpoint_entries_and_proofs_that_verify(client) -> No
         ("/record/api/proof/inclusion", {"index": 0, "size": 9}, "not between 0"),
         ("/record/api/proof/consistency", {"old": 4, "new": 2}, "old size <= new size"),
         ("/record/api/checkpoint", {"size": 42}, "no signed checkpoint"),
+        # Superscript and other-script digits pass str.isdigit but not int(): they were a 500.
+        ("/record/api/checkpoint", {"size": "\u00b2"}, "'size' must be a non-negative integer"),
+        ("/record/api/entries", {"start": "\u0663"}, "'start' must be a non-negative integer"),
+        ("/record/api/entries", {"limit": "1_0"}, "'limit' must be a non-negative integer"),
+        ("/record/api/proof/inclusion", {"index": " 1"}, "'index' must be a non-negative"),
+        ("/record/api/proof/inclusion", {"index": 0, "size": "\u00b3"}, "'size' must be"),
+        ("/record/api/proof/consistency", {"old": "\u00b9"}, "'old' must be a non-negative"),
+        ("/record/api/proof/consistency", {"old": 1, "new": "\u00b2"}, "'new' must be a non"),
+        # Past a bigint: PostgreSQL refused it with a range error.
+        ("/record/api/checkpoint", {"size": str(2**63)}, "at most 9223372036854775807"),
+        ("/record/api/proof/inclusion", {"index": "9" * 30}, "at most 9223372036854775807"),
+        # RFC 9162 defines no consistency proof from 0 or between equal sizes (§2.1.4.1).
+        ("/record/api/proof/consistency", {"old": 0, "new": 3}, "'old' must be at least 1"),
+        ("/record/api/proof/consistency", {"old": 0}, "'old' must be at least 1"),
+        ("/record/api/proof/consistency", {"old": 2, "new": 2}, "are both 2"),
+        ("/record/api/proof/consistency", {"old": 3}, "are both 3"),
     ],
 )
 def test_bad_requests_get_clear_errors(client, url: str, params: dict, message: str) -> None:  # type: ignore[no-untyped-def,type-arg]
@@ -73,6 +93,52 @@ def test_bad_requests_get_clear_errors(client, url: str, params: dict, message: 
     response = client.get(url, params)
     assert 400 <= response.status_code < 500
     assert message in response.json()["error"]
+
+
+RECORD_READS = {
+    "/record/": ["start"],
+    "/record/api/checkpoint": ["size"],
+    "/record/api/entries": ["start", "limit"],
+    "/record/api/proof/inclusion": ["index", "size"],
+    "/record/api/proof/consistency": ["old", "new"],
+}
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(url=st.sampled_from(sorted(RECORD_READS)), data=st.data())
+def test_record_reads_never_fail_on_any_parameter(client, url: str, data: st.DataObject) -> None:  # type: ignore[no-untyped-def]
+    """Whatever text each integer parameter holds, every record read answers 200 or a 4xx that
+    names the problem, never a 500 (the test client raises the server's exception)."""
+    if not Entry.objects.exists():
+        fill(3)
+    params = {name: data.draw(query_values(), label=name) for name in RECORD_READS[url]}
+    response = client.get(url, params)
+    assert response.status_code in (200, 400, 404), (params, response.status_code)
+    if response.status_code == 400:
+        assert any(repr(name) in response.json()["error"] or name in response.json()["error"]
+                   for name in params) or "past the end" in response.json()["error"]
+
+
+@pytest.mark.django_db
+def test_record_page_refuses_a_superscript_start(client) -> None:  # type: ignore[no-untyped-def]
+    """The record page reads ``start`` with the same strict parser: a 400, not a 500."""
+    fill(1)
+    response = client.get("/record/", {"start": "\u00b2"})
+    assert response.status_code == 400 and "'start'" in response.json()["error"]
+
+
+@pytest.mark.django_db
+def test_client_asks_no_proof_for_the_trivial_sizes(live_server) -> None:  # type: ignore[no-untyped-def]
+    """Our own client answers the empty proof for 0 and equal sizes without asking (the server
+    refuses those), so a witness that kept the empty tree's checkpoint still checks the next."""
+    from communard.record import HttpLogClient
+
+    fill(3)
+    remote = HttpLogClient(live_server.url)
+    assert remote.consistency_proof(0, 3) == [] and remote.consistency_proof(3, 3) == []
+    assert len(remote.consistency_proof(1, 3)) == 2
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
@@ -28,10 +29,20 @@ class PrivateWhenSignedInMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if _signed_in(request):
             patch_cache_control(response, private=True)
             match = request.resolver_match
             if match is not None and match.url_name in BALLOT_PAGES:
                 patch_cache_control(response, no_store=True)
         return response
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    """Whether the response may be for one signed-in member, without a query of its own: a
+    session cookie, or a login this request already loaded. (Loading the login here would ask
+    the database again after the view, even when the database is down: the fault's 503 must
+    pass through unharmed.)"""
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return True
+    user = getattr(request, "_cached_user", None)
+    return bool(user is not None and user.is_authenticated)

@@ -13,7 +13,9 @@ one path, doing only what the endpoint needs, with Django's own code for each se
   and inactive accounts count exactly as everywhere else. The session's data and its user's
   row come from the same query that reads the election and the voter's roll entry
   (``casting.read_for_session``), so a cast takes two statements: that read and the cast;
-* the ballot: ``casting.do_cast_ballot_as_user``, the same action the ninja operation calls.
+* the ballot: ``casting.do_cast_ballot_as_user``, the same action the ninja operation calls;
+* a database that cannot be reached: the JSON 503 with ``Retry-After`` of
+  ``core/database_faults.py``, as the ninja operation answers it.
 
 The ninja operation (``api.cast_ballot``) stays: it documents the endpoint in the OpenAPI schema
 and answers it if this middleware is left out of ``MIDDLEWARE``. The API tests run every case
@@ -33,11 +35,16 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.module_loading import import_string
 
+from communard.web.core.database_faults import DATABASE_FAULTS, unavailable
 from communard.web.core.sessions import preloaded_login, preloaded_session
 from communard.web.elections.casting import do_cast_ballot_as_user, read_for_session
 from communard.web.elections.errors import ElectionError
 
-BALLOTS = re.compile(r"/api/elections/(\d{1,18})/ballots")
+# An id as the schema allows it, written plainly: ASCII digits ("\d" would take "²", which int()
+# refuses), no leading zero, at most 18 digits, so always from 1 to below 2**63 (a bigint on both
+# databases). Anything else (0, 0012, 19 digits and more) goes to the ninja operation, whose
+# schema bounds the id: both doors answer every id alike.
+BALLOTS = re.compile(r"/api/elections/([1-9][0-9]{0,17})/ballots")
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -52,7 +59,12 @@ class CastEndpointMiddleware:
         found = BALLOTS.fullmatch(request.path_info)
         if found is None or request.method != "POST":
             return self.get_response(request)
-        response = self.cast(request, int(found[1]))
+        try:
+            response = self.cast(request, int(found[1]))
+        except DATABASE_FAULTS as fault:
+            # Ahead of DatabaseFaultMiddleware, so this door answers its 503 itself; a try
+            # block costs nothing on the path that does not raise.
+            response = unavailable(request, fault)
         # What CommonMiddleware, skipped here, would add: a length, so no chunked encoding.
         response.headers["Content-Length"] = str(len(response.content))
         return response

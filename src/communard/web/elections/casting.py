@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ from communard.web.core.sessions import user_columns, user_fields, user_pk
 from communard.web.councils.models import Federation
 from communard.web.elections.errors import (
     AlreadyVoted,
+    CandidateNotStanding,
     ElectionNotFound,
     InvalidBallot,
     NotOnRoll,
@@ -52,6 +54,15 @@ def new_tracking_code() -> str:
     return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
 
 
+TRACKING_CODE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}")
+
+
+def is_tracking_code(text: str) -> bool:
+    """Whether ``text`` (already upper-cased) has a tracking code's shape. Whatever has not can
+    name no ballot, and is not sent to the database (PostgreSQL refuses a NUL byte in text)."""
+    return TRACKING_CODE.fullmatch(text) is not None
+
+
 def candidate_numbers(election: Election) -> range | frozenset[int]:
     """The numbers of the candidates standing: 1…n once the poll has opened (kept on the
     election row, so checking a ballot costs no query), else whoever is numbered so far."""
@@ -68,15 +79,21 @@ def check_ranking(election: Election, ranking: Any) -> list[int]:
         raise InvalidBallot("a ballot ranks at least one candidate (a list of candidate numbers)")
     numbers = candidate_numbers(election)
     seen: set[int] = set()
+    ranked: list[int] = []
     for i, n in enumerate(ranking, start=1):
+        if isinstance(n, float) and n.is_integer():
+            # JSON has one kind of number: 2.0 is the number 2, and an integer to the API's
+            # schema (JSON Schema), so a client that writes it so is not refused.
+            n = int(n)
         if isinstance(n, bool) or not isinstance(n, int):
             raise InvalidBallot(f"preference {i} is {n!r}, not a candidate number")
         if n not in numbers:
-            raise InvalidBallot(f"preference {i} names candidate {n}, who is not standing")
+            raise CandidateNotStanding(f"preference {i} names candidate {n}, who is not standing")
         if n in seen:
             raise InvalidBallot(f"preference {i} names candidate {n} a second time")
         seen.add(n)
-    return list(ranking)
+        ranked.append(n)
+    return ranked
 
 
 def do_cast_ballot(

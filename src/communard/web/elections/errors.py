@@ -33,6 +33,16 @@ class InvalidBallot(ElectionError):
     status = 400
 
 
+class CandidateNotStanding(InvalidBallot):
+    """A well-formed ranking names a number no candidate of this election stands under.
+
+    409, not 400: the API's schema can say what a ranking is (distinct candidate numbers from 1)
+    but not who stands, which is the election's current state; the body is valid and conflicts
+    with that state, as a cast before the poll opens does."""
+
+    status = 409
+
+
 class NominationRefused(ElectionError):
     status = 400
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from communard.count import write_blt
 from communard.web.core.actors import actor_of
+from communard.web.core.params import BadParameter, parse_count
 from communard.web.councils.models import Federation
 from communard.web.elections.actions import (
     ballot_box,
@@ -25,7 +26,7 @@ from communard.web.elections.actions import (
     do_accept_nomination,
     do_nominate,
 )
-from communard.web.elections.casting import do_cast_ballot
+from communard.web.elections.casting import do_cast_ballot, is_tracking_code
 from communard.web.elections.errors import ElectionError
 from communard.web.elections.models import Ballot, Candidate, Election, Mark, Phase
 from communard.web.elections.roll import constituency_of
@@ -117,7 +118,11 @@ def nominate(request: HttpRequest, election_id: int) -> HttpResponseBase:
     try:
         accept = request.POST.get("accept")
         if accept:
-            nominee = get_object_or_404(Candidate, pk=int(accept), election=election, member=me)
+            try:
+                nominee_id = parse_count(accept, "the nomination to accept")
+            except BadParameter as e:
+                raise ElectionError(str(e)) from None
+            nominee = get_object_or_404(Candidate, pk=nominee_id, election=election, member=me)
             do_accept_nomination(nominee, actor=actor_of(request.user))
             messages.success(request, "You have accepted your nomination.")
         else:
@@ -167,12 +172,15 @@ def _ranking_from_form(post: Any, candidates: list[Candidate]) -> tuple[list[int
         raw = post.get(f"pref-{c.number}", "").strip()
         if not raw:
             continue
-        if not raw.isdigit() or not 1 <= int(raw) <= len(candidates):
+        try:
+            p = parse_count(raw, "a preference")  # "²" passes isdigit() but not int()
+        except BadParameter:
+            p = 0
+        if not 1 <= p <= len(candidates):
             errors.append(
                 f"{c.member.name}: “{raw}” is not a preference from 1 to {len(candidates)}"
             )
             continue
-        p = int(raw)
         if p in chosen:
             errors.append(f"preference {p} is given to more than one candidate")
         chosen[p] = c.number or 0
@@ -269,7 +277,7 @@ def track(request: HttpRequest, election_id: int) -> HttpResponse:
     election = _load(election_id)
     code = request.GET.get("code", "").strip().upper()
     ballot = None
-    if code and election.closed_at is not None:
+    if is_tracking_code(code) and election.closed_at is not None:
         ballot = Ballot.objects.filter(election=election, tracking_code=code).first()
     names = {
         c.number: c.member.name

@@ -14,15 +14,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from communard.record import ProofRangeError, leaf_hash
+from communard.web.core.params import BadParameter, query_int
 from communard.web.records import services
 from communard.web.records.models import Entry
 from communard.web.records.store import DatabaseStore
 
 MAX_PAGE = 1000
-
-
-class BadParameter(ValueError):
-    pass
 
 
 def reads_record(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -36,17 +33,6 @@ def reads_record(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         return view(request, *args, **kwargs)
 
     return sealed_first
-
-
-def _int(request: HttpRequest, name: str, default: int | None = None) -> int:
-    raw = request.GET.get(name)
-    if raw is None or raw == "":
-        if default is None:
-            raise BadParameter(f"query parameter {name!r} is required")
-        return default
-    if not raw.isdigit() or len(raw) > 19:
-        raise BadParameter(f"query parameter {name!r} must be a non-negative integer, got {raw!r}")
-    return int(raw)
 
 
 def _bad(message: str, status: int = 400) -> JsonResponse:
@@ -73,7 +59,7 @@ def api_key(request: HttpRequest) -> HttpResponse:
 def api_checkpoint(request: HttpRequest) -> HttpResponse:
     store = DatabaseStore()
     try:
-        size = _int(request, "size", -1) if "size" in request.GET else None
+        size = query_int(request, "size") if "size" in request.GET else None
     except BadParameter as e:
         return _bad(str(e))
     note = services.log().latest_checkpoint() if size is None else store.checkpoint_at(size)
@@ -85,8 +71,8 @@ def api_checkpoint(request: HttpRequest) -> HttpResponse:
 @reads_record
 def api_entries(request: HttpRequest) -> JsonResponse:
     try:
-        start = _int(request, "start", 0)
-        limit = _int(request, "limit", 100)
+        start = query_int(request, "start", 0)
+        limit = query_int(request, "limit", 100)
     except BadParameter as e:
         return _bad(str(e))
     if not 1 <= limit <= MAX_PAGE:
@@ -106,8 +92,8 @@ def api_entries(request: HttpRequest) -> JsonResponse:
 @reads_record
 def api_inclusion(request: HttpRequest) -> JsonResponse:
     try:
-        index = _int(request, "index")
-        size = _int(request, "size", DatabaseStore().size())
+        index = query_int(request, "index")
+        size = query_int(request, "size", DatabaseStore().size())
         log = services.log()
         proof = log.inclusion_proof(index, size)
     except (BadParameter, ProofRangeError) as e:
@@ -120,18 +106,36 @@ def api_inclusion(request: HttpRequest) -> JsonResponse:
 @reads_record
 def api_consistency(request: HttpRequest) -> JsonResponse:
     try:
-        old = _int(request, "old")
-        new = _int(request, "new", DatabaseStore().size())
+        old = query_int(request, "old")
+        new = query_int(request, "new", DatabaseStore().size())
+        _check_nontrivial(old, new)
         proof = services.log().consistency_proof(old, new)
     except (BadParameter, ProofRangeError) as e:
         return _bad(str(e))
     return JsonResponse({"old": old, "new": new, "proof": [_b64(h) for h in proof]})
 
 
+def _check_nontrivial(old: int, new: int) -> None:
+    """Refuse the two sizes for which RFC 9162 defines no proof to send (docs/record/record.md).
+
+    PROOF(m, D[n]) exists for 0 < m < n (§2.1.4.1), and a verifier fails an empty proof at once
+    (§2.1.4.2, step 1): answering 200 with an empty list hands a strict client a proof it must
+    reject. The two cases need no proof: every tree extends the empty one, and a tree extends
+    itself when the two signed roots agree, which the client compares without asking."""
+    if old == 0:
+        raise BadParameter("query parameter 'old' must be at least 1: every tree extends the "
+                           "empty tree, so there is no consistency proof from size 0 (RFC 9162 "
+                           "§2.1.4.1)")
+    if old == new:
+        raise BadParameter(f"query parameters 'old' and 'new' are both {old}: a tree extends "
+                           "itself when the roots agree, so there is no consistency proof to "
+                           "send; compare the checkpoints' root hashes (RFC 9162 §2.1.4.1)")
+
+
 @reads_record
 def record_page(request: HttpRequest) -> HttpResponse:
     try:
-        start = _int(request, "start", 0)
+        start = query_int(request, "start", 0)
     except BadParameter as e:
         return _bad(str(e))
     size = DatabaseStore().size()

@@ -162,6 +162,10 @@ CONTENT_SECURITY_POLICY = {
 COMMUNARD_SIGNING_KEY_PATH = CONFIG.signing_key_path
 COMMUNARD_RECORD_SEALER = CONFIG.record_sealer
 
+# A database that cannot be reached is a 503 "try again shortly" (JSON with Retry-After for the
+# APIs), not a 500 (core/database_faults.py). Innermost, so it sees a view's exception first.
+MIDDLEWARE += ["communard.web.core.database_faults.DatabaseFaultMiddleware"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
