@@ -200,7 +200,8 @@ def test_cli_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_cli_import_missing_file_is_a_clear_error(tmp_path: Path) -> None:
-    """Naming a file that is not there gives a one-line error and a non-zero exit."""
+    """Naming a file that is not there gives a one-line error and exit 2 (bad input); a FIFO
+    in its place is refused at once, not waited on."""
     env = {**os.environ, "COMMUNARD_DATA_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)
     proc = subprocess.run(
@@ -210,8 +211,17 @@ def test_cli_import_missing_file_is_a_clear_error(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "nope.toml: file not found" in proc.stderr and "Traceback" not in proc.stderr
+    structure = tmp_path / "federation.toml"
+    structure.write_text('[federation]\nslug = "f"\nname = "F"\n[[councils]]\nkey = "c"\n'
+                         'name = "C"\ntier = "congress"\n', encoding="utf-8")
+    fifo = tmp_path / "members.csv"
+    os.mkfifo(fifo)
+    proc = subprocess.run([COMMUNARD, "import", str(structure), str(fifo)], env=env,
+                          capture_output=True, text=True, timeout=120)  # it hung before
+    assert (proc.returncode, proc.stderr.splitlines()[0]) == (
+        2, f"{fifo}: is not a regular file (a device, FIFO or socket cannot be imported)")
 
 
 def test_the_sealer_process_stops_on_signals_even_in_a_burst(tmp_path: Path) -> None:

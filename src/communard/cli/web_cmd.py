@@ -86,7 +86,8 @@ def register(sub: Any) -> None:
         help="operator name for the record (default: the login name)",
     )
     p.add_argument(
-        "--max-errors", type=int, default=200, help="problems to print (0: all; default 200)"
+        "--max-errors", type=_positive, default=200, metavar="N",
+        help="problems to print; the rest are counted (default 200)",
     )
     p.set_defaults(handler=cmd_import)
 
@@ -149,6 +150,16 @@ def _when(text: str) -> dt.datetime:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a date and time (YYYY-MM-DDTHH:MM)"
         ) from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 0 < value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 1000000")
+    return value
 
 
 def _seconds(text: str) -> float:
@@ -287,16 +298,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     who = operator(args.operator or getpass.getuser())
     try:
-        report = do_import(args.structure, args.members, actor=who, progress=_bar)
+        report = do_import(args.structure, args.members, actor=who, progress=_bar,
+                           max_problems=args.max_errors)
     except ImportRejected as rejected:
-        shown = rejected.problems if args.max_errors == 0 else rejected.problems[: args.max_errors]
-        for problem in shown:
+        for problem in rejected.problems:
             print(problem, file=sys.stderr)
-        more = len(rejected.problems) - len(shown)
-        if more:
-            print(f"… and {more} more (use --max-errors 0 to list all)", file=sys.stderr)
-        print(f"{len(rejected.problems)} problem(s) found; nothing was imported.", file=sys.stderr)
-        return 1
+        if rejected.more:
+            print(f"… and {rejected.more} more (--max-errors N shows the first N)",
+                  file=sys.stderr)
+        print(f"{rejected.total} problem(s) found; nothing was imported.", file=sys.stderr)
+        return 2  # bad input, as argparse's own usage errors
     verb = "created" if report.federation_created else "updated"
     print(
         f"federation {report.federation!r} {verb}: {report.members_added} members added, "
