@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import http.cookiejar
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -238,7 +241,8 @@ def test_the_sealer_process_stops_on_signals_even_in_a_burst(tmp_path: Path) -> 
                                 env=env, cwd=tmp_path, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         try:
-            time.sleep(1.5)  # past start-up, in the loop
+            _wait_until_it_catches(proc, signal.SIGTERM)
+            time.sleep(0.2)  # in the loop
             for _ in range(20):
                 proc.send_signal(signal.SIGTERM)
             out, _ = proc.communicate(timeout=15)
@@ -247,3 +251,247 @@ def test_the_sealer_process_stops_on_signals_even_in_a_burst(tmp_path: Path) -> 
                 proc.kill()
                 proc.communicate()
         assert proc.returncode == 0 and "sealer stopped: 0 record entries sealed" in out, out
+
+
+def _wait_until_it_catches(proc: subprocess.Popen[str], signum: int) -> None:
+    """Wait until ``proc`` has its handler for ``signum`` (past Python's and Django's start-up,
+    which on a loaded machine can take seconds: a signal before then just kills it)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        caught = int(next(line for line in status.splitlines()
+                          if line.startswith("SigCgt:")).split()[1], 16)
+        if caught >> (signum - 1) & 1:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{proc.args} did not catch signal {signum}")
+
+
+def test_the_servers_sealer_seals_on_after_signals_until_the_server_is_gone(
+    tmp_path: Path,
+) -> None:
+    """`communard serve`'s sealer (`seal --follow --until-closed FD`) is not stopped by SIGTERM
+    or SIGINT: it seals what is queued after them, and stops, with a last seal, only when every
+    holder of the pipe's write end (Granian and its workers) is gone."""
+    env = {**os.environ, "COMMUNARD_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    subprocess.run([COMMUNARD, "manage", "migrate", "-v", "0"], env=env, cwd=tmp_path,
+                   check=True, timeout=120)
+    db = tmp_path / "communard.sqlite3"
+    server_gone, server_alive = os.pipe()
+    proc = subprocess.Popen(
+        [COMMUNARD, "seal", "--follow", "--until-closed", str(server_gone)], env=env,
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        pass_fds=(server_gone,))
+    os.close(server_gone)
+    try:
+        _wait_until_it_catches(proc, signal.SIGTERM)
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGTERM):
+            proc.send_signal(signum)
+        assert proc.stdout is not None
+        told = proc.stdout.readline()
+        with sqlite3.connect(db, timeout=30) as conn:  # a worker's commit after the signals
+            conn.execute("INSERT INTO records_queuedentry (kind, time, actor, body) VALUES "
+                         "('test.late', '2026-01-01T00:00:00.000000Z', '', '{\"n\":1}')")
+        deadline = time.monotonic() + 60
+        while _scalar(db, "SELECT count(*) FROM records_queuedentry") and \
+                time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _scalar(db, "SELECT count(*) FROM records_entry WHERE kind = 'test.late'") == 1
+        assert proc.poll() is None, "the sealer stopped while the server could still commit"
+        with sqlite3.connect(db, timeout=30) as conn:
+            conn.execute("INSERT INTO records_queuedentry (kind, time, actor, body) VALUES "
+                         "('test.last', '2026-01-01T00:00:00.000000Z', '', '{\"n\":2}')")
+        os.close(server_alive)  # the server's last process is gone
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert told == "sealer: signal received; sealing until the server's processes are gone\n"
+    assert (proc.returncode, out) == (0, "sealer stopped: 2 record entries sealed\n")
+    assert _scalar(db, "SELECT count(*) FROM records_queuedentry") == 0
+
+
+# --- Stopping the server under load leaves nothing queued ---------------------------------
+
+# Run in the demo's database by `communard manage shell -c` before its open election's roll is
+# frozen: 300 more members of that election's constituency, imported as an operator would.
+ADD_VOTERS = """
+import tempfile
+from pathlib import Path
+from communard.web.demo import SYSTEM, write_demo_files
+from communard.web.elections.models import Election
+from communard.web.members.importing import do_import
+election = Election.objects.get(closed_at__isnull=True)
+structure, members = write_demo_files(Path(tempfile.mkdtemp()))
+with members.open("a", encoding="utf-8") as f:
+    f.writelines(f"L{n},Voter {n},,{election.constituency.key},2020-01-01,\\n" for n in range(300))
+print(do_import(structure, members, actor=SYSTEM))
+"""
+
+# Run in the demo's database by `communard manage shell -c`: a logged-in session (as login()
+# stores it) for every member on the open election's roll who has no login yet; prints
+# "session csrf election" per voter. (As bench/cast_bench.py makes its voters.)
+MAKE_VOTERS = """
+import datetime as dt, secrets
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import User
+from django.utils import timezone
+from communard.web.core.models import LoginSession
+from communard.web.core.sessions import SessionStore
+from communard.web.elections.models import Election, RollEntry
+from communard.web.members.models import Member
+election = Election.objects.get(closed_at__isnull=True)
+store = SessionStore()
+for entry in RollEntry.objects.filter(election=election, member__user__isnull=True):
+    user = User(username=f"voter-{entry.member_id}")
+    user.set_unusable_password()
+    user.save()
+    Member.objects.filter(pk=entry.member_id).update(user=user)
+    key = secrets.token_hex(16)
+    data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
+            HASH_SESSION_KEY: user.get_session_auth_hash()}
+    LoginSession.objects.create(session_key=key, session_data=store.encode(data),
+                                expire_date=timezone.now() + dt.timedelta(days=1),
+                                user_id=user.pk)
+    print(key, secrets.token_hex(16), election.pk)
+"""
+
+
+@pytest.fixture(scope="module")
+def demo_with_voters(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[list[str]]]:
+    """A demo's data folder (built once for the module: database, keys) and its voters'
+    sessions."""
+    folder = tmp_path_factory.mktemp("demo-voters")
+    env = {**os.environ, "COMMUNARD_DATA_DIR": str(folder)}
+    env.pop("DATABASE_URL", None)
+    subprocess.run([COMMUNARD, "demo", "--no-serve"], env=env, cwd=folder, check=True,
+                   capture_output=True, timeout=300)
+    for command in (["manage", "shell", "-c", ADD_VOTERS], ["tick"]):  # tick freezes the roll
+        subprocess.run([COMMUNARD, *command], env=env, cwd=folder, check=True,
+                       capture_output=True, timeout=300)
+    made = subprocess.run([COMMUNARD, "manage", "shell", "-c", MAKE_VOTERS], env=env, cwd=folder,
+                          check=True, capture_output=True, text=True, timeout=300)
+    voters = [line.split() for line in made.stdout.splitlines() if len(line.split()) == 3]
+    assert len(voters) > 300, made.stdout + made.stderr
+    return folder, voters
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its living descendants."""
+    found = [pid]
+    for child in _processes(parent=pid):
+        found += _tree(child)
+    return found
+
+
+def _cast_until_refused(port: int, voters: list[list[str]], accepted: list[str]) -> None:
+    """Cast one ballot per voter, one after another, until the server stops answering; the
+    tracking code of every accepted (201) ballot goes into ``accepted``."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    for session, csrf, election in voters:
+        body = json.dumps({"ranking": [1]})
+        try:
+            conn.request("POST", f"/api/elections/{election}/ballots", body=body, headers={
+                "Content-Type": "application/json", "X-CSRFToken": csrf,
+                "Cookie": f"sessionid={session}; csrftoken={csrf}"})
+            answer = conn.getresponse()
+            data = answer.read()
+        except OSError:
+            return
+        if answer.status == 201:
+            accepted.append(json.loads(data)["tracking_code"])
+
+
+STOPS = {
+    # SIGTERM to the serve command's process (systemd's KillMode=mixed, `kill PID`)
+    "sigterm-serve": lambda serve: os.kill(serve, signal.SIGTERM),
+    # a terminal's Ctrl-C: SIGINT to the serve command's process group
+    "ctrl-c-group": lambda serve: os.killpg(serve, signal.SIGINT),
+    # systemd's default KillMode=control-group: SIGTERM to every process of the service at
+    # once, whatever its session: the serve command, Granian and its workers, the sealer
+    "control-group": lambda serve: _signal_all(_tree(serve), signal.SIGTERM),
+    # the serve command's process killed outright (OOM killer, kill -9): its children remain
+    "serve-killed": lambda serve: os.kill(serve, signal.SIGKILL),
+}
+
+
+@pytest.mark.parametrize("stop", list(STOPS))
+def test_stopping_the_server_under_load_leaves_nothing_queued(
+    tmp_path: Path, demo_with_voters: tuple[Path, list[list[str]]], stop: str
+) -> None:
+    """However the server is stopped while ballots are being cast, Granian stops and drains
+    first and the sealer seals last: nothing is left queued, every accepted ballot's entry is
+    in the record's tree, and the record verifies. (The sealer used to stop at once on its own
+    signal, or when the serve command was gone, while Granian's workers were still committing:
+    entries were left queued.)"""
+    template, voters = demo_with_voters
+    shutil.copytree(template, tmp_path, dirs_exist_ok=True)
+    db = tmp_path / "communard.sqlite3"
+    port = free_port()
+    env = {**os.environ, "COMMUNARD_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.Popen([COMMUNARD, "serve", "--port", str(port), "--workers", "2",
+                             "--threads", "4", "--no-migrate"], env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    tree: list[int] = []
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", proc)
+        casts_before = _scalar(db, "SELECT count(*) FROM records_entry WHERE kind = 'ballot.cast'")
+        accepted: list[str] = []
+        clients = [threading.Thread(target=_cast_until_refused,
+                                    args=(port, voters[i::8], accepted)) for i in range(8)]
+        for client in clients:
+            client.start()
+        deadline = time.monotonic() + 60
+        while len(accepted) < len(voters) // 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(accepted) < len(voters), "the load ended before the stop"
+        tree = _tree(proc.pid)
+        # The database's write lock held across the stop: the casts in flight wait on it, as
+        # they would behind a slow disk, and commit after the stop has begun.
+        with contextlib.closing(sqlite3.connect(db, timeout=30, isolation_level=None)) as lock:
+            lock.execute("BEGIN IMMEDIATE")
+            STOPS[stop](proc.pid)
+            time.sleep(1)
+            lock.execute("ROLLBACK")
+        for client in clients:
+            client.join(timeout=60)
+        deadline = time.monotonic() + 60  # the whole tree is gone, sealer last
+        while any(_alive(p) for p in tree) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [p for p in tree if _alive(p)], "processes left running"
+    finally:
+        for pid in tree:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate(timeout=60)
+    assert _scalar(db, "SELECT count(*) FROM records_queuedentry") == 0, out
+    cast = _scalar(db, "SELECT count(*) FROM records_entry WHERE kind = 'ballot.cast'")
+    ballots = _scalar(db, "SELECT count(*) FROM elections_ballot WHERE tracking_code IN "
+                          f"({','.join(repr(code) for code in accepted)})")
+    assert ballots == len(accepted) and cast - casts_before >= len(accepted) > 0, out
+    assert _scalar(db, "SELECT max(size) FROM records_checkpoint") == _scalar(
+        db, "SELECT count(*) FROM records_entry")
+    verify = subprocess.run([COMMUNARD, "verify"], env=env, cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def _signal_all(pids: list[int], signum: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` is running (a zombie, dead but not yet reaped, is not)."""
+    try:
+        return _stat(pid)[0] != "Z"
+    except OSError:
+        return False
