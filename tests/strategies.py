@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import tomllib
 from typing import Any
 
 import tomli_w
@@ -82,11 +83,36 @@ _STRUCTURE_PLACES = [
 
 
 @st.composite
-def structure_files(draw: st.DrawFn, valid: dict[str, Any]) -> bytes:
+def mutated_toml(draw: st.DrawFn, valid: dict[str, Any]) -> dict[str, Any]:
+    """``valid`` (a parsed TOML document) with one to three values, found by a random walk
+    down its tables and lists, replaced by any TOML value or removed."""
+    data = copy.deepcopy(valid)
+    for _ in range(draw(st.integers(1, 3))):
+        node: Any = data
+        while node:
+            key = draw(st.sampled_from(list(node) if isinstance(node, dict)
+                                       else list(range(len(node)))))
+            if isinstance(node[key], dict | list) and node[key] and draw(st.booleans()):
+                node = node[key]
+                continue
+            if draw(st.integers(0, 3)) == 0:
+                del node[key]
+            else:
+                node[key] = draw(toml_values)
+            break
+    return data
+
+
+@st.composite
+def structure_files(draw: st.DrawFn, valid: dict[str, Any], constitution: str = "") -> bytes:
     """A structure file: ``valid`` (a parsed federation.toml) with one to three of its values
     replaced by any TOML value or removed, serialized as TOML; or, one time in five, its text
-    with random bytes spliced in."""
+    with random bytes spliced in. With ``constitution`` (TOML text), now and then a mutation of
+    it as the file's inline constitution."""
     data = copy.deepcopy(valid)
+    if constitution and isinstance(data.get("federation"), dict) and draw(st.booleans()):
+        data["federation"]["constitution"] = tomli_w.dumps(
+            draw(mutated_toml(tomllib.loads(constitution))))
     for _ in range(draw(st.integers(1, 3))):
         table, index, key = draw(st.sampled_from(_STRUCTURE_PLACES))
         remove = draw(st.booleans()) and draw(st.booleans())

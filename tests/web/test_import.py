@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from communard.cli import main
+from communard.constitution import DEFAULT_CONSTITUTION_TOML
 from communard.web.councils.models import Council, Delegate, Federation
 from communard.web.members.importing import ImportRejected, do_import
 from communard.web.members.models import Member, MembershipEvent
@@ -314,6 +315,31 @@ def test_import_structure_type_confusion_is_a_located_problem(
     assert problems == [f"{tmp_path / 'federation.toml'}:{line}: {field}: {message}"]
 
 
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("eligibility = []", "constitution: eligibility: must be a table"),
+        ("elections = { delegate_method = [] }",
+         "constitution: elections.delegate_method: [] is not one of "),
+    ],
+)
+def test_import_constitution_type_confusion_is_a_located_problem(
+    tmp_path: Path, setting: str, message: str
+) -> None:
+    """A value of the wrong type inside the constitution is a problem at its key's line (an
+    AttributeError, and a TypeError of an unhashable list, before)."""
+    constitution = setting + "\n" + "\n".join(
+        line for line in DEFAULT_CONSTITUTION_TOML.splitlines()
+        if line.startswith(("version", "[[tiers]]", "key", "name", "apportionment")))
+    structure = STRUCTURE.replace(
+        'time_zone = "Europe/Paris"',
+        'time_zone = "Europe/Paris"\nconstitution = """\n' + constitution + '"""')
+    problems = rejected(tmp_path, HEADER + GOOD_ROWS, structure)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{tmp_path / 'federation.toml'}:5: federation.constitution: "
+                                  + message)
+
+
 def test_import_refuses_a_device_as_constitution_file(tmp_path: Path) -> None:
     """`constitution_file = "/dev/zero"` is refused at once (it was read until memory ran out);
     so are a directory and a missing file."""
@@ -417,7 +443,7 @@ FUZZ = settings(max_examples=150, deadline=None,
 
 
 @FUZZ
-@given(structure=structure_files(tomllib.loads(STRUCTURE + DELEGATE)))
+@given(structure=structure_files(tomllib.loads(STRUCTURE + DELEGATE), DEFAULT_CONSTITUTION_TOML))
 def test_fuzz_structure_file_is_imported_or_rejected(tmp_path: Path, structure: bytes) -> None:
     """Any structure file either imports or is rejected with located problems, changing nothing;
     any other exception fails."""
