@@ -357,11 +357,17 @@ def test_import_refuses_a_device_as_constitution_file(tmp_path: Path) -> None:
 
 
 def test_import_refuses_inputs_that_are_not_regular_files(tmp_path: Path) -> None:
-    """A directory or a device as either file is one problem naming it (an IsADirectoryError
-    escaped before, and /dev/zero was read until memory ran out)."""
+    """A directory, a device or a file over the size cap as either file is one problem naming
+    it (an IsADirectoryError escaped before; /dev/zero and a huge file without line breaks were
+    read until memory ran out)."""
     s, m = write(tmp_path, HEADER + GOOD_ROWS)
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as f:
+        f.truncate(5 * 2**30)  # sparse: 5 GiB of NUL bytes without a line break, on no disk
     before = state()
     for structure, members, problem in (
+        (s, huge, f"{huge}: is 5,368,709,120 bytes; at most 4,294,967,296 can be imported"),
+        (huge, m, f"{huge}: is 5,368,709,120 bytes; at most 16,777,216 can be imported"),
         (tmp_path, m, f"{tmp_path}: is a directory, not a file"),
         (s, tmp_path, f"{tmp_path}: is a directory, not a file"),
         (s, Path("/dev/zero"), "/dev/zero: is not a regular file (a device, FIFO or socket "
