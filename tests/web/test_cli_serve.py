@@ -18,11 +18,15 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from communard.cli import build_parser, main
+from tests.postgres import running_postgres
 
 COMMUNARD = str(Path(sys.executable).with_name("communard"))
 
@@ -360,23 +364,78 @@ for entry in RollEntry.objects.filter(election=election, member__user__isnull=Tr
 """
 
 
+@dataclass
+class DemoWithVoters:
+    """A demo's data folder (keys; the SQLite file) with more voters on its open election, and
+    their sessions; on PostgreSQL (``--db=postgres``), ``server`` is the address of the server
+    holding it as the database ``demo``, to copy for each test."""
+
+    folder: Path
+    voters: list[list[str]]
+    server: str | None
+
+
 @pytest.fixture(scope="module")
-def demo_with_voters(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[list[str]]]:
-    """A demo's data folder (built once for the module: database, keys) and its voters'
-    sessions."""
+def demo_with_voters(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoWithVoters]:
+    """The demo, built once for the module, on the suite's database engine."""
     folder = tmp_path_factory.mktemp("demo-voters")
     env = {**os.environ, "COMMUNARD_DATA_DIR": str(folder)}
     env.pop("DATABASE_URL", None)
-    subprocess.run([COMMUNARD, "demo", "--no-serve"], env=env, cwd=folder, check=True,
-                   capture_output=True, timeout=300)
-    for command in (["manage", "shell", "-c", ADD_VOTERS], ["tick"]):  # tick freezes the roll
-        subprocess.run([COMMUNARD, *command], env=env, cwd=folder, check=True,
+    with contextlib.ExitStack() as stack:
+        server = None
+        if request.config.getoption("--db") == "postgres":
+            server = stack.enter_context(running_postgres()).rsplit("/", 1)[0]
+            with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+                admin.execute("CREATE DATABASE demo")
+            env["DATABASE_URL"] = f"{server}/demo"
+        subprocess.run([COMMUNARD, "demo", "--no-serve"], env=env, cwd=folder, check=True,
                        capture_output=True, timeout=300)
-    made = subprocess.run([COMMUNARD, "manage", "shell", "-c", MAKE_VOTERS], env=env, cwd=folder,
-                          check=True, capture_output=True, text=True, timeout=300)
-    voters = [line.split() for line in made.stdout.splitlines() if len(line.split()) == 3]
-    assert len(voters) > 300, made.stdout + made.stderr
-    return folder, voters
+        for command in (["manage", "shell", "-c", ADD_VOTERS], ["tick"]):  # tick: the roll
+            subprocess.run([COMMUNARD, *command], env=env, cwd=folder, check=True,
+                           capture_output=True, timeout=300)
+        made = subprocess.run([COMMUNARD, "manage", "shell", "-c", MAKE_VOTERS], env=env,
+                              cwd=folder, check=True, capture_output=True, text=True,
+                              timeout=300)
+        voters = [line.split() for line in made.stdout.splitlines() if len(line.split()) == 3]
+        assert len(voters) > 300, made.stdout + made.stderr
+        yield DemoWithVoters(folder, voters, server)
+
+
+class _Database:
+    """The server's database as the test reads it, on SQLite or PostgreSQL."""
+
+    def __init__(self, demo: DemoWithVoters, folder: Path, name: str) -> None:
+        self.sqlite = folder / "communard.sqlite3"
+        self.url = None
+        if demo.server is not None:
+            with psycopg.connect(f"{demo.server}/postgres", autocommit=True) as admin:
+                admin.execute(f"CREATE DATABASE {name} TEMPLATE demo")
+            self.url = f"{demo.server}/{name}"
+
+    def scalar(self, sql: str) -> int:
+        if self.url is None:
+            return _scalar(self.sqlite, sql)
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            row = conn.execute(sql).fetchone()
+            return int(row[0] or 0) if row else 0
+
+    @contextlib.contextmanager
+    def writes_held(self) -> Iterator[None]:
+        """Casts wait while this is open, as they would behind a slow disk: SQLite's write
+        lock; on PostgreSQL a lock on the ballots' table (the record's queue stays free)."""
+        if self.url is None:
+            with contextlib.closing(sqlite3.connect(self.sqlite, timeout=30,
+                                                    isolation_level=None)) as lock:
+                lock.execute("BEGIN IMMEDIATE")
+                yield
+                lock.execute("ROLLBACK")
+            return
+        with psycopg.connect(self.url) as conn:
+            conn.execute("LOCK TABLE elections_ballot IN EXCLUSIVE MODE")
+            yield
+            conn.rollback()
 
 
 def _tree(pid: int) -> list[int]:
@@ -427,12 +486,14 @@ def test_stopping_the_server_under_load_leaves_nothing_queued(
     in the record's tree, and the record verifies. (The sealer used to stop at once on its own
     signal, or when the serve command was gone, while Granian's workers were still committing:
     entries were left queued.)"""
-    template, voters = demo_with_voters
-    shutil.copytree(template, tmp_path, dirs_exist_ok=True)
-    db = tmp_path / "communard.sqlite3"
+    voters = demo_with_voters.voters
+    shutil.copytree(demo_with_voters.folder, tmp_path, dirs_exist_ok=True)
+    db = _Database(demo_with_voters, tmp_path, "stop_" + stop.replace("-", "_"))
     port = free_port()
     env = {**os.environ, "COMMUNARD_DATA_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)
+    if db.url is not None:
+        env["DATABASE_URL"] = db.url
     proc = subprocess.Popen([COMMUNARD, "serve", "--port", str(port), "--workers", "2",
                              "--threads", "4", "--no-migrate"], env=env, cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -440,7 +501,7 @@ def test_stopping_the_server_under_load_leaves_nothing_queued(
     tree: list[int] = []
     try:
         wait_for(f"http://127.0.0.1:{port}/", proc)
-        casts_before = _scalar(db, "SELECT count(*) FROM records_entry WHERE kind = 'ballot.cast'")
+        casts_before = db.scalar("SELECT count(*) FROM records_entry WHERE kind = 'ballot.cast'")
         accepted: list[str] = []
         clients = [threading.Thread(target=_cast_until_refused,
                                     args=(port, voters[i::8], accepted)) for i in range(8)]
@@ -451,13 +512,10 @@ def test_stopping_the_server_under_load_leaves_nothing_queued(
             time.sleep(0.01)
         assert len(accepted) < len(voters), "the load ended before the stop"
         tree = _tree(proc.pid)
-        # The database's write lock held across the stop: the casts in flight wait on it, as
-        # they would behind a slow disk, and commit after the stop has begun.
-        with contextlib.closing(sqlite3.connect(db, timeout=30, isolation_level=None)) as lock:
-            lock.execute("BEGIN IMMEDIATE")
+        # Writes held across the stop: the casts in flight commit after it has begun.
+        with db.writes_held():
             STOPS[stop](proc.pid)
             time.sleep(1)
-            lock.execute("ROLLBACK")
         for client in clients:
             client.join(timeout=60)
         deadline = time.monotonic() + 60  # the whole tree is gone, sealer last
@@ -471,13 +529,13 @@ def test_stopping_the_server_under_load_leaves_nothing_queued(
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         out, _ = proc.communicate(timeout=60)
-    assert _scalar(db, "SELECT count(*) FROM records_queuedentry") == 0, out
-    cast = _scalar(db, "SELECT count(*) FROM records_entry WHERE kind = 'ballot.cast'")
-    ballots = _scalar(db, "SELECT count(*) FROM elections_ballot WHERE tracking_code IN "
-                          f"({','.join(repr(code) for code in accepted)})")
+    assert db.scalar("SELECT count(*) FROM records_queuedentry") == 0, out
+    cast = db.scalar("SELECT count(*) FROM records_entry WHERE kind = 'ballot.cast'")
+    ballots = db.scalar("SELECT count(*) FROM elections_ballot WHERE tracking_code IN "
+                        f"({','.join(repr(code) for code in accepted)})")
     assert ballots == len(accepted) and cast - casts_before >= len(accepted) > 0, out
-    assert _scalar(db, "SELECT max(size) FROM records_checkpoint") == _scalar(
-        db, "SELECT count(*) FROM records_entry")
+    assert db.scalar("SELECT max(size) FROM records_checkpoint") == db.scalar(
+        "SELECT count(*) FROM records_entry")
     verify = subprocess.run([COMMUNARD, "verify"], env=env, cwd=tmp_path, capture_output=True,
                             text=True, timeout=300)
     assert verify.returncode == 0, verify.stdout + verify.stderr
