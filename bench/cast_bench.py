@@ -157,7 +157,6 @@ def create_voter_sessions(member_ids: list[int], path: Path) -> None:
     Bench fixture data: bulk-inserted instead of ``do_create_member_account`` and ``login()``
     (which would hash 100,000 passwords), but the session holds exactly what ``login()`` stores.
     """
-    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import User
     from django.db import connection, transaction
@@ -167,7 +166,7 @@ def create_voter_sessions(member_ids: list[int], path: Path) -> None:
     from communard.web.core.sessions import SessionStore
     from communard.web.members.models import Member
 
-    backend = settings.AUTHENTICATION_BACKENDS[0]
+    backend = "communard.web.core.sessions.LoginBackend"  # what login() stores for a password
     expire = timezone.now() + dt.timedelta(days=1)
     store = SessionStore()
     lines = []

@@ -6,6 +6,10 @@ are what an operator sees. There is no peer to compare with: no other tool impor
 pyramid, so this bench reports the absolute figures the issue asks for.
 
     python bench/import_bench.py [--members 1000000] [--postgres]
+
+With ``--bad`` every row names a council that does not exist: the import must refuse the file
+and report the first problems and a count of the rest, in flat memory (the issue measured a
+2-million-bad-row file: ``--bad --members 2000000``).
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def write_files(folder: Path, members: int, workplaces: int, seed: int = 7) -> tuple[Path, Path]:
+def write_files(
+    folder: Path, members: int, workplaces: int, seed: int = 7, bad: bool = False
+) -> tuple[Path, Path]:
     rng = random.Random(seed)
     districts = max(1, workplaces // 25)
     constitution = (
@@ -80,7 +86,7 @@ def write_files(folder: Path, members: int, workplaces: int, seed: int = 7) -> t
                     n,
                     f"Member {n}",
                     "",
-                    f"w{rng.randrange(workplaces)}",
+                    "nowhere" if bad else f"w{rng.randrange(workplaces)}",
                     dt.date.fromordinal(start + rng.randrange(3000)).isoformat(),
                     "p1" if rng.random() < 0.05 else "",
                 ]
@@ -88,7 +94,9 @@ def write_files(folder: Path, members: int, workplaces: int, seed: int = 7) -> t
     return structure, path
 
 
-def run_import(structure: Path, members: Path, env: dict[str, str]) -> tuple[float, int, str]:
+def run_import(
+    structure: Path, members: Path, env: dict[str, str], refused: bool = False
+) -> tuple[float, int, str]:
     communard = Path(sys.executable).with_name("communard")
     t0 = time.perf_counter()
     proc = subprocess.run(
@@ -98,9 +106,13 @@ def run_import(structure: Path, members: Path, env: dict[str, str]) -> tuple[flo
         text=True,
     )
     elapsed = time.perf_counter() - t0
-    if proc.returncode != 0:
-        sys.exit(f"import failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    if (proc.returncode != 0) != refused:
+        sys.exit(f"import {'passed' if refused else 'failed'} ({proc.returncode}):\n"
+                 f"{proc.stderr[-3000:]}")
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if refused:
+        tail = proc.stderr.strip().splitlines()[-2:]
+        return elapsed, peak_kib, f"exit {proc.returncode}: " + " / ".join(tail)
     return elapsed, peak_kib, proc.stdout.strip()
 
 
@@ -113,11 +125,15 @@ def main() -> None:
     parser.add_argument(
         "--postgres", action="store_true", help="import into a throwaway PostgreSQL"
     )
+    parser.add_argument(
+        "--bad", action="store_true",
+        help="every row names an unknown council: measure the refusal's time and memory",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
-        structure, members = write_files(folder, args.members, args.workplaces)
+        structure, members = write_files(folder, args.members, args.workplaces, bad=args.bad)
         size_mb = members.stat().st_size / 1e6
         print(
             f"generated {args.members:,} members in {args.workplaces:,} workplaces "
@@ -125,6 +141,12 @@ def main() -> None:
             flush=True,
         )
         env = {**os.environ, "COMMUNARD_DATA_DIR": str(folder), "COMMUNARD_SECRET_KEY": "bench"}
+        if args.bad:
+            elapsed, peak, out = run_import(structure, members, env, refused=True)
+            print(out)
+            print(f"refusal of {args.members:,} bad rows: {elapsed:.1f} s, "
+                  f"peak memory {peak / 1024:.0f} MiB")
+            return
         if args.postgres:
             from tests.postgres import running_postgres
 

@@ -4,15 +4,19 @@ names every problem with file, line and field and imports nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from communard.cli import main
+from communard.constitution import DEFAULT_CONSTITUTION_TOML
 from communard.web.councils.models import Council, Delegate, Federation
 from communard.web.members.importing import ImportRejected, do_import
 from communard.web.members.models import Member, MembershipEvent
 from communard.web.platforms.models import Platform
+from tests.strategies import member_files, structure_files
 from tests.web.factories import recorded
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -137,8 +141,9 @@ def test_a_later_import_may_not_backdate_beyond_the_window(tmp_path: Path) -> No
     s, m = write(tmp_path, HEADER + GOOD_ROWS + f"4,Late Comer,,w2,{old},\n")
     with pytest.raises(ImportRejected) as caught:
         do_import(s, m, actor="operator:test")
-    assert "members.csv:5: admitted_on: the date" in str(caught.value.problems[0])
-    assert "more than 7 day(s) before today" in str(caught.value.problems[0])
+    problem = str(next(iter(caught.value.problems)))
+    assert "members.csv:5: admitted_on: the date" in problem
+    assert "more than 7 day(s) before today" in problem
     assert state() == before
 
 
@@ -235,9 +240,9 @@ def test_import_founding_delegates_are_checked(tmp_path: Path) -> None:
 def test_cli_import_prints_problems_and_exits_nonzero(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The command lists problems on stderr with a summary and exits 1; no traceback."""
+    """The command lists problems on stderr with a summary and exits 2; no traceback."""
     s, m = write(tmp_path, HEADER + "1,Ana,,w1,2024-13-01,\n")
-    assert main(["import", str(s), str(m), "--as", "tester"]) == 1
+    assert main(["import", str(s), str(m), "--as", "tester"]) == 2
     err = capsys.readouterr().err
     assert "members.csv:2: admitted_on: '2024-13-01' is not a date" in err
     assert "1 problem(s) found; nothing was imported." in err
@@ -268,3 +273,228 @@ def test_import_structure_problems_point_at_their_own_table(tmp_path: Path) -> N
     second = len(structure.splitlines()) - 2  # the line of the second [[delegates]] header
     assert problems == [f"{tmp_path / 'federation.toml'}:{second}: delegates[2].constituency: "
                         "unknown council 'w7'"]
+
+
+# --- Hostile input: every problem located, never an exception, nothing changed -----------
+
+
+def line_of(text: str, needle: str) -> int:
+    """The 1-based line of ``text`` holding ``needle``."""
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+DELEGATE = '\n[[delegates]]\nmember = "1"\nconstituency = "w1"\n'
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "message"),
+    [
+        ('[[platforms]]\nslug = "reds"\nname = "Reds"\n', "", "platforms",
+         "must be a list of [[platforms]] tables, not an integer"),
+        ('constituency = "w1"', 'constituency = ["w1"]', "delegates[1].constituency",
+         "must be a string, not a list"),
+        ('member = "1"', "member = 1", "delegates[1].member", "must be a string, not an integer"),
+        ('time_zone = "Europe/Paris"', 'time_zone = "Europe/Paris"\n'
+         'constitution_file = "con\\u0000stitution.toml"', "federation.constitution_file",
+         "contains a control character (such as a NUL byte)"),
+        ('time_zone = "Europe/Paris"', "time_zone = 3", "federation.time_zone",
+         "must be a string, not an integer"),
+        ('time_zone = "Europe/Paris"', 'time_zone = "Europe"', "federation.time_zone",
+         "'Europe' is not an IANA time zone (e.g. Europe/Paris)"),
+        ('slug = "tiny"', 'slug = ["tiny"]', "federation.slug", "must be a string, not a list"),
+        ('slug = "tiny"', 'slug = "tiny town"', "federation.slug",
+         "'tiny town' is not a short name of letters, digits, - or _"),
+        ('name = "Tiny Federation"', f'name = "{"T" * 201}"', "federation.name",
+         "longer than 200 characters"),
+        ('key = "w2"', "key = 2", "councils[4].key", "must be a string, not an integer"),
+        ('parent = "d1"\n\n[[councils]]\nkey = "w2"', 'parnet = "d1"\n\n[[councils]]\nkey = "w2"',
+         "councils[3].parnet", "unknown key (expected one of key, name, tier, parent)"),
+        ('name = "Reds"', 'name = { text = "Reds" }', "platforms[1].name",
+         "must be a string, not a table"),
+        ('time_zone = "Europe/Paris"', 'time_zone = "Europe/Paris"\nconstitution = 7',
+         "federation.constitution", "must be a string, not an integer"),
+    ],
+)
+def test_import_structure_type_confusion_is_a_located_problem(
+    tmp_path: Path, old: str, new: str, field: str, message: str
+) -> None:
+    """A value of the wrong type or shape in federation.toml is one problem naming the field at
+    its line (these raised TypeError or ValueError, or were silently coerced)."""
+    structure = (STRUCTURE + DELEGATE).replace(old, new, 1)
+    if field == "platforms":  # a top-level key goes before the first table
+        structure = "platforms = 5\n" + structure
+    assert structure != STRUCTURE + DELEGATE
+    problems = rejected(tmp_path, HEADER + GOOD_ROWS, structure)
+    if "[" in field:  # a problem in an entry points at its [[table]] header
+        table, index = field.split("]")[0].split("[")
+        line = [n for n, text in enumerate(structure.splitlines(), 1)
+                if text == f"[[{table}]]"][int(index) - 1]
+    else:
+        line = line_of(structure, field.rsplit(".", 1)[-1] + " =")
+    assert problems == [f"{tmp_path / 'federation.toml'}:{line}: {field}: {message}"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("eligibility = []", "constitution: eligibility: must be a table"),
+        ("elections = { delegate_method = [] }",
+         "constitution: elections.delegate_method: [] is not one of "),
+    ],
+)
+def test_import_constitution_type_confusion_is_a_located_problem(
+    tmp_path: Path, setting: str, message: str
+) -> None:
+    """A value of the wrong type inside the constitution is a problem at its key's line (an
+    AttributeError, and a TypeError of an unhashable list, before)."""
+    constitution = setting + "\n" + "\n".join(
+        line for line in DEFAULT_CONSTITUTION_TOML.splitlines()
+        if line.startswith(("version", "[[tiers]]", "key", "name", "apportionment")))
+    structure = STRUCTURE.replace(
+        'time_zone = "Europe/Paris"',
+        'time_zone = "Europe/Paris"\nconstitution = """\n' + constitution + '"""')
+    problems = rejected(tmp_path, HEADER + GOOD_ROWS, structure)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{tmp_path / 'federation.toml'}:5: federation.constitution: "
+                                  + message)
+
+
+def test_import_refuses_a_device_as_constitution_file(tmp_path: Path) -> None:
+    """`constitution_file = "/dev/zero"` is refused at once (it was read until memory ran out);
+    so are a directory and a missing file."""
+    for target, reason in (("/dev/zero", "is not a regular file (a device, FIFO or socket "
+                                          "cannot be imported)"),
+                           (".", "is a directory, not a file"),
+                           ("nowhere.toml", "file not found")):
+        structure = STRUCTURE.replace('time_zone = "Europe/Paris"',
+                                      f'time_zone = "Europe/Paris"\nconstitution_file = "{target}"')
+        problems = rejected(tmp_path, HEADER + GOOD_ROWS, structure)
+        assert len(problems) == 1, problems
+        assert problems[0].startswith(f"{tmp_path / 'federation.toml'}:5: "
+                                      "federation.constitution_file: cannot read ")
+        assert problems[0].endswith(reason)
+
+
+def test_import_refuses_inputs_that_are_not_regular_files(tmp_path: Path) -> None:
+    """A directory, a device or a file over the size cap as either file is one problem naming
+    it (an IsADirectoryError escaped before; /dev/zero and a huge file without line breaks were
+    read until memory ran out)."""
+    s, m = write(tmp_path, HEADER + GOOD_ROWS)
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as f:
+        f.truncate(5 * 2**30)  # sparse: 5 GiB of NUL bytes without a line break, on no disk
+    before = state()
+    for structure, members, problem in (
+        (s, huge, f"{huge}: is 5,368,709,120 bytes; at most 4,294,967,296 can be imported"),
+        (huge, m, f"{huge}: is 5,368,709,120 bytes; at most 16,777,216 can be imported"),
+        (tmp_path, m, f"{tmp_path}: is a directory, not a file"),
+        (s, tmp_path, f"{tmp_path}: is a directory, not a file"),
+        (s, Path("/dev/zero"), "/dev/zero: is not a regular file (a device, FIFO or socket "
+                               "cannot be imported)"),
+    ):
+        with pytest.raises(ImportRejected) as exc:
+            do_import(structure, members, actor="operator:test")
+        assert [str(p) for p in exc.value.problems] == [problem]
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ("4,Ana\x00Silva,,w1,2024-01-10,\n",
+         ["members.csv:5: name: contains the control character U+0000 (a NUL byte)"]),
+        ("4,Ana,,w1,2024-01-10\x07,\n",
+         ["members.csv:5: admitted_on: contains the control character U+0007"]),
+        (f"4,Ana,{'a' * 250}@example.org,w1,2024-01-10,\n",
+         ["members.csv:5: email: longer than 254 characters"]),
+        ("4," + "A" * 100_000 + ",,w1,2024-01-10,\n5,,,w1,2024-01-10,\n",
+         ["members.csv:5: line longer than 65,536 bytes (a member's row is far shorter: is "
+          "this a CSV of members?)", "members.csv:6: name: empty"]),
+        ('4,"Ana' + "\nmore" * 20_000 + "\n",
+         ["members.csv:5: a row longer than 65,536 bytes (a quote left open?)"]),
+    ],
+    ids=["nul", "bell", "long-email", "wide-line", "open-quote"],
+)
+def test_import_hostile_member_rows_are_located_problems(
+    tmp_path: Path, rows: str, expected: list[str]
+) -> None:
+    """NUL bytes and control characters, over-long values and lines, and a quote left open are
+    each reported at their line (they reached the database, or were held whole in memory)."""
+    problems = rejected(tmp_path, HEADER + GOOD_ROWS + rows)
+    assert [p.removeprefix(f"{tmp_path}/") for p in problems][: len(expected)] == expected
+
+
+def test_import_utf16_members_file_is_one_problem(tmp_path: Path) -> None:
+    """A list saved as UTF-16 is one problem saying so, not one per line."""
+    problems = rejected(tmp_path, (HEADER + GOOD_ROWS).encode("utf-16"))
+    assert problems == [f"{tmp_path / 'members.csv'}:1: UTF-16 text; save the file as UTF-8"]
+
+
+def test_import_keeps_the_first_problems_and_counts_the_rest(tmp_path: Path) -> None:
+    """Of 5,000 bad rows, the first ``max_problems`` problems are kept and all are counted."""
+    s, m = write(tmp_path, HEADER + "".join(f"{n},,,w1,2024-01-10,\n" for n in range(5000)))
+    with pytest.raises(ImportRejected) as exc:
+        do_import(s, m, actor="operator:test", max_problems=10)
+    assert exc.value.total == 5000 and exc.value.more == 4990
+    assert [str(p).rsplit(":", 3)[1:] for p in exc.value.problems] == [
+        [str(line), " name", " empty"] for line in range(2, 12)
+    ]
+
+
+def test_cli_import_bad_structure_exits_2_with_located_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`platforms = 5` gives `FILE:LINE: field: problem` and exit 2, not the last-resort
+    handler's `TypeError` and exit 1; --max-errors shows the first N and counts the rest."""
+    structure = "platforms = 5\n" + STRUCTURE.replace(
+        '[[platforms]]\nslug = "reds"\nname = "Reds"\n', "")
+    s, m = write(tmp_path, HEADER + GOOD_ROWS, structure)
+    assert main(["import", str(s), str(m), "--as", "tester"]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"{s}:{line_of(structure, 'platforms = 5')}: platforms: must be a list of "
+                   "[[platforms]] tables, not an integer\n"
+                   "1 problem(s) found; nothing was imported.\n")
+    s, m = write(tmp_path, HEADER + "".join(f"{n},,,w1,2024-01-10,\n" for n in range(30)))
+    assert main(["import", str(s), str(m), "--as", "tester", "--max-errors", "3"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 5 and err[3:] == ["… and 27 more (--max-errors N shows the first N)",
+                                         "30 problem(s) found; nothing was imported."]
+    assert Federation.objects.count() == 0
+
+
+FUZZ = settings(max_examples=150, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow])
+
+
+@FUZZ
+@given(structure=structure_files(tomllib.loads(STRUCTURE + DELEGATE), DEFAULT_CONSTITUTION_TOML))
+def test_fuzz_structure_file_is_imported_or_rejected(tmp_path: Path, structure: bytes) -> None:
+    """Any structure file either imports or is rejected with located problems, changing nothing;
+    any other exception fails."""
+    (tmp_path / "federation.toml").write_bytes(structure)
+    (tmp_path / "members.csv").write_text(HEADER + GOOD_ROWS, encoding="utf-8")
+    _imported_or_cleanly_rejected(tmp_path)
+
+
+@FUZZ
+@given(members=member_files())
+def test_fuzz_members_file_is_imported_or_rejected(tmp_path: Path, members: bytes) -> None:
+    """Any members CSV either imports or is rejected with located problems, changing nothing;
+    any other exception fails."""
+    (tmp_path / "federation.toml").write_text(STRUCTURE, encoding="utf-8")
+    (tmp_path / "members.csv").write_bytes(members)
+    _imported_or_cleanly_rejected(tmp_path)
+
+
+def _imported_or_cleanly_rejected(folder: Path) -> None:
+    before = state()
+    try:
+        do_import(folder / "federation.toml", folder / "members.csv", actor="operator:test")
+    except ImportRejected as exc:
+        assert state() == before
+        assert exc.problems and exc.total >= len(exc.problems)
+        for problem in exc.problems:
+            assert problem.file.startswith(str(folder)), problem
+            assert str(problem).startswith(problem.file + (f":{problem.line}: "
+                                                          if problem.line else ": "))

@@ -86,7 +86,8 @@ def register(sub: Any) -> None:
         help="operator name for the record (default: the login name)",
     )
     p.add_argument(
-        "--max-errors", type=int, default=200, help="problems to print (0: all; default 200)"
+        "--max-errors", type=_positive, default=200, metavar="N",
+        help="problems to print; the rest are counted (default 200)",
     )
     p.set_defaults(handler=cmd_import)
 
@@ -135,6 +136,10 @@ def register(sub: Any) -> None:
     p.add_argument("--interval", type=_seconds, default=None, metavar="SECONDS",
                    help="with --follow: pause between rounds, so each batch gathers what "
                    "committed meanwhile (default: 0.2)")
+    # `communard serve`'s own sealer: stop when this pipe closes (every process of the web
+    # server that could commit is gone), not on a signal.
+    p.add_argument("--until-closed", type=int, default=None, metavar="FD",
+                   help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_seal)
 
     p = sub.add_parser(
@@ -153,6 +158,16 @@ def _when(text: str) -> dt.datetime:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a date and time (YYYY-MM-DDTHH:MM)"
         ) from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 0 < value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 1000000")
+    return value
 
 
 def _seconds(text: str) -> float:
@@ -239,20 +254,33 @@ def cmd_seal(args: argparse.Namespace) -> int:
     # stop.wait() holding the event's lock, it waited for that lock forever (a sealer left
     # running, orphaned, after its server was gone). The handler only notes the signal; the
     # loop runs in a thread of its own, and this one passes the signal on.
+    #
+    # Under `communard serve` (--until-closed) a signal does not stop it: the server's workers
+    # may still be committing (systemd's KillMode=control-group signals every process at once),
+    # so it seals on until the pipe says they are all gone, then seals what is left.
     stop = threading.Event()
     signalled: list[int] = []
     sealed: list[int] = []
+    server_mode = args.until_closed is not None
     loop = threading.Thread(
-        target=lambda: sealed.append(sealer.follow(stop, args.interval or sealer.MIN_INTERVAL)),
+        target=lambda: sealed.append(sealer.follow(stop, args.interval or sealer.MIN_INTERVAL,
+                                                   watch_parent=not server_mode)),
         name="communard-sealer",
     )
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda signum, _: signalled.append(signum))
+    if server_mode:
+        sealer.until_closed(args.until_closed, stop)
     loop.start()
+    told = False
     while loop.is_alive():
         loop.join(0.2)
-        if signalled:
+        if signalled and not server_mode:
             stop.set()
+        elif signalled and not told:
+            print("sealer: signal received; sealing until the server's processes are gone",
+                  flush=True)
+            told = True
     if not sealed:  # the loop died of an exception, already printed by the thread
         return 1
     print(f"sealer stopped: {sealed[0]} record entries sealed", flush=True)
@@ -297,16 +325,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     who = operator(args.operator or getpass.getuser())
     try:
-        report = do_import(args.structure, args.members, actor=who, progress=_bar)
+        report = do_import(args.structure, args.members, actor=who, progress=_bar,
+                           max_problems=args.max_errors)
     except ImportRejected as rejected:
-        shown = rejected.problems if args.max_errors == 0 else rejected.problems[: args.max_errors]
-        for problem in shown:
+        for problem in rejected.problems:
             print(problem, file=sys.stderr)
-        more = len(rejected.problems) - len(shown)
-        if more:
-            print(f"… and {more} more (use --max-errors 0 to list all)", file=sys.stderr)
-        print(f"{len(rejected.problems)} problem(s) found; nothing was imported.", file=sys.stderr)
-        return 1
+        if rejected.more:
+            print(f"… and {rejected.more} more (--max-errors N shows the first N)",
+                  file=sys.stderr)
+        print(f"{rejected.total} problem(s) found; nothing was imported.", file=sys.stderr)
+        return 2  # bad input, as argparse's own usage errors
     verb = "created" if report.federation_created else "updated"
     print(
         f"federation {report.federation!r} {verb}: {report.members_added} members added, "
@@ -336,9 +364,16 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool = F
     the sealer, each in a session of its own. Signals reach Granian only through this process,
     as one SIGTERM to its main process, which stops the workers. (When a Ctrl-C at the terminal
     reached the workers directly as well, Granian 2.8's workers now and then would not stop
-    until it killed them 10 s later: two runs in five, with a bare WSGI application too.) Once
-    Granian has stopped, the sealer makes a last seal and stops, so a stopped server leaves
-    nothing queued.
+    until it killed them 10 s later: two runs in five, with a bare WSGI application too.)
+
+    The sealer stops last, whichever way the server is stopped: SIGTERM or SIGINT to this
+    process or to its process group, SIGTERM to every process at once (systemd's default
+    KillMode=control-group), or this process killed outright. Granian's main process and,
+    through fork, each of its workers hold the write end of a pipe that nothing else holds;
+    the sealer holds the read end, ignores signals, and stops when the pipe reaches end of
+    file, that is when the last process that could commit is gone; then it seals what is
+    queued and exits. (It used to stop on its own signal, or when this process was gone, while
+    Granian's workers were still committing the requests they held: entries stayed queued.)
     """
     import multiprocessing
     import signal
@@ -361,7 +396,13 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool = F
     http = multiprocessing.get_context("fork").Process(
         target=_run_granian, args=(host, port, workers, threads, access_log), name="granian"
     )
-    http.start()  # before the sealer's watch thread: fork a process that has one thread
+    # Granian and its forked workers inherit the write end; this process lets go of it at once
+    # (and the sealers it starts never get it), so end of file means Granian is all gone.
+    server_gone, server_alive = os.pipe()
+    try:
+        http.start()  # before the sealer's watch thread: fork a process that has one thread
+    finally:
+        os.close(server_alive)
 
     def forward(signum: int, frame: Any) -> None:
         if http.pid is not None:
@@ -370,7 +411,7 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool = F
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, forward)
-    process = SealerProcess(_serve_log())
+    process = SealerProcess(_serve_log(), server_gone)
     process.start()
     try:
         http.join()
@@ -431,12 +472,14 @@ def _serve_log() -> logging.Logger:
 
 class SealerProcess:
     """`communard serve`'s record sealer: a child of the serve command's process, started again
-    if it dies (checked every second), stopped after Granian's workers."""
+    if it dies (checked every second); it stops by itself once Granian's processes are gone
+    (``server_gone`` is the read end of their pipe, see ``serve``)."""
 
     CHECK_EVERY = 1.0  # seconds
 
-    def __init__(self, log: logging.Logger) -> None:
+    def __init__(self, log: logging.Logger, server_gone: int) -> None:
         self.log = log
+        self.server_gone = server_gone
         self.proc: subprocess.Popen[bytes] | None = None
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -449,7 +492,9 @@ class SealerProcess:
         # Its own session: a Ctrl-C at the terminal reaches the server's process group only, and
         # the sealer stops when stop() tells it, after the workers (or when this process is gone).
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "communard", "seal", "--follow"], start_new_session=True
+            [sys.executable, "-m", "communard", "seal", "--follow",
+             "--until-closed", str(self.server_gone)],
+            start_new_session=True, pass_fds=(self.server_gone,),
         )
         self.log.info("Record sealer process started (pid %s)", self.proc.pid)
 
@@ -463,17 +508,18 @@ class SealerProcess:
                 self._spawn()
 
     def stop(self) -> None:
-        """The sealer seals what the stopped workers left queued, then exits."""
+        """Called once Granian has stopped: no sealer is started any more, and this waits for
+        the sealer, which saw the pipe close, to seal what the workers left queued and exit."""
         with self._lock:
             self._stopping.set()
             proc = self.proc
         if proc is None or proc.poll() is not None:
             return
-        proc.terminate()
         try:
             proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.log.error("the record sealer did not stop within 60 s; killing it")
+        except subprocess.TimeoutExpired:  # a worker of Granian's outlived it, holding the pipe
+            self.log.error("the record sealer did not stop within 60 s; killing it "
+                           "(`communard seal` seals what it left queued)")
             proc.kill()
             proc.wait()
 

@@ -137,6 +137,8 @@ def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution"
             rule = _rule(rule_data if rule_data is not None else {}, f"{where}.apportionment")
         tiers.append(Tier(key=key, name=str(name), apportionment=rule))
     eligibility = data.get("eligibility", {})
+    if not isinstance(eligibility, dict):
+        raise ConstitutionError(f"{source}: eligibility: must be a table")
     cutoff = eligibility.get("cutoff_days", DEFAULT_CUTOFF_DAYS)
     if not isinstance(cutoff, int) or cutoff < 0:
         raise ConstitutionError(
@@ -170,7 +172,7 @@ def _election_rules(data: Any, where: str) -> ElectionRules:
     values: dict[str, Any] = {}
     for key in ("delegate_method", "office_method"):
         method = data.get(key, getattr(defaults, key))
-        if method not in METHODS:
+        if not isinstance(method, str) or method not in METHODS:  # (a list is unhashable)
             raise ConstitutionError(f"{where}.{key}: {method!r} is not one of {', '.join(METHODS)}")
         values[key] = method
     for key, options in (("candidate_order", CANDIDATE_ORDERS), ("vacancy", VACANCY_RULES)):

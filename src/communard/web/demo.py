@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import random
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from communard.constitution.permissions import OperatorActor
@@ -202,12 +203,19 @@ def write_demo_files(folder: Path, *, seed: int = 1871) -> tuple[Path, Path]:
     return structure, members
 
 
-def load_demo() -> bool:
-    """Build the demo federation and its logins; False if it is already there."""
+def load_demo(*, more_members: Sequence[str] = ()) -> bool:
+    """Build the demo federation and its logins; False if it is already there.
+
+    ``more_members``: further lines of the members CSV (``number,name,email,council,
+    admitted_on,platforms``) for the founding import, e.g. voters for a load test. Members can
+    only join a roll whose cut-off has passed by the founding import: a later one records them
+    today (constitution/membership.py)."""
     if Federation.objects.filter(slug=DEMO_SLUG).exists():
         return False
     with tempfile.TemporaryDirectory() as tmp:
         structure, members = write_demo_files(Path(tmp))
+        with members.open("a", encoding="utf-8") as f:
+            f.writelines(line.rstrip("\n") + "\n" for line in more_members)
         do_import(structure, members, actor=SYSTEM)
     bakery_delegates = Delegate.objects.filter(
         constituency__key="harbour-bakery", constituency__federation__slug=DEMO_SLUG

@@ -47,9 +47,12 @@ def actor_for(user: Any) -> Actor:
     return MemberActor(user.get_username())
 
 
-def do_create_member_account(member: Member, *, username: str, password: str, actor: Actor) -> Any:
+def do_create_member_account(
+    member: Member, *, username: str, password: str | None, actor: Actor
+) -> Any:
     """Give a member their first login. The record shows that an account exists, not who holds
-    it, and commits to its password so a later change behind the record's back shows."""
+    it, and commits to its password so a later change behind the record's back shows.
+    ``password=None``: a login that cannot sign in with a password (yet)."""
     with transaction.atomic():
         member = Member.objects.select_for_update().select_related("federation").get(pk=member.pk)
         check(may_create_member_account(actor, member_has_account=member.user_id is not None))

@@ -14,6 +14,10 @@
 
 Entries left queued by a process that died are sealed by the next seal anywhere: the sealer
 process, the next inline commit, a read of the record, ``communard tick`` or ``communard seal``.
+
+Stopping: ``communard serve``'s sealer stops when the server's processes are gone
+(:func:`until_closed`), not on a signal of its own, so its last seal follows the last commit
+whichever way the server was stopped. See ``communard.cli.web_cmd.serve``.
 """
 
 from __future__ import annotations
@@ -36,10 +40,15 @@ log = logging.getLogger(__name__)
 MIN_INTERVAL = 0.2  # seconds
 
 
-def follow(stop: threading.Event, interval: float = MIN_INTERVAL) -> int:
+def follow(stop: threading.Event, interval: float = MIN_INTERVAL, *,
+           watch_parent: bool = True) -> int:
     """The sealer process's loop: seal what is queued, wait ``interval``, again; until ``stop``
-    is set or the process that started this one is gone. Then one last seal, so that a server
-    stopped in order leaves nothing queued. Returns how many entries it sealed."""
+    is set or (``watch_parent``) the process that started this one is gone. Then one last seal
+    that empties the queue. Returns how many entries it sealed.
+
+    Under ``communard serve`` the caller sets ``stop`` only once every process that can commit
+    is gone (:func:`until_closed`), and the parent is not watched: that last seal then comes
+    after the last commit, so a stopped server leaves nothing queued."""
     from communard.web.records.services import SEAL_BATCH, seal
 
     parent = os.getppid()
@@ -49,7 +58,7 @@ def follow(stop: threading.Event, interval: float = MIN_INTERVAL) -> int:
     halt_clock = clock.start()
     try:
         while True:
-            stopping = stop.is_set() or os.getppid() != parent
+            stopping = stop.is_set() or (watch_parent and os.getppid() != parent)
             if stopping:
                 halt_clock()  # before the last round, which then seals the clock's last entries
             try:
@@ -67,6 +76,29 @@ def follow(stop: threading.Event, interval: float = MIN_INTERVAL) -> int:
                 stop.wait(interval)
     finally:
         connection.close()
+
+
+def until_closed(fd: int, stop: threading.Event) -> threading.Thread:
+    """A thread that sets ``stop`` when ``fd``, the read end of a pipe, reaches end of file:
+    when every process that held its write end has exited (however it exited, SIGKILL too).
+
+    ``communard serve`` gives the write end to Granian's main process, and through fork to
+    each of its workers, and keeps none itself: end of file means nothing can commit any more.
+    A signal cannot say as much: under systemd's KillMode=control-group every process gets
+    SIGTERM at once, and the workers still finish and commit the requests they hold; and the
+    serve command's process can be gone while Granian still drains."""
+
+    def wait() -> None:
+        try:
+            while os.read(fd, 1024):  # nobody writes; EINTR is retried (PEP 475)
+                pass
+        except OSError:  # not a pipe we can read: nothing to wait for
+            log.exception("cannot read the server's pipe (fd %s); stopping", fd)
+        stop.set()  # an ordinary thread, not a signal handler: the event's lock is safe here
+
+    thread = threading.Thread(target=wait, name="communard-server-watch", daemon=True)
+    thread.start()
+    return thread
 
 
 def seal_elsewhere(elsewhere: bool = True) -> None:

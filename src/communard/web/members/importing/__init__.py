@@ -5,7 +5,10 @@ file, line and field, and if there is any, nothing is imported. A clean import i
 (all or nothing) with its record entries; running the same files again changes nothing.
 
 Memory stays flat in the size of the membership list: the CSV is streamed twice (check, then
-write) and only the set of membership numbers is held between passes.
+write) and only the set of membership numbers is held between passes; of the problems, only the
+first ``max_problems`` are kept (the rest are counted). Each input must be a regular file of a
+sane size (:mod:`.files`); the membership list is opened once, and both passes read that open
+file.
 
 The structure file is read by :mod:`.structure`, the membership list by :mod:`.rows`.
 """
@@ -15,11 +18,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import os
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,7 +34,13 @@ from communard.record.kinds import DELEGATE_FOUNDING, MEMBERS_IMPORTED_V2, PLATF
 from communard.web.councils.actions import create_federation
 from communard.web.councils.models import Council, Delegate, Federation
 from communard.web.councils.pyramid import refresh_seats
-from communard.web.members.importing.problems import ImportRejected, Problem
+from communard.web.members.importing.files import MEMBERS_MAX_BYTES, Unreadable, open_regular
+from communard.web.members.importing.problems import (
+    DEFAULT_LIMIT,
+    ImportRejected,
+    Problem,
+    Problems,
+)
 from communard.web.members.importing.rows import Row, read_rows
 from communard.web.members.importing.structure import Structure, read_structure
 from communard.web.members.models import EventKind, Member, MembershipEvent, Status
@@ -43,6 +53,7 @@ __all__ = [
     "ImportRejected",
     "ImportReport",
     "Problem",
+    "Problems",
     "Row",
     "Structure",
     "do_import",
@@ -87,20 +98,41 @@ def do_import(
     *,
     actor: str,
     progress: ProgressFactory | None = None,
+    max_problems: int = DEFAULT_LIMIT,
 ) -> ImportReport:
-    """Check both files completely, then import them in one transaction (or raise ImportRejected)."""
-    structure = read_structure(structure_path)
+    """Check both files completely, then import them in one transaction (or raise ImportRejected
+    with the first ``max_problems`` problems and the count of all)."""
+    problems = Problems(max_problems)
+    structure = read_structure(structure_path, problems)
+    try:
+        members = open_regular(members_path, MEMBERS_MAX_BYTES)
+    except Unreadable as exc:
+        problems.append(exc.problem)
+        raise ImportRejected(problems) from None
+    with members:
+        return _import(structure, str(structure_path), members, str(members_path), problems,
+                       actor, progress)
+
+
+def _import(
+    structure: Structure,
+    structure_name: str,
+    members: BinaryIO,
+    members_name: str,
+    problems: Problems,
+    actor: str,
+    progress: ProgressFactory | None,
+) -> ImportReport:
     federation = Federation.objects.filter(slug=structure.slug).first()
-    problems: list[Problem] = []
     if federation is not None:
-        _compare_structure(federation, structure, str(structure_path), problems)
+        _compare_structure(federation, structure, structure_name, problems)
     known = _Known(existing=_existing_members(federation) if federation else {})
     now = timezone.now()
     if federation is not None:
         today = now.astimezone(zoneinfo.ZoneInfo(federation.time_zone)).date()
         known.dating = (today, federation.constitution.backdate_days)
-    _check_members(structure, members_path, known, problems, progress)
-    _check_delegates(structure, federation, known, str(structure_path), problems)
+    _check_members(structure, members, members_name, known, problems, progress)
+    _check_delegates(structure, federation, known, structure_name, problems)
     if problems:
         raise ImportRejected(problems)
 
@@ -119,7 +151,7 @@ def do_import(
             federation = Federation.objects.select_for_update().get(pk=federation.pk)
         report.platforms_added = _create_platforms(federation, structure, actor)
         report.members_added = _write_members(
-            federation, structure, members_path, known, actor, progress,
+            federation, structure, members, members_name, known, actor, progress,
             recorded_at=None if known.dating is None else now,
         )
         report.members_unchanged = known.unchanged
@@ -129,7 +161,7 @@ def do_import(
 
 
 def _compare_structure(
-    federation: Federation, structure: Structure, name: str, problems: list[Problem]
+    federation: Federation, structure: Structure, name: str, problems: Problems
 ) -> None:
     """A re-run must describe the same federation; changing its structure is not an import."""
     if federation.constitution_text.strip() != structure.constitution_text.strip():
@@ -169,22 +201,20 @@ def _existing_members(federation: Federation) -> dict[str, tuple[str, str, str, 
     return {r[0]: r[1:] for r in rows.iterator(chunk_size=20000)}
 
 
-def _progress(progress: ProgressFactory | None, label: str, path: Path) -> Any:
+def _progress(progress: ProgressFactory | None, label: str, f: BinaryIO) -> Any:
     if progress is None:
         return contextlib.nullcontext(None)
-    return progress(label, path.stat().st_size)
+    return progress(label, os.fstat(f.fileno()).st_size)
 
 
 def _check_members(
     structure: Structure,
-    path: Path,
+    f: BinaryIO,
+    name: str,
     known: _Known,
-    problems: list[Problem],
+    problems: Problems,
     progress: ProgressFactory | None,
 ) -> None:
-    if not path.exists():
-        problems.append(Problem(str(path), 0, "", "file not found"))
-        return
     wanted_delegates = {d.member for d in structure.delegates}
     counts: dict[str, int] = {}
     for number, (_, _, council, _, status) in known.existing.items():
@@ -192,8 +222,8 @@ def _check_members(
             counts[council] = counts.get(council, 0) + 1
         if number in wanted_delegates:
             known.delegate_councils[number] = council
-    with _progress(progress, "checking", path) as bar:
-        for row in read_rows(path, structure, problems, bar):
+    with _progress(progress, "checking", f) as bar:
+        for row in read_rows(f, name, structure, problems, bar):
             stored = known.existing.get(row.number)
             if stored is not None:
                 given = (row.name, row.email, row.council, row.admitted_on, row.status.value)
@@ -210,7 +240,7 @@ def _check_members(
                     ]
                     problems.append(
                         Problem(
-                            str(path),
+                            name,
                             row.line,
                             "number",
                             f"member {row.number!r} already exists with "
@@ -222,7 +252,7 @@ def _check_members(
                     known.unchanged += 1
                 continue
             known.new_members += 1
-            _check_dates(row, str(path), known, problems)
+            _check_dates(row, name, known, problems)
             if row.status == Status.ACTIVE:
                 counts[row.council] = counts.get(row.council, 0) + 1
             if row.number in wanted_delegates:
@@ -230,7 +260,7 @@ def _check_members(
     known.active_counts = counts
 
 
-def _check_dates(row: Row, path: str, known: _Known, problems: list[Problem]) -> None:
+def _check_dates(row: Row, path: str, known: _Known, problems: Problems) -> None:
     """An import into an existing federation records its members today: the dates it claims
     may reach back no further than the constitution's window (a founding import's stand)."""
     if known.dating is None:
@@ -248,7 +278,7 @@ def _check_delegates(
     federation: Federation | None,
     known: _Known,
     name: str,
-    problems: list[Problem],
+    problems: Problems,
 ) -> None:
     if not structure.delegates:
         return
@@ -344,7 +374,8 @@ def _create_platforms(federation: Federation, structure: Structure, actor: str) 
 def _write_members(
     federation: Federation,
     structure: Structure,
-    path: Path,
+    f: BinaryIO,
+    name: str,
     known: _Known,
     actor: str,
     progress: ProgressFactory | None,
@@ -366,7 +397,7 @@ def _write_members(
     by_council: dict[str, int] = {}
     by_platform: dict[str, int] = {}
     added = 0
-    problems: list[Problem] = []
+    problems = Problems()
     batch: list[Row] = []
 
     def flush() -> None:
@@ -412,8 +443,8 @@ def _write_members(
         through.objects.bulk_create(links, batch_size=BATCH)
         batch.clear()
 
-    with _progress(progress, "importing", path) as bar:
-        for row in read_rows(path, structure, problems, bar):
+    with _progress(progress, "importing", f) as bar:
+        for row in read_rows(f, name, structure, problems, bar):
             if row.number in known.existing:
                 continue
             digest.update(row.number.encode() + b"\n")
@@ -428,9 +459,9 @@ def _write_members(
             flush()
     if problems or added != known.new_members:
         # The file changed between the check and the write: roll everything back.
-        raise ImportRejected(
-            problems or [Problem(str(path), 0, "", "the file changed during the import")]
-        )
+        if not problems:
+            problems.append(Problem(name, 0, "", "the file changed during the import"))
+        raise ImportRejected(problems)
     if added:
         record.append(
             MEMBERS_IMPORTED_V2,

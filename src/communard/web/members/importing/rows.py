@@ -6,20 +6,30 @@ import csv
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from communard.web.members.importing.problems import Problem
-from communard.web.members.importing.structure import Structure
+from communard.web.members.importing.files import KIB, MEMBERS_MAX_BYTES
+from communard.web.members.importing.problems import Problem, Problems
+from communard.web.members.importing.structure import CONTROL, Structure
 from communard.web.members.models import Status
 
 REQUIRED_COLUMNS = ("number", "name", "council", "admitted_on")
 OPTIONAL_COLUMNS = ("email", "status", "status_on", "platforms")
 
 Progress = Callable[[int], None]  # called with bytes read since the last call
+
+# Looked up once: Django's ``Status.values`` builds its list anew at each use (a third of the
+# check pass's time when it was used per row).
+STATUSES = {status.value: status for status in Status}
+
+# A member's row is a few hundred bytes; a longer line is not a member (and is not kept).
+MAX_LINE_BYTES = 64 * KIB
+# A row whose quoted fields span lines stops here too (the csv module's own limit is per field).
+MAX_RECORD_BYTES = 64 * KIB
 
 
 @dataclass(frozen=True)
@@ -35,42 +45,99 @@ class Row:
     platforms: tuple[str, ...]
 
 
-def _decoded_lines(path: Path, problems: list[Problem], progress: Progress | None) -> Iterator[str]:
-    """The file's lines as text; a line that is not UTF-8 becomes a problem, not an exception."""
-    with path.open("rb") as f:
-        for n, raw in enumerate(f, start=1):
-            if progress:
-                progress(len(raw))
-            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                problems.append(
-                    Problem(
-                        str(path),
-                        n,
-                        "",
-                        f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column "
-                        f"{exc.start + 1}); save the file as UTF-8",
-                    )
+class _RecordTooLong(Exception):
+    """One CSV record (a row, with any lines a quoted field spans) passed MAX_RECORD_BYTES."""
+
+
+class _Lines:
+    """The file's lines as text for the CSV reader, within bounds: a line that is not UTF-8 or
+    too long becomes a problem (and an empty line, so line numbers stay aligned), a record that
+    spans too many bytes ends with :class:`_RecordTooLong`, and reading stops at
+    ``MEMBERS_MAX_BYTES`` (a file that grows while it is read). An iterator class, not a
+    generator: it must go on after raising."""
+
+    def __init__(self, f: BinaryIO, name: str, problems: Problems, progress: Progress | None):
+        self.f = f
+        self.name = name
+        self.problems = problems
+        self.progress = progress
+        self.line = 0
+        self.total = 0
+        self.record_bytes = 0  # since the reader's current record began (reset by read_rows)
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.total > MEMBERS_MAX_BYTES:
+            raise StopIteration
+        raw = self.f.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            raise StopIteration
+        self.line += 1
+        size = len(raw)
+        long_line = size > MAX_LINE_BYTES
+        while long_line and not raw.endswith(b"\n"):  # skip the rest, a bounded piece at a time
+            raw = self.f.readline(MAX_LINE_BYTES)
+            if not raw:
+                break
+            size += len(raw)
+        self.total += size
+        if self.progress:
+            self.progress(size)
+        if self.total > MEMBERS_MAX_BYTES:
+            self.problems.append(Problem(self.name, self.line, "", f"the file grew past "
+                                         f"{MEMBERS_MAX_BYTES:,} bytes while it was read"))
+            raise StopIteration
+        if long_line:
+            self.problems.append(Problem(self.name, self.line, "", f"line longer than "
+                                         f"{MAX_LINE_BYTES:,} bytes (a member's row is far "
+                                         "shorter: is this a CSV of members?)"))
+            return ""
+        self.record_bytes += size
+        if self.record_bytes > MAX_RECORD_BYTES:
+            self.record_bytes = 0
+            raise _RecordTooLong
+        if self.line == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.problems.append(
+                Problem(
+                    self.name,
+                    self.line,
+                    "",
+                    f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column "
+                    f"{exc.start + 1}); save the file as UTF-8",
                 )
-                yield ""  # keep line numbers aligned
+            )
+            return ""  # keep line numbers aligned
 
 
 def read_rows(
-    path: Path, structure: Structure, problems: list[Problem], progress: Progress | None = None
+    f: BinaryIO, name: str, structure: Structure, problems: Problems,
+    progress: Progress | None = None
 ) -> Iterator[Row]:
-    """Every valid row of the members CSV; problems with the others are appended to ``problems``."""
-    name = str(path)
+    """Every valid row of the members CSV, read from the start of ``f`` (an open regular file,
+    see :mod:`.files`) and called ``name`` in problems; problems with the other rows are added
+    to ``problems``."""
+    f.seek(0)
+    if f.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+        problems.append(Problem(name, 1, "", "UTF-16 text; save the file as UTF-8"))
+        return
+    f.seek(0)
     base = {c.key for c in structure.councils if structure.constitution.level(c.tier) == 0}
     higher = {c.key: c.tier for c in structure.councils}
     platforms = {p.slug for p in structure.platforms}
     today = timezone.localdate()
-    lines = _decoded_lines(path, problems, progress)
+    lines = _Lines(f, name, problems, progress)
     reader = csv.reader(lines, strict=True)
     try:
         header = next(reader)
+    except _RecordTooLong:
+        problems.append(Problem(name, 1, "", f"header longer than {MAX_RECORD_BYTES:,} bytes"))
+        return
     except StopIteration:
         problems.append(
             Problem(
@@ -111,14 +178,20 @@ def read_rows(
     index = {c: i for i, c in enumerate(columns)}
     first_line: dict[str, int] = {}
     while True:
+        start = lines.line + 1
+        lines.record_bytes = 0
         try:
             cells = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(Problem(name, reader.line_num, "", f"malformed CSV: {exc}"))
+            problems.append(Problem(name, lines.line, "", f"malformed CSV: {exc}"))
             continue
-        line = reader.line_num
+        except _RecordTooLong:
+            problems.append(Problem(name, start, "", f"a row longer than {MAX_RECORD_BYTES:,} "
+                                    "bytes (a quote left open?)"))
+            continue
+        line = lines.line  # the record's last line (a quoted field may span several)
         if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue  # blank lines (and undecodable ones, already reported) carry nothing
         if len(cells) != len(columns):
@@ -131,6 +204,18 @@ def read_rows(
 
         def bad(col: str, message: str) -> None:
             problems.append(Problem(name, line, col, message))  # noqa: B023 (used at once)
+
+        # One search over the joined row first: cells are looked at one by one only when it
+        # finds something (a search per cell cost a fifth of the check pass).
+        controls = ([c for c in columns if CONTROL.search(cells[index[c]])]
+                    if CONTROL.search("".join(cells)) else [])
+        for col in controls:
+            char = CONTROL.search(cells[index[col]])
+            assert char is not None
+            bad(col, f"contains the control character U+{ord(char.group()):04X}"
+                + (" (a NUL byte)" if char.group() == "\x00" else ""))
+        if controls:
+            continue
 
         number = get("number")
         if not number:
@@ -147,7 +232,9 @@ def read_rows(
         elif len(member_name) > 200:
             bad("name", "longer than 200 characters")
         email = get("email")
-        if email:
+        if len(email) > 254:
+            bad("email", "longer than 254 characters")
+        elif email:
             try:
                 validate_email(email)
             except ValidationError:
@@ -162,12 +249,11 @@ def read_rows(
             else:
                 bad("council", f"unknown council {council!r}")
         admitted_on = _date(get("admitted_on"), "admitted_on", bad, today)
-        status_text = get("status") or Status.ACTIVE.value
-        status = Status.ACTIVE
-        if status_text not in Status.values:
-            bad("status", f"{status_text!r} is not one of {', '.join(Status.values)}")
-        else:
-            status = Status(status_text)
+        status_text = get("status") or "active"
+        status = STATUSES.get(status_text)
+        if status is None:
+            bad("status", f"{status_text!r} is not one of {', '.join(STATUSES)}")
+            status = Status.ACTIVE
         status_on = None
         if status != Status.ACTIVE:
             status_on = _date(get("status_on"), "status_on", bad, today)
