@@ -74,9 +74,7 @@ def _result(
 
 
 def _candidates(ballots: Ballots) -> list[int]:
-    cands = [c for c in range(ballots.n_candidates) if c not in ballots.withdrawn]
-    if not cands:
-        raise CountError("every candidate has withdrawn")
+    cands = ballots.contenders()
     if ballots.total <= 0:
         raise CountError("the ballot box is empty")
     return cands

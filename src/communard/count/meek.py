@@ -38,7 +38,7 @@ def meek_stv(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Re
     w = b.weights.astype(np.int64)
     keep = np.full(n + 1, SCALE, dtype=np.int64)
     keep[n] = 0  # padding (index -1) keeps nothing: the remainder is exhausted
-    hopeful = [c for c in range(n) if c not in b.withdrawn]
+    hopeful = b.contenders()
     for c in b.withdrawn:
         keep[c] = 0
     elected: list[int] = []

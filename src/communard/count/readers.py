@@ -20,11 +20,22 @@ from typing import Any
 
 import numpy as np
 
-from communard.count.ballots import PAD, Ballots, IntArray
+from communard.count.ballots import (
+    MAX_CANDIDATES,
+    MAX_TOTAL_WEIGHT,
+    PAD,
+    Ballots,
+    IntArray,
+    first_past_total,
+)
 from communard.count.errors import BallotFileError
 
 _END_OF_BALLOTS = re.compile(rb"^[ \t]*0[ \t]*\r?$", re.MULTILINE)
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
+# Whole numbers as the formats write them: ASCII digits only. (``str.isdigit`` also accepts
+# superscripts such as '²', which ``int`` then refuses.)
+_NATURAL = re.compile(r"[0-9]+")
+_INTEGER = re.compile(r"-?[0-9]{1,18}")  # 18 digits: any larger number is refused anyway
 
 
 def read_ballots(path: str | Path, fmt: str | None = None) -> Ballots:
@@ -66,11 +77,15 @@ def parse_blt(data: bytes | str, source: str = "<blt>") -> Ballots:
         raise BallotFileError(source, None, "the file is empty")
     hline, htext = header
     parts = htext.split()
-    if len(parts) != 2 or not all(_is_int(x) for x in parts):
+    if len(parts) != 2 or not all(_is_int(x) and x[0] != "-" for x in parts):
         raise BallotFileError(source, hline, f"expected 'candidates seats', found {htext!r}")
     n_cand, seats = int(parts[0]), int(parts[1])
     if n_cand < 1:
         raise BallotFileError(source, hline, "the number of candidates must be at least 1")
+    if n_cand > MAX_CANDIDATES:
+        raise BallotFileError(
+            source, hline, f"{n_cand} candidates: at most {MAX_CANDIDATES:,} can be counted"
+        )
     if seats < 1:
         raise BallotFileError(source, hline, "the number of seats must be at least 1")
     withdrawn: set[int] = set()
@@ -120,6 +135,23 @@ def parse_blt(data: bytes | str, source: str = "<blt>") -> Ballots:
     return ballots
 
 
+def _refuse_total(source: str, line: int | None) -> BallotFileError:
+    return BallotFileError(
+        source, line, f"the weights add up to more than {MAX_TOTAL_WEIGHT:,} ballot papers"
+    )
+
+
+def _nth_ballot_line(section: bytes, first_line: int, k: int) -> int:
+    """The file line of the ``k``-th (0-based) non-blank line of a ballot section."""
+    seen = -1
+    for i, raw in enumerate(section.split(b"\n")):
+        if raw.strip():
+            seen += 1
+            if seen == k:
+                return first_line + i
+    return first_line  # pragma: no cover - k is always a line of the section
+
+
 CHUNK = 1 << 20  # bytes of ballot lines parsed at a time: bounds the parser's temporary memory
 
 
@@ -127,17 +159,25 @@ def _read_blt_ballots(
     section: bytes, source: str, first_line: int, n_cand: int
 ) -> tuple[Any, IntArray]:
     """The ballot section as (rankings, weights), parsed in chunks of whole lines."""
-    if len(section) <= 2 * CHUNK:
+    if not section:
         return _read_blt_chunk(section, source, first_line, n_cand)
     parts: list[tuple[Any, IntArray]] = []
-    start, line = 0, first_line
+    start, line, total = 0, first_line, 0
     while start < len(section):
-        end = section.find(b"\n", start + CHUNK)
+        end = section.find(b"\n", start + CHUNK) if len(section) - start > 2 * CHUNK else -1
         end = len(section) if end < 0 else end + 1
         chunk = section[start:end]
-        parts.append(_read_blt_chunk(chunk, source, line, n_cand))
+        part = _read_blt_chunk(chunk, source, line, n_cand)
+        # Each weight is at most 10^15 (the chunk reader checks); their total must be too.
+        over = first_past_total(part[1], total)
+        if over is not None:
+            raise _refuse_total(source, _nth_ballot_line(chunk, line, over))
+        total += int(part[1].sum())
+        parts.append(part)
         line += chunk.count(b"\n")
         start = end
+    if len(parts) == 1:
+        return parts[0]
     n = sum(r.shape[0] for r, _ in parts)
     width = max(r.shape[1] for r, _ in parts)
     rankings = np.full((n, width), PAD, dtype=np.int16)
@@ -271,7 +311,9 @@ def _parse_blt_ballots(
     tok_line = np.searchsorted(newlines, starts)  # 0-based line within the section
     if (lengths > 18).any():
         k = int(np.argmax(lengths > 18))
-        raise BallotFileError(source, first_line + int(tok_line[k]), "a number is too large")
+        raise BallotFileError(
+            source, first_line + int(tok_line[k]), "a number is too large (at most 10^15)"
+        )
     digit_pos = np.flatnonzero(is_digit)
     digits = a[digit_pos].astype(np.int64) - 48
     # Each digit's power of ten: the distance to the end of its token.
@@ -293,6 +335,11 @@ def _parse_blt_ballots(
     line_start = np.flatnonzero(first_in_line)
     line_end = np.flatnonzero(last_in_line)  # index of the closing 0
     weights = values[line_start]
+    if (weights > MAX_TOTAL_WEIGHT).any():
+        k = int(line_start[np.argmax(weights > MAX_TOTAL_WEIGHT)])
+        raise BallotFileError(
+            source, first_line + int(tok_line[k]), f"weight {int(values[k])} is above 10^15"
+        )
     n_prefs = line_end - line_start - 1
     if (n_prefs < 0).any():  # pragma: no cover - a lone 0 ends the section
         raise BallotFileError(source, first_line, "an empty ballot line")
@@ -364,7 +411,7 @@ def _last_line(data: bytes) -> int:
 
 
 def _is_int(s: str) -> bool:
-    return s.lstrip("-").isdigit()
+    return _INTEGER.fullmatch(s) is not None
 
 
 def _unquote(s: str) -> str:
@@ -374,6 +421,11 @@ def _unquote(s: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- CSV
+
+
+def _natural(cell: str) -> int:
+    """A cell's whole number (ASCII digits, at most 18 of them), or -1 if it is not one."""
+    return int(cell) if len(cell) <= 18 and _NATURAL.fullmatch(cell) else -1
 
 
 def parse_csv(text: str, source: str = "<csv>", *, seats: int | None = None) -> Ballots:
@@ -397,6 +449,7 @@ def parse_csv(text: str, source: str = "<csv>", *, seats: int | None = None) -> 
         raise BallotFileError(source, 1, f"candidate {dup!r} appears twice in the header")
     rankings: list[list[int]] = []
     weights: list[int] = []
+    total = 0
     try:
         for row in reader:
             line = reader.line_num
@@ -410,21 +463,24 @@ def parse_csv(text: str, source: str = "<csv>", *, seats: int | None = None) -> 
             w = 1
             if weight_col is not None:
                 cell = row[weight_col].strip()
-                if not cell.isdigit() or int(cell) == 0:
+                w = _natural(cell)
+                if not 1 <= w <= MAX_TOTAL_WEIGHT:
                     raise BallotFileError(
-                        source, line, f"weight {cell!r} is not a whole number > 0"
+                        source, line, f"weight {cell!r} is not a whole number from 1 to 10^15"
                     )
-                w = int(cell)
+                total += w
+                if total > MAX_TOTAL_WEIGHT:
+                    raise _refuse_total(source, line)
             marks: dict[int, int] = {}
             for k, i in enumerate(cand_cols):
                 cell = row[i].strip()
                 if not cell:
                     continue
-                if not cell.isdigit() or int(cell) == 0:
+                p = _natural(cell)
+                if p < 1:
                     raise BallotFileError(
                         source, line, f"preference {cell!r} for {names[k]!r} is not a number ≥ 1"
                     )
-                p = int(cell)
                 if p in marks:
                     raise BallotFileError(
                         source,
@@ -459,6 +515,14 @@ def parse_json(text: str, source: str = "<json>") -> Ballots:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise BallotFileError(source, e.lineno, f"not valid JSON: {e.msg}") from None
+    except RecursionError:
+        raise BallotFileError(
+            source, _too_deep_line(text), "not a ballot file: arrays or objects nested too deeply"
+        ) from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits
+        m = re.search(r"[0-9]{4000,}", text)
+        line = text.count("\n", 0, m.start()) + 1 if m else None
+        raise BallotFileError(source, line, "a number is too large") from None
     if not isinstance(doc, dict):
         raise BallotFileError(source, 1, "expected a JSON object with 'candidates' and 'ballots'")
     names = doc.get("candidates")
@@ -482,7 +546,12 @@ def parse_json(text: str, source: str = "<json>") -> Ballots:
             return x - 1
         raise BallotFileError(source, where, f"a preference for unknown candidate {x!r}")
 
-    withdrawn = {cand(x, _key_line(text, "withdrawn")) for x in doc.get("withdrawn", [])}
+    listed = doc.get("withdrawn", [])
+    if not isinstance(listed, list):
+        raise BallotFileError(
+            source, _key_line(text, "withdrawn"), "'withdrawn' must be a list of candidates"
+        )
+    withdrawn = {cand(x, _key_line(text, "withdrawn")) for x in listed}
     raw = doc.get("ballots")
     if not isinstance(raw, list):
         raise BallotFileError(source, _key_line(text, "ballots"), "'ballots' must be a list")
@@ -498,6 +567,7 @@ def parse_json(text: str, source: str = "<json>") -> Ballots:
             lines = _ballot_lines(text)
         return lines[k] if k < len(lines) else None
 
+    total = 0
     for k, b in enumerate(raw):
         w: Any = 1
         ranking: Any = b
@@ -505,10 +575,15 @@ def parse_json(text: str, source: str = "<json>") -> Ballots:
             ranking, w = b.get("ranking"), b.get("weight", 1)
         if not isinstance(ranking, list):
             raise BallotFileError(source, line_of(k), f"ballot {k + 1} is not a list of candidates")
-        if not isinstance(w, int) or isinstance(w, bool) or w < 1:
+        if not isinstance(w, int) or isinstance(w, bool) or not 1 <= w <= MAX_TOTAL_WEIGHT:
             raise BallotFileError(
-                source, line_of(k), f"ballot {k + 1} has weight {w!r}, not a whole number ≥ 1"
+                source,
+                line_of(k),
+                f"ballot {k + 1} has weight {w!r}, not a whole number from 1 to 10^15",
             )
+        total += w
+        if total > MAX_TOTAL_WEIGHT:
+            raise _refuse_total(source, line_of(k))
         try:
             r = [cand(x, None) for x in ranking]
         except BallotFileError as e:
@@ -520,7 +595,26 @@ def parse_json(text: str, source: str = "<json>") -> Ballots:
         weights.append(w)
     b = Ballots.from_rankings(rankings, names, weights=weights, withdrawn=withdrawn, seats=seats)
     title = doc.get("title", "")
+    if not isinstance(title, str):
+        raise BallotFileError(source, _key_line(text, "title"), "'title' must be a string")
     return Ballots(b.candidates, b.rankings, b.weights, b.withdrawn, b.seats, str(title), source)
+
+
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _too_deep_line(text: str) -> int | None:
+    """The line where brackets (outside strings) first nest deeper than any ballot file does."""
+    depth = 0
+    for m in _JSON_TOKENS.finditer(text):
+        ch = m.group()[0]
+        if ch in "[{":
+            depth += 1
+            if depth > 32:
+                return text.count("\n", 0, m.start()) + 1
+        elif ch in "]}":
+            depth -= 1
+    return None
 
 
 def _key_line(text: str, key: str) -> int | None:

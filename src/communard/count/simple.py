@@ -71,7 +71,7 @@ def _top(votes: list[int], cands: list[int], seats: int, seed: int) -> tuple[lis
 def _by_votes(method: str, ballots: Ballots, votes: list[int], seats: int, seed: int) -> Result:
     if ballots.total <= 0:
         raise CountError("the ballot box is empty")
-    cands = [c for c in range(ballots.n_candidates) if c not in ballots.withdrawn]
+    cands = ballots.contenders()
     winners, lots = _top(votes, cands, seats, seed)
     return Result(
         method=method,
@@ -106,10 +106,14 @@ def party_list(ballots: Ballots, seats: int | None = None, *, method: str, seed:
     if ballots.total <= 0:
         raise CountError("the ballot box is empty")
     votes = first_preferences(ballots)
-    shares = apportion(votes, s, m, seed=seed)
-    winners = tuple(
-        sorted((c for c in range(len(votes)) if shares.seats[c]), key=lambda c: -shares.seats[c])
-    )
+    # Withdrawn lists take no part in the share-out (with every vote exhausted, a lot among all
+    # lists would otherwise hand them seats).
+    lists = ballots.contenders()
+    shared = apportion([votes[c] for c in lists], s, m, seed=seed)
+    seats_of = [0] * len(votes)
+    for c, k in zip(lists, shared.seats, strict=True):
+        seats_of[c] = k
+    winners = tuple(sorted((c for c in lists if seats_of[c]), key=lambda c: -seats_of[c]))
     return Result(
         method=m.value,
         candidates=ballots.candidates,
@@ -125,12 +129,12 @@ def party_list(ballots: Ballots, seats: int | None = None, *, method: str, seed:
                 tuple(votes),
                 tuple(votes),
                 elected=winners,
-                note="seats: " + ", ".join(str(x) for x in shares.seats),
+                note="seats: " + ", ".join(str(x) for x in seats_of),
             ),
         ),
         withdrawn=tuple(sorted(ballots.withdrawn)),
         title=ballots.title,
-        extra={"seats_per_list": list(shares.seats), "decided_by_lot": shares.tied},
+        extra={"seats_per_list": seats_of, "decided_by_lot": shared.tied},
     )
 
 

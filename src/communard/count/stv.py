@@ -78,7 +78,7 @@ class _Count(Generic[V]):
         zero = arith.one * 0
         self.zero: V = zero
         self.totals: list[V] = [zero] * self.n
-        self.continuing = [c for c in range(self.n) if c not in ballots.withdrawn]
+        self.continuing = ballots.contenders()
         self.elected: list[int] = []
         self.excluded: list[int] = []
         self.surplus_done: set[int] = set()
