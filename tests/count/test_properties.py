@@ -6,7 +6,16 @@ import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from communard.count import Ballots, Result, count, gregory_stv, meek_stv, scottish_stv
+from communard.count import (
+    Ballots,
+    Result,
+    count,
+    gregory_stv,
+    meek_stv,
+    pairwise,
+    schulze,
+    scottish_stv,
+)
 from tests.strategies import ballot_boxes, permuted
 
 STV = ["scottish-stv", "gregory-stv", "meek-stv"]
@@ -92,3 +101,24 @@ def test_transfer_free_counts_are_found(box: tuple[Ballots, int]) -> None:
     ballots, seats = box
     r = scottish_stv(ballots, seats)
     assert r.stages[0].action == "first-preferences"
+
+
+def _schulze_reference(d: list[list[int]], cands: list[int]) -> set[int]:
+    """Schulze's winners by the textbook triple loop over every candidate (no Smith set)."""
+    p = {(i, j): (d[i][j] if d[i][j] > d[j][i] else 0) for i in cands for j in cands if i != j}
+    for i in cands:
+        for j in cands:
+            for k in cands:
+                if len({i, j, k}) == 3:
+                    p[j, k] = max(p[j, k], min(p[j, i], p[i, k]))
+    return {a for a in cands if all(p[a, b] >= p[b, a] for b in cands if b != a)}
+
+
+@given(ballot_boxes(max_candidates=7, max_ballots=12))
+def test_schulze_within_the_smith_set_finds_the_textbook_winners(box: tuple[Ballots, int]) -> None:
+    """Strongest paths computed only among the Smith set give the full computation's winners."""
+    ballots, _ = box
+    d = pairwise(ballots).tolist()
+    expected = _schulze_reference(d, ballots.contenders())
+    result = schulze(ballots, seed=1)
+    assert set(result.lots[0].tied if result.lots else result.winners) == expected

@@ -181,3 +181,38 @@ def test_grouping_merges_identical_rankings() -> None:
     g = b.group()
     assert sorted(g.rankings_list()) == [([0, 1], 2), ([1], 2), ([2], 1)]
     assert scottish_stv(g).winners == scottish_stv(b).winners
+
+
+def test_json_reads_ballots_that_come_before_the_candidates() -> None:
+    """The JSON reader walks the object key by key: any order of keys reads the same."""
+    first = parse_json(
+        '{"ballots": [["B", "A"], {"ranking": [1], "weight": 2}],\n"candidates": ["A", "B"]}'
+    )
+    assert first.rankings_list() == [([1, 0], 1), ([0], 2)]
+
+
+def test_json_refuses_a_key_given_twice_naming_its_line() -> None:
+    """A repeated key would silently replace the first (json.loads keeps the last)."""
+    with pytest.raises(BallotFileError) as err:
+        parse_json('{"candidates": ["A"],\n"ballots": [["A"]],\n"ballots": [["A"]]}', "b.json")
+    assert (err.value.line, err.value.problem) == (3, "'ballots' is given twice")
+
+
+def test_csv_streamed_from_a_file_names_the_line_that_is_not_utf8(tmp_path: Path) -> None:
+    """read_ballots streams CSV from the file: a bad byte far down still names its line."""
+    path = tmp_path / "b.csv"
+    path.write_bytes(b"A,B\n" + b"1,2\n" * 20_000 + b"2,\xff\n")
+    with pytest.raises(BallotFileError) as err:
+        read_ballots(path)
+    assert (err.value.line, err.value.problem) == (20_002, "the file is not UTF-8 text")
+
+
+def test_ballots_accept_a_padded_table_and_give_the_ragged_form() -> None:
+    """Ballots built from the old padded table (the web layer's positional call) still work."""
+    import numpy as np
+
+    table = np.array([[0, 2, -1], [1, -1, -1]], dtype=np.int16)
+    b = Ballots(("A", "B", "C"), table, np.array([3, 1], dtype=np.int64), frozenset({2}), 1)
+    assert b.rankings_list() == [([0, 2], 3), ([1], 1)]
+    again = Ballots(b.candidates, b.rankings, b.weights, frozenset(), b.seats, b.title)
+    assert scottish_stv(again).winners == (0,)

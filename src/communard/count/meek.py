@@ -34,7 +34,8 @@ def meek_stv(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Re
     if total * SCALE >= 2**53:
         raise CountError("Meek STV here counts at most 9 million ballots")
     n = b.n_candidates
-    rank = b.rankings.astype(np.intp)
+    flat = b.rankings.prefs.astype(np.intp)
+    first = b.rankings.starts[:-1].astype(np.intp)
     w = b.weights.astype(np.int64)
     keep = np.full(n + 1, SCALE, dtype=np.int64)
     keep[n] = 0  # padding (index -1) keeps nothing: the remainder is exhausted
@@ -51,19 +52,23 @@ def meek_stv(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Re
     prev_exhausted = prev_lost = 0
 
     def distribute() -> tuple[list[int], int]:
-        rem = np.full(rank.shape[0], SCALE, dtype=np.int64)
-        votes = np.zeros(n + 1, dtype=np.float64)
-        for j in range(rank.shape[1]):
-            c = rank[:, j]
-            give = rem * keep[c] // SCALE
-            votes += np.bincount(c + 1, weights=(give * w).astype(np.float64), minlength=n + 1)[
-                np.r_[1 : n + 1, 0]
-            ]
-            rem -= give
-            if not rem.any():
-                break
+        # Walk each ranking only while it still has value to pass on (a hopeful candidate keeps
+        # all of it), so the work follows the preferences actually used, not the longest ballot.
+        rem = np.full(first.size, SCALE, dtype=np.int64)
+        votes = np.zeros(n + 1, dtype=np.float64)  # exact: every sum is below 2^53 (see above)
+        act = np.arange(first.size, dtype=np.intp)
+        p = first.copy()
+        while act.size:
+            c = flat[p]
+            r = rem[act]
+            give = r * keep[c] // SCALE  # keep[-1], the padding, is 0
+            votes += np.bincount(c + 1, weights=(give * w[act]).astype(np.float64), minlength=n + 1)
+            r -= give
+            rem[act] = r
+            more = (r > 0) & (c >= 0)
+            act, p = act[more], p[more] + 1
         exhausted = int((rem * w).sum())
-        return [int(v) for v in votes[:n]], exhausted
+        return [int(v) for v in votes[1:]], exhausted
 
     def tie(group: list[int], highest: bool, purpose: str) -> int:
         return break_tie(

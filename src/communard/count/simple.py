@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import numpy.typing as npt
 
 from communard.count.apportionment import ApportionmentMethod, apportion
 from communard.count.ballots import PAD, Ballots
@@ -19,31 +20,35 @@ from communard.count.stv import _seats
 
 def first_preferences(ballots: Ballots) -> list[int]:
     """Votes per candidate from first preferences, skipping withdrawn candidates."""
-    r = ballots.rankings.astype(np.intp)
-    ok = np.ones(ballots.n_candidates + 1, dtype=bool)
+    flat = ballots.rankings.prefs
+    ok = np.ones(ballots.n_candidates + 1, dtype=bool)  # the last entry: the padding (-1)
     for c in ballots.withdrawn:
         ok[c] = False
-    pos = np.zeros(r.shape[0], dtype=np.intp)
-    cur = r[:, 0]
+    pos = ballots.rankings.starts[:-1].astype(np.intp)
+    cur = flat[pos]
     sel = np.flatnonzero(~ok[cur])
-    while sel.size:
+    while sel.size:  # step past withdrawn candidates; the padding stops every cursor
         pos[sel] += 1
-        cur[sel] = r[sel, pos[sel]]
+        cur[sel] = flat[pos[sel]]
         sel = sel[~ok[cur[sel]]]
-    counts = np.bincount(cur + 1, weights=ballots.weights, minlength=ballots.n_candidates + 1)
-    return [int(x) for x in counts[1:]]
+    return _tally(cur, ballots.weights, ballots.n_candidates)
 
 
 def approvals(ballots: Ballots) -> list[int]:
     """Approvals per candidate: every candidate a ballot names (ranked) is approved."""
-    r = ballots.rankings.astype(np.intp)
-    w = np.repeat(ballots.weights, r.shape[1])
-    flat = r.reshape(-1)
-    counts = np.bincount(flat + 1, weights=w, minlength=ballots.n_candidates + 1)[1:]
-    out = [int(x) for x in counts]
+    r = ballots.rankings
+    w = np.repeat(ballots.weights, np.diff(r.starts))
+    out = _tally(r.prefs, w, ballots.n_candidates)
     for c in ballots.withdrawn:
         out[c] = 0
     return out
+
+
+def _tally(cands: npt.NDArray[np.int16], weights: npt.NDArray[np.int64], n: int) -> list[int]:
+    """Sum ``weights`` per candidate (entries of -1 are dropped). float64 adds exactly here:
+    every total is at most the box's, at most 10^15 < 2^53 (see ballots.MAX_TOTAL_WEIGHT)."""
+    counts = np.bincount(cands.astype(np.intp) + 1, weights=weights, minlength=n + 1)
+    return [int(x) for x in counts[1:]]
 
 
 def _top(votes: list[int], cands: list[int], seats: int, seed: int) -> tuple[list[int], list[Lot]]:
