@@ -122,3 +122,41 @@ def test_schulze_within_the_smith_set_finds_the_textbook_winners(box: tuple[Ball
     expected = _schulze_reference(d, ballots.contenders())
     result = schulze(ballots, seed=1)
     assert set(result.lots[0].tied if result.lots else result.winners) == expected
+
+
+@given(
+    st.lists(st.lists(st.integers(0, 3), min_size=4, max_size=4), min_size=1, max_size=12),
+    st.booleans(),
+)
+def test_tie_look_back_that_jumps_unchanged_stages_picks_as_the_full_scan(
+    history: list[list[int]], highest: bool
+) -> None:
+    """break_tie with ``since`` (skip stages where the tied totals are as now) decides exactly as
+    the stage-by-stage look-back, lots included."""
+    import random
+
+    from communard.count._ties import break_tie
+
+    now = history[-1]
+    tied = [c for c in range(4) if now[c] == now[0]]
+    since = []
+    for c in range(4):
+        s = len(history) - 1
+        while s > 0 and history[s - 1][c] == now[c]:
+            s -= 1
+        since.append(s)
+    picks = []
+    for hint in (None, since):
+        lots: list[object] = []
+        pick = break_tie(
+            tied,
+            history,
+            highest=highest,
+            purpose="exclusion",
+            stage=1,
+            rng=random.Random(5),
+            lots=lots,  # type: ignore[arg-type]
+            since=hint,
+        )
+        picks.append((pick, lots))
+    assert picks[0] == picks[1]

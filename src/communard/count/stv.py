@@ -83,6 +83,7 @@ class _Count(Generic[V]):
         self.excluded: list[int] = []
         self.surplus_done: set[int] = set()
         self.history: list[tuple[V, ...]] = []
+        self.since = [0] * self.n  # the stage since which each total has been what it is now
         self.stages: list[Stage] = []
         self.lots: list[Lot] = []
         self.valid = ballots.total
@@ -225,6 +226,7 @@ class _Count(Generic[V]):
             stage=len(self.stages),
             rng=self.rng,
             lots=self.lots,
+            since=self.since,
         )
 
     # ------------------------------------------------------------------------------ the sheet
@@ -240,8 +242,16 @@ class _Count(Generic[V]):
         tvs: tuple[V, ...] = (),
     ) -> None:
         totals = tuple(self.totals)
+        if self.history:  # only candidates named in delta can have changed
+            last = self.history[-1]
+            for c in delta:
+                if totals[c] != last[c]:
+                    self.since[c] = len(self.history)
         self.history.append(totals)
-        transfers = tuple(delta.get(c, self.zero) for c in range(self.n))
+        changes = [self.zero] * self.n
+        for c, v in delta.items():
+            changes[c] = v
+        transfers = tuple(changes)
         self.stages.append(
             Stage(
                 len(self.stages) + 1,
