@@ -79,6 +79,9 @@ def test_blt_reader_agrees_with_a_line_by_line_parse_on_a_real_ward() -> None:
         (b"3 1\n1.5 1 2 0\n0\nA\nB\nC\n", 2, "fractional weights"),
         (b"3 1\n-5\n1 1 0\n0\nA\nB\nC\n", 2, "withdrawn candidate 5 does not exist"),
         (b"", None, "the file is empty"),
+        # More candidates than fit the bitmask check: the sorting check names the same problem.
+        (b"60 1\n1 1 2 0\n1 50 7 50 0\n0\n", 3, "candidate 50 is ranked twice"),
+        (b"3 1\n1 1 2 3 1 0\n0\nA\nB\nC\n", 2, "candidate 1 is ranked twice"),
     ],
 )
 def test_blt_rejects_malformed_input_naming_line_and_problem(

@@ -204,11 +204,11 @@ def _read_chunk(section: bytes, source: str, first_line: int, n_cand: int) -> Pa
     del values, is_pref
     if (weights > MAX_TOTAL_WEIGHT).any() or (entries.size and int(entries.max()) > n_cand):
         _diagnose(section, source, first_line, n_cand)
+    spans = zeros - line_start  # preferences + padding, per line
+    if _has_repeat(entries, spans, n_cand):
+        _diagnose(section, source, first_line, n_cand)
     entries -= 1  # 1-based preferences to 0-based; the closing 0 becomes the padding, -1
     prefs = entries.astype(np.int16)
-    spans = zeros - line_start  # preferences + padding, per line
-    if _first_repeat(prefs, spans) is not None:
-        _diagnose(section, source, first_line, n_cand)
     return prefs, spans.astype(np.int32), weights
 
 
@@ -234,6 +234,28 @@ def _last_tokens(section: bytes, ends: Any) -> Any:
     before = np.maximum(k - 1, 0)
     digit_before = (k - 1 >= prev_end[nonempty] + 1) & (a[before] >= 48) & (a[before] <= 57)
     return (a[k] == 48) & ~digit_before
+
+
+BITMASK_CANDIDATES = 48  # up to here a ranking's candidates fit as bits of an int64 sum
+
+
+def _has_repeat(entries: IntArray, spans: IntArray, n_cand: int) -> bool:
+    """Whether some line ranks a candidate twice (``entries``: 1-based, each line's closing 0).
+
+    A line longer than the candidates must repeat one. Otherwise, with few candidates, each
+    line's candidates become bits: the sum of the bits equals their OR exactly when no bit is
+    there twice (a line of at most 48 entries below 2^47 each cannot overflow). With more
+    candidates, each line is sorted (:func:`_first_repeat`).
+    """
+    if entries.size == 0:
+        return False
+    if int(spans.max()) - 1 > n_cand:
+        return True
+    if n_cand > BITMASK_CANDIDATES:
+        return _first_repeat((entries - 1).astype(np.int16), spans) is not None
+    bits = np.left_shift(np.int64(1), entries) >> 1  # candidate p -> bit p-1; the 0 -> nothing
+    starts = np.concatenate(([0], np.cumsum(spans)[:-1]))
+    return bool((np.add.reduceat(bits, starts) != np.bitwise_or.reduceat(bits, starts)).any())
 
 
 def _first_repeat(prefs: RankArray, spans: IntArray) -> tuple[int, int] | None:
