@@ -66,11 +66,22 @@ class Rankings:
 
     @classmethod
     def from_dense(cls, table: npt.NDArray[np.integer]) -> Rankings:
-        """From a padded table (one row a ranking, -1 after its last preference)."""
+        """From a padded table: one row a ranking, its preferences first, then -1s."""
         t = np.asarray(table)
-        lengths = (t >= 0).sum(axis=1).astype(np.int64) if t.ndim == 2 else np.zeros(0, np.int64)
-        rows = [list(r[:k]) for r, k in zip(t.tolist(), lengths.tolist(), strict=True)]
-        return cls.from_lists(rows)
+        if t.ndim != 2:
+            raise CountError("a padded rankings table must have two dimensions")
+        ranked = t >= 0
+        lengths = ranked.sum(axis=1)
+        cols = np.arange(t.shape[1])[None, :]
+        if not np.array_equal(ranked, cols < lengths[:, None]):
+            raise CountError("a padded rankings table has a gap before a preference")
+        # Each row's preferences and the first -1 after them (a -1 column is added for full rows).
+        ext = np.concatenate((t, np.full((t.shape[0], 1), PAD, dtype=t.dtype)), axis=1)
+        keep = np.arange(ext.shape[1])[None, :] <= lengths[:, None]
+        prefs = ext[keep].astype(np.int16)
+        starts = np.zeros(t.shape[0] + 1, dtype=np.int64)
+        np.cumsum(lengths + 1, out=starts[1:])
+        return cls(prefs, starts)
 
     def __len__(self) -> int:
         return self.starts.size - 1
