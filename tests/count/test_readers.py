@@ -9,6 +9,7 @@ import pytest
 from communard.count import (
     BallotFileError,
     Ballots,
+    CountError,
     parse_blt,
     parse_csv,
     parse_json,
@@ -219,3 +220,11 @@ def test_ballots_accept_a_padded_table_and_give_the_ragged_form() -> None:
     assert b.rankings_list() == [([0, 2], 3), ([1], 1)]
     again = Ballots(b.candidates, b.rankings, b.weights, frozenset(), b.seats, b.title)
     assert scottish_stv(again).winners == (0,)
+
+
+def test_a_padded_table_with_a_gap_before_a_preference_is_refused() -> None:
+    """-1 means 'no further preference': a preference after it is malformed, not compacted."""
+    import numpy as np
+
+    with pytest.raises(CountError, match="gap before a preference"):
+        Ballots(("A", "B"), np.array([[0, -1, 1]], dtype=np.int16), np.array([1], dtype=np.int64))
