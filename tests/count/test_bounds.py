@@ -81,3 +81,26 @@ def test_withdrawn_lists_get_no_seat_even_when_every_vote_went_to_them(method: s
     for seed in range(8):
         winners = count(box, method, 2, seed=seed).winners
         assert set(winners) <= {2, 3}, (seed, winners)
+
+
+def test_a_seat_number_past_the_bound_is_refused_not_counted_forever() -> None:
+    """D'Hondt hands out seats one by one: 10^12 seats from a file used to run without end."""
+    box = Ballots.from_rankings([[0], [1]], 2)
+    with pytest.raises(CountError, match="at most 1,000,000 can be filled"):
+        count(box, "dhondt", 10**12)
+    with pytest.raises(BallotFileError) as err:
+        read_ballots_text("2 1000000000000\n1 1 0\n0\nA\nB\n", "blt")
+    assert (err.value.line, err.value.problem) == (
+        1,
+        "the number of seats must be from 1 to 1,000,000, not 1000000000000",
+    )
+    with pytest.raises(BallotFileError, match="'seats' must be a whole number from 1 to"):
+        read_ballots_text(
+            '{"candidates": ["A"], "seats": 1000000000000, "ballots": [["A"]]}', "json"
+        )
+
+
+def read_ballots_text(text: str, fmt: str) -> Ballots:
+    from communard.count import parse_blt, parse_json
+
+    return parse_blt(text) if fmt == "blt" else parse_json(text)

@@ -18,6 +18,7 @@ import numpy as np
 
 from communard.count.ballots import (
     MAX_CANDIDATES,
+    MAX_SEATS,
     MAX_TOTAL_WEIGHT,
     Ballots,
     IntArray,
@@ -59,8 +60,10 @@ def parse_blt(data: Buffer | str, source: str = "<blt>") -> Ballots:
         raise BallotFileError(
             source, hline, f"{n_cand} candidates: at most {MAX_CANDIDATES:,} can be counted"
         )
-    if seats < 1:
-        raise BallotFileError(source, hline, "the number of seats must be at least 1")
+    if not 1 <= seats <= MAX_SEATS:
+        raise BallotFileError(
+            source, hline, f"the number of seats must be from 1 to {MAX_SEATS:,}, not {seats}"
+        )
     withdrawn: set[int] = set()
     peek = lines_iter.peek_content()
     if peek is not None and peek[1].lstrip().startswith("-"):

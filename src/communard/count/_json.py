@@ -16,6 +16,7 @@ from typing import Any
 
 from communard.count.ballots import (
     MAX_CANDIDATES,
+    MAX_SEATS,
     MAX_TOTAL_WEIGHT,
     Ballots,
     RankingsBuilder,
@@ -93,9 +94,11 @@ class _Reader:
         names = tuple(self.index)
         seats = self.fields.get("seats")
         if seats is not None and (
-            not isinstance(seats, int) or isinstance(seats, bool) or seats < 1
+            not isinstance(seats, int) or isinstance(seats, bool) or not 1 <= seats <= MAX_SEATS
         ):
-            raise self._error(self.key_at["seats"], "'seats' must be a whole number ≥ 1")
+            raise self._error(
+                self.key_at["seats"], f"'seats' must be a whole number from 1 to {MAX_SEATS:,}"
+            )
         listed = self.fields.get("withdrawn", [])
         if not isinstance(listed, list):
             raise self._error(self.key_at["withdrawn"], "'withdrawn' must be a list of candidates")

@@ -31,6 +31,9 @@ PAD = -1
 # float64 that numpy's bincount accumulates in, with room to spare; a quadrillion papers is far
 # beyond any real election. Readers refuse a file past it, naming the line (docs/count/formats.md).
 MAX_TOTAL_WEIGHT = 10**15
+# Seats in one count: divisor methods hand them out one at a time, so a bound keeps a hostile
+# file's "10^18 seats" from running forever.
+MAX_SEATS = 1_000_000
 # Candidate numbers are stored as int16 (half the memory of int32 on wide ballots).
 MAX_CANDIDATES = int(np.iinfo(np.int16).max)
 

@@ -15,7 +15,7 @@ from typing import Generic
 
 from communard.count._piles import Piles, V
 from communard.count._ties import break_tie
-from communard.count.ballots import Ballots
+from communard.count.ballots import MAX_SEATS, Ballots
 from communard.count.errors import CountError
 from communard.count.result import Lot, Result, Stage
 
@@ -60,6 +60,9 @@ def _seats(ballots: Ballots, seats: int | None) -> int:
         raise CountError("the number of seats is not given")
     if s < 1:
         raise CountError(f"the number of seats must be at least 1, not {s}")
+    if s > MAX_SEATS:
+        # Divisor methods hand out seats one at a time: 10^12 seats would never finish.
+        raise CountError(f"{s:,} seats: at most {MAX_SEATS:,} can be filled")
     return s
 
 
