@@ -98,3 +98,37 @@ def test_count_reports_a_bad_file_cleanly(
     assert "cannot read the file" in capsys.readouterr().err
     assert main(["count", str(WARD), "--seats", "0"]) == 2
     assert "seats must be at least 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "where"),
+    [
+        ("sup.blt", "3² 1\n1 1 0\n0\nA\nB\nC\n", ":1: "),
+        ("blank.blt", "\r\n\r\n\n\r\r\n", ": the file is empty"),
+        ("sup.csv", "A,B,weight\n1,2,²\n", ":2: "),
+        ("null.json", '{"candidates":["A"],\n"withdrawn":null,"ballots":[["A"]]}', ":2: "),
+        (
+            "deep.json",
+            '{"candidates":["A"],\n"ballots":[' + "[" * 100_000 + "]" * 100_000 + "]}",
+            ":2: ",
+        ),
+        (
+            "big.json",
+            '{"candidates":["A"],\n"ballots":[{"ranking":["A"],"weight":' + "9" * 30 + "}]}",
+            ":2: ",
+        ),
+        ("seats.blt", "2 1000000000000\n1 1 0\n0\nA\nB\n", ":1: "),
+        ("withdrawn.blt", "2 1\n-1 -2\n1 1 0\n0\nA\nB\n", ": every candidate has withdrawn"),
+    ],
+)
+def test_bad_files_get_one_line_and_exit_2_never_the_last_resort_handler(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: str, where: str
+) -> None:
+    """The issue's crashing inputs: FILE:LINE: problem (or FILE: problem) and exit 2."""
+    path = tmp_path / name
+    path.write_text(content)
+    for method in ("scottish-stv", "irv", "dhondt"):
+        assert main(["count", str(path), "--method", method]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"communard count: {path}{where}"), err
+        assert "COMMUNARD_DEBUG" not in err and "Error:" not in err

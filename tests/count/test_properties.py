@@ -6,7 +6,16 @@ import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from communard.count import Ballots, Result, count, gregory_stv, meek_stv, scottish_stv
+from communard.count import (
+    Ballots,
+    Result,
+    count,
+    gregory_stv,
+    meek_stv,
+    pairwise,
+    schulze,
+    scottish_stv,
+)
 from tests.strategies import ballot_boxes, permuted
 
 STV = ["scottish-stv", "gregory-stv", "meek-stv"]
@@ -92,3 +101,62 @@ def test_transfer_free_counts_are_found(box: tuple[Ballots, int]) -> None:
     ballots, seats = box
     r = scottish_stv(ballots, seats)
     assert r.stages[0].action == "first-preferences"
+
+
+def _schulze_reference(d: list[list[int]], cands: list[int]) -> set[int]:
+    """Schulze's winners by the textbook triple loop over every candidate (no Smith set)."""
+    p = {(i, j): (d[i][j] if d[i][j] > d[j][i] else 0) for i in cands for j in cands if i != j}
+    for i in cands:
+        for j in cands:
+            for k in cands:
+                if len({i, j, k}) == 3:
+                    p[j, k] = max(p[j, k], min(p[j, i], p[i, k]))
+    return {a for a in cands if all(p[a, b] >= p[b, a] for b in cands if b != a)}
+
+
+@given(ballot_boxes(max_candidates=7, max_ballots=12))
+def test_schulze_within_the_smith_set_finds_the_textbook_winners(box: tuple[Ballots, int]) -> None:
+    """Strongest paths computed only among the Smith set give the full computation's winners."""
+    ballots, _ = box
+    d = pairwise(ballots).tolist()
+    expected = _schulze_reference(d, ballots.contenders())
+    result = schulze(ballots, seed=1)
+    assert set(result.lots[0].tied if result.lots else result.winners) == expected
+
+
+@given(
+    st.lists(st.lists(st.integers(0, 3), min_size=4, max_size=4), min_size=1, max_size=12),
+    st.booleans(),
+)
+def test_tie_look_back_that_jumps_unchanged_stages_picks_as_the_full_scan(
+    history: list[list[int]], highest: bool
+) -> None:
+    """break_tie with ``since`` (skip stages where the tied totals are as now) decides exactly as
+    the stage-by-stage look-back, lots included."""
+    import random
+
+    from communard.count._ties import break_tie
+
+    now = history[-1]
+    tied = [c for c in range(4) if now[c] == now[0]]
+    since = []
+    for c in range(4):
+        s = len(history) - 1
+        while s > 0 and history[s - 1][c] == now[c]:
+            s -= 1
+        since.append(s)
+    picks = []
+    for hint in (None, since):
+        lots: list[object] = []
+        pick = break_tie(
+            tied,
+            history,
+            highest=highest,
+            purpose="exclusion",
+            stage=1,
+            rng=random.Random(5),
+            lots=lots,  # type: ignore[arg-type]
+            since=hint,
+        )
+        picks.append((pick, lots))
+    assert picks[0] == picks[1]

@@ -9,6 +9,7 @@ import pytest
 from communard.count import (
     BallotFileError,
     Ballots,
+    CountError,
     parse_blt,
     parse_csv,
     parse_json,
@@ -79,6 +80,9 @@ def test_blt_reader_agrees_with_a_line_by_line_parse_on_a_real_ward() -> None:
         (b"3 1\n1.5 1 2 0\n0\nA\nB\nC\n", 2, "fractional weights"),
         (b"3 1\n-5\n1 1 0\n0\nA\nB\nC\n", 2, "withdrawn candidate 5 does not exist"),
         (b"", None, "the file is empty"),
+        # More candidates than fit the bitmask check: the sorting check names the same problem.
+        (b"60 1\n1 1 2 0\n1 50 7 50 0\n0\n", 3, "candidate 50 is ranked twice"),
+        (b"3 1\n1 1 2 3 1 0\n0\nA\nB\nC\n", 2, "candidate 1 is ranked twice"),
     ],
 )
 def test_blt_rejects_malformed_input_naming_line_and_problem(
@@ -181,3 +185,46 @@ def test_grouping_merges_identical_rankings() -> None:
     g = b.group()
     assert sorted(g.rankings_list()) == [([0, 1], 2), ([1], 2), ([2], 1)]
     assert scottish_stv(g).winners == scottish_stv(b).winners
+
+
+def test_json_reads_ballots_that_come_before_the_candidates() -> None:
+    """The JSON reader walks the object key by key: any order of keys reads the same."""
+    first = parse_json(
+        '{"ballots": [["B", "A"], {"ranking": [1], "weight": 2}],\n"candidates": ["A", "B"]}'
+    )
+    assert first.rankings_list() == [([1, 0], 1), ([0], 2)]
+
+
+def test_json_refuses_a_key_given_twice_naming_its_line() -> None:
+    """A repeated key would silently replace the first (json.loads keeps the last)."""
+    with pytest.raises(BallotFileError) as err:
+        parse_json('{"candidates": ["A"],\n"ballots": [["A"]],\n"ballots": [["A"]]}', "b.json")
+    assert (err.value.line, err.value.problem) == (3, "'ballots' is given twice")
+
+
+def test_csv_streamed_from_a_file_names_the_line_that_is_not_utf8(tmp_path: Path) -> None:
+    """read_ballots streams CSV from the file: a bad byte far down still names its line."""
+    path = tmp_path / "b.csv"
+    path.write_bytes(b"A,B\n" + b"1,2\n" * 20_000 + b"2,\xff\n")
+    with pytest.raises(BallotFileError) as err:
+        read_ballots(path)
+    assert (err.value.line, err.value.problem) == (20_002, "the file is not UTF-8 text")
+
+
+def test_ballots_accept_a_padded_table_and_give_the_ragged_form() -> None:
+    """Ballots built from the old padded table (the web layer's positional call) still work."""
+    import numpy as np
+
+    table = np.array([[0, 2, -1], [1, -1, -1]], dtype=np.int16)
+    b = Ballots(("A", "B", "C"), table, np.array([3, 1], dtype=np.int64), frozenset({2}), 1)
+    assert b.rankings_list() == [([0, 2], 3), ([1], 1)]
+    again = Ballots(b.candidates, b.rankings, b.weights, frozenset(), b.seats, b.title)
+    assert scottish_stv(again).winners == (0,)
+
+
+def test_a_padded_table_with_a_gap_before_a_preference_is_refused() -> None:
+    """-1 means 'no further preference': a preference after it is malformed, not compacted."""
+    import numpy as np
+
+    with pytest.raises(CountError, match="gap before a preference"):
+        Ballots(("A", "B"), np.array([[0, -1, 1]], dtype=np.int16), np.array([1], dtype=np.int64))

@@ -66,7 +66,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from communard.count import CountError, count, read_ballots
+    from communard.count import BallotFileError, CountError, count, read_ballots
 
     path = Path(args.file)
     large = path.is_file() and path.stat().st_size > LARGE_FILE
@@ -87,8 +87,11 @@ def run(args: argparse.Namespace) -> int:
         result = count(ballots, args.method, seats, seed=args.seed)
         if large:
             _progress(f"counted in {time.perf_counter() - t1:.2f} s ({len(result.stages)} stages)")
-    except CountError as e:
+    except BallotFileError as e:  # already FILE:LINE: problem
         print(f"communard count: {e}", file=sys.stderr)
+        return 2
+    except CountError as e:  # the file is well formed but cannot be counted as asked
+        print(f"communard count: {path}: {e}", file=sys.stderr)
         return 2
     if args.fmt == "json":
         sys.stdout.write(result.to_json() + "\n")

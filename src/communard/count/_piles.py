@@ -24,13 +24,13 @@ Index = npt.NDArray[np.intp]
 
 class Piles(Generic[V]):
     def __init__(self, ballots: Ballots, one: V) -> None:
-        self.rank = np.ascontiguousarray(ballots.rankings)
-        self.flat = self.rank.reshape(-1)
+        self.flat = ballots.rankings.prefs
         self.w = ballots.weights
         self.n = ballots.n_candidates
-        g = self.rank.shape[0]
-        self.pos = np.full(g, -1, dtype=np.intp)
-        self.vid = np.zeros(g, dtype=np.intp)
+        self.groups = len(ballots.rankings)
+        # A cursor is a position in the flat preferences, one before the ranking's first.
+        self.pos = ballots.rankings.starts[:-1].astype(np.intp) - 1
+        self.vid = np.zeros(self.groups, dtype=np.intp)
         self.values: list[V] = [one]
         # continuing[c] for a candidate c; the last entry (reached by index -1, the padding) stops
         # a cursor at the end of the ranking.
@@ -63,17 +63,15 @@ class Piles(Generic[V]):
         Returns each recipient's gain and the value of papers with no further preference
         (which leave the count as non-transferable).
         """
-        flat, cont, width = self.flat, self.continuing, self.rank.shape[1]
-        base = idx * width
+        flat, cont = self.flat, self.continuing
         p = self.pos[idx] + 1
-        c = flat[base + p]
+        c = flat[p]
         sel = np.flatnonzero(~cont[c])
-        while sel.size:  # step past candidates no longer continuing
+        while sel.size:  # step past candidates no longer continuing (the padding stops it)
             p[sel] += 1
-            cs = flat[base[sel] + p[sel]]
+            cs = flat[p[sel]]
             c[sel] = cs
             sel = sel[~cont[cs]]
-        del base
         self.pos[idx] = p
         if vid_map is not None:
             self.vid[idx] = np.asarray(vid_map, dtype=np.intp)[self.vid[idx]]
@@ -106,4 +104,4 @@ class Piles(Generic[V]):
         return gains, exhausted
 
     def take_all(self) -> Index:
-        return np.arange(self.rank.shape[0], dtype=np.intp)
+        return np.arange(self.groups, dtype=np.intp)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import numpy.typing as npt
 
 from communard.count._ties import break_tie
 from communard.count.ballots import Ballots
@@ -34,11 +35,14 @@ def meek_stv(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Re
     if total * SCALE >= 2**53:
         raise CountError("Meek STV here counts at most 9 million ballots")
     n = b.n_candidates
-    rank = b.rankings.astype(np.intp)
+    flat = b.rankings.prefs.astype(np.intp)
+    first = b.rankings.starts[:-1].astype(np.intp)
     w = b.weights.astype(np.int64)
     keep = np.full(n + 1, SCALE, dtype=np.int64)
     keep[n] = 0  # padding (index -1) keeps nothing: the remainder is exhausted
-    hopeful = [c for c in range(n) if c not in b.withdrawn]
+    hopeful = b.contenders()  # in candidate order, kept so as candidates leave
+    is_hopeful = np.zeros(n, dtype=bool)
+    is_hopeful[hopeful] = True
     for c in b.withdrawn:
         keep[c] = 0
     elected: list[int] = []
@@ -46,28 +50,41 @@ def meek_stv(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Re
     stages: list[Stage] = []
     lots: list[Lot] = []
     history: list[tuple[int, ...]] = []
+    since = [0] * n  # the stage since which each candidate's votes have been what they are now
     rng = random.Random(seed)
-    prev = [0] * n
+    prev_vec = np.zeros(n, dtype=np.int64)
     prev_exhausted = prev_lost = 0
 
-    def distribute() -> tuple[list[int], int]:
-        rem = np.full(rank.shape[0], SCALE, dtype=np.int64)
-        votes = np.zeros(n + 1, dtype=np.float64)
-        for j in range(rank.shape[1]):
-            c = rank[:, j]
-            give = rem * keep[c] // SCALE
-            votes += np.bincount(c + 1, weights=(give * w).astype(np.float64), minlength=n + 1)[
-                np.r_[1 : n + 1, 0]
-            ]
-            rem -= give
-            if not rem.any():
-                break
+    def distribute() -> tuple[list[int], npt.NDArray[np.int64], int]:
+        # Walk each ranking only while it still has value to pass on (a hopeful candidate keeps
+        # all of it), so the work follows the preferences actually used, not the longest ballot.
+        rem = np.full(first.size, SCALE, dtype=np.int64)
+        votes = np.zeros(n + 1, dtype=np.float64)  # exact: every sum is below 2^53 (see above)
+        act = np.arange(first.size, dtype=np.intp)
+        p = first.copy()
+        while act.size:
+            c = flat[p]
+            r = rem[act]
+            give = r * keep[c] // SCALE  # keep[-1], the padding, is 0
+            votes += np.bincount(c + 1, weights=(give * w[act]).astype(np.float64), minlength=n + 1)
+            r -= give
+            rem[act] = r
+            more = (r > 0) & (c >= 0)
+            act, p = act[more], p[more] + 1
         exhausted = int((rem * w).sum())
-        return [int(v) for v in votes[:n]], exhausted
+        exact = votes[1:].astype(np.int64)
+        return exact.tolist(), exact, exhausted
 
     def tie(group: list[int], highest: bool, purpose: str) -> int:
         return break_tie(
-            group, history, highest=highest, purpose=purpose, stage=len(stages), rng=rng, lots=lots
+            group,
+            history,
+            highest=highest,
+            purpose=purpose,
+            stage=len(stages),
+            rng=rng,
+            lots=lots,
+            since=since,
         )
 
     quota = 0
@@ -76,22 +93,24 @@ def meek_stv(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Re
     while True:
         iterations = 0
         while True:
-            votes, exhausted = distribute()
+            votes, vec, exhausted = distribute()
             quota = (total * SCALE - exhausted) // (s + 1) + 1
             iterations += 1
             surplus = sum(max(votes[c] - quota, 0) for c in elected)
             if (
                 not elected
                 or surplus < TOLERANCE
-                or any(votes[c] >= quota for c in hopeful)
+                or bool((vec[is_hopeful] >= quota).any())
                 or iterations >= MAX_ITERATIONS
             ):
                 break
             for c in elected:
                 keep[c] = -(-int(keep[c]) * quota // votes[c])  # rounded up
+        for c in np.flatnonzero(vec != prev_vec).tolist():
+            since[c] = len(history)
         history.append(tuple(votes))
         lost = total * SCALE - sum(votes) - exhausted
-        reached = [c for c in hopeful if votes[c] >= quota]
+        reached = np.flatnonzero(is_hopeful & (vec >= quota)).tolist()  # in hopeful's order
         order: list[int] = []
         rest = list(reached)
         while rest:
@@ -102,6 +121,7 @@ def meek_stv(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Re
             rest.remove(pick)
         for c in order:
             hopeful.remove(c)
+            is_hopeful[c] = False
             elected.append(c)
         note = f"{iterations} iteration(s); keep values " + ", ".join(
             f"{c + 1}:{keep[c] / SCALE:.9f}" for c in elected
@@ -111,6 +131,7 @@ def meek_stv(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Re
             order += sorted(hopeful, key=lambda c: -votes[c])
             elected.extend(sorted(hopeful, key=lambda c: -votes[c]))
             hopeful = []
+            is_hopeful[:] = False
             note += "; the remaining hopefuls fill the remaining seats"
         stages.append(
             Stage(
@@ -118,7 +139,7 @@ def meek_stv(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Re
                 action,
                 subject,
                 tuple(votes),
-                tuple(v - p for v, p in zip(votes, prev, strict=True)),
+                tuple((vec - prev_vec).tolist()),
                 exhausted - prev_exhausted,  # stage quantities are changes, as in STV sheets
                 lost - prev_lost,
                 tuple(order),
@@ -127,16 +148,17 @@ def meek_stv(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Re
                 note,
             )
         )
-        prev, prev_exhausted, prev_lost = votes, exhausted, lost
+        prev_vec, prev_exhausted, prev_lost = vec, exhausted, lost
         if len(elected) >= s or not hopeful:
             break
         if order:
             action, subject = "iteration", ()
             continue
-        low = min(votes[c] for c in hopeful)
-        tied = [c for c in hopeful if votes[c] == low]
+        low = int(vec[is_hopeful].min())
+        tied = np.flatnonzero(is_hopeful & (vec == low)).tolist()
         x = tied[0] if len(tied) == 1 else tie(tied, False, "exclusion")
         hopeful.remove(x)
+        is_hopeful[x] = False
         excluded.append(x)
         keep[x] = 0
         action, subject = "exclusion", (x,)

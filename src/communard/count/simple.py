@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import numpy.typing as npt
 
 from communard.count.apportionment import ApportionmentMethod, apportion
 from communard.count.ballots import PAD, Ballots
@@ -19,31 +20,35 @@ from communard.count.stv import _seats
 
 def first_preferences(ballots: Ballots) -> list[int]:
     """Votes per candidate from first preferences, skipping withdrawn candidates."""
-    r = ballots.rankings.astype(np.intp)
-    ok = np.ones(ballots.n_candidates + 1, dtype=bool)
+    flat = ballots.rankings.prefs
+    ok = np.ones(ballots.n_candidates + 1, dtype=bool)  # the last entry: the padding (-1)
     for c in ballots.withdrawn:
         ok[c] = False
-    pos = np.zeros(r.shape[0], dtype=np.intp)
-    cur = r[:, 0]
+    pos = ballots.rankings.starts[:-1].astype(np.intp)
+    cur = flat[pos]
     sel = np.flatnonzero(~ok[cur])
-    while sel.size:
+    while sel.size:  # step past withdrawn candidates; the padding stops every cursor
         pos[sel] += 1
-        cur[sel] = r[sel, pos[sel]]
+        cur[sel] = flat[pos[sel]]
         sel = sel[~ok[cur[sel]]]
-    counts = np.bincount(cur + 1, weights=ballots.weights, minlength=ballots.n_candidates + 1)
-    return [int(x) for x in counts[1:]]
+    return _tally(cur, ballots.weights, ballots.n_candidates)
 
 
 def approvals(ballots: Ballots) -> list[int]:
     """Approvals per candidate: every candidate a ballot names (ranked) is approved."""
-    r = ballots.rankings.astype(np.intp)
-    w = np.repeat(ballots.weights, r.shape[1])
-    flat = r.reshape(-1)
-    counts = np.bincount(flat + 1, weights=w, minlength=ballots.n_candidates + 1)[1:]
-    out = [int(x) for x in counts]
+    r = ballots.rankings
+    w = np.repeat(ballots.weights, np.diff(r.starts))
+    out = _tally(r.prefs, w, ballots.n_candidates)
     for c in ballots.withdrawn:
         out[c] = 0
     return out
+
+
+def _tally(cands: npt.NDArray[np.int16], weights: npt.NDArray[np.int64], n: int) -> list[int]:
+    """Sum ``weights`` per candidate (entries of -1 are dropped). float64 adds exactly here:
+    every total is at most the box's, at most 10^15 < 2^53 (see ballots.MAX_TOTAL_WEIGHT)."""
+    counts = np.bincount(cands.astype(np.intp) + 1, weights=weights, minlength=n + 1)
+    return [int(x) for x in counts[1:]]
 
 
 def _top(votes: list[int], cands: list[int], seats: int, seed: int) -> tuple[list[int], list[Lot]]:
@@ -71,7 +76,7 @@ def _top(votes: list[int], cands: list[int], seats: int, seed: int) -> tuple[lis
 def _by_votes(method: str, ballots: Ballots, votes: list[int], seats: int, seed: int) -> Result:
     if ballots.total <= 0:
         raise CountError("the ballot box is empty")
-    cands = [c for c in range(ballots.n_candidates) if c not in ballots.withdrawn]
+    cands = ballots.contenders()
     winners, lots = _top(votes, cands, seats, seed)
     return Result(
         method=method,
@@ -106,10 +111,14 @@ def party_list(ballots: Ballots, seats: int | None = None, *, method: str, seed:
     if ballots.total <= 0:
         raise CountError("the ballot box is empty")
     votes = first_preferences(ballots)
-    shares = apportion(votes, s, m, seed=seed)
-    winners = tuple(
-        sorted((c for c in range(len(votes)) if shares.seats[c]), key=lambda c: -shares.seats[c])
-    )
+    # Withdrawn lists take no part in the share-out (with every vote exhausted, a lot among all
+    # lists would otherwise hand them seats).
+    lists = ballots.contenders()
+    shared = apportion([votes[c] for c in lists], s, m, seed=seed)
+    seats_of = [0] * len(votes)
+    for c, k in zip(lists, shared.seats, strict=True):
+        seats_of[c] = k
+    winners = tuple(sorted((c for c in lists if seats_of[c]), key=lambda c: -seats_of[c]))
     return Result(
         method=m.value,
         candidates=ballots.candidates,
@@ -125,12 +134,12 @@ def party_list(ballots: Ballots, seats: int | None = None, *, method: str, seed:
                 tuple(votes),
                 tuple(votes),
                 elected=winners,
-                note="seats: " + ", ".join(str(x) for x in shares.seats),
+                note="seats: " + ", ".join(str(x) for x in seats_of),
             ),
         ),
         withdrawn=tuple(sorted(ballots.withdrawn)),
         title=ballots.title,
-        extra={"seats_per_list": list(shares.seats), "decided_by_lot": shares.tied},
+        extra={"seats_per_list": seats_of, "decided_by_lot": shared.tied},
     )
 
 

@@ -15,7 +15,7 @@ from typing import Generic
 
 from communard.count._piles import Piles, V
 from communard.count._ties import break_tie
-from communard.count.ballots import Ballots
+from communard.count.ballots import MAX_SEATS, Ballots
 from communard.count.errors import CountError
 from communard.count.result import Lot, Result, Stage
 
@@ -60,6 +60,9 @@ def _seats(ballots: Ballots, seats: int | None) -> int:
         raise CountError("the number of seats is not given")
     if s < 1:
         raise CountError(f"the number of seats must be at least 1, not {s}")
+    if s > MAX_SEATS:
+        # Divisor methods hand out seats one at a time: 10^12 seats would never finish.
+        raise CountError(f"{s:,} seats: at most {MAX_SEATS:,} can be filled")
     return s
 
 
@@ -78,11 +81,12 @@ class _Count(Generic[V]):
         zero = arith.one * 0
         self.zero: V = zero
         self.totals: list[V] = [zero] * self.n
-        self.continuing = [c for c in range(self.n) if c not in ballots.withdrawn]
+        self.continuing = ballots.contenders()
         self.elected: list[int] = []
         self.excluded: list[int] = []
         self.surplus_done: set[int] = set()
         self.history: list[tuple[V, ...]] = []
+        self.since = [0] * self.n  # the stage since which each total has been what it is now
         self.stages: list[Stage] = []
         self.lots: list[Lot] = []
         self.valid = ballots.total
@@ -225,6 +229,7 @@ class _Count(Generic[V]):
             stage=len(self.stages),
             rng=self.rng,
             lots=self.lots,
+            since=self.since,
         )
 
     # ------------------------------------------------------------------------------ the sheet
@@ -240,8 +245,16 @@ class _Count(Generic[V]):
         tvs: tuple[V, ...] = (),
     ) -> None:
         totals = tuple(self.totals)
+        if self.history:  # only candidates named in delta can have changed
+            last = self.history[-1]
+            for c in delta:
+                if totals[c] != last[c]:
+                    self.since[c] = len(self.history)
         self.history.append(totals)
-        transfers = tuple(delta.get(c, self.zero) for c in range(self.n))
+        changes = [self.zero] * self.n
+        for c, v in delta.items():
+            changes[c] = v
+        transfers = tuple(changes)
         self.stages.append(
             Stage(
                 len(self.stages) + 1,
