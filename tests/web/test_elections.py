@@ -287,6 +287,22 @@ def test_vacancy_is_filled_by_countback(fed) -> None:  # type: ignore[no-untyped
     assert recorded().filter(kind="election.countback").exists()
 
 
+def test_a_countback_with_nobody_left_calls_a_by_election(fed) -> None:  # type: ignore[no-untyped-def]
+    """Two candidates for two seats: when one leaves, the ballots have nobody else to elect
+    (the count engine refuses a box whose every candidate has left). The seat is then filled
+    by a one-seat by-election, called in the vacancy's own transaction."""
+    election = open_election(fed, "w1", ["1", "2"])
+    cast(election, "4", [1, 2])
+    do_close_election(election, now=NOW + 2 * DAY)
+    first, second = Delegate.objects.filter(source=f"election:{election.pk}").order_by("pk")
+    successor = do_vacate_seat(first, reason="resigned", actor="operator:t", now=NOW + 3 * DAY)
+    assert isinstance(successor, Election)
+    assert (successor.seats, successor.fills_vacancy_of_id) == (1, election.pk)
+    countback = recorded().get(kind="election.countback").parsed()["body"]
+    assert countback["successor"] is None and countback["winners"] in ([], [2])
+    assert Delegate.objects.filter(constituency__key="w1", ended_at__isnull=True).get() == second
+
+
 def test_vacancy_without_ballots_to_recount_calls_a_by_election(fed) -> None:  # type: ignore[no-untyped-def]
     """A founding delegate's seat has no ballots behind it: leaving calls a one-seat by-election
     on the constitution's calendar, from the moment the seat fell vacant."""

@@ -268,6 +268,7 @@ def test_member_browses_and_votes_without_a_policy_violation(
     """The demo member signs in, walks the pyramid, votes, tracks the ballot, reads the record;
     the operator opens the admin: no page reports a Content-Security-Policy violation."""
     load_demo()
+    clock.run_due()  # the server's clock opens the running election's poll
     election = Election.objects.get(closed_at__isnull=True)
     seen: list[str] = []
     context = browser.new_context()

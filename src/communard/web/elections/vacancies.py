@@ -19,12 +19,12 @@ from communard.web.records import services as record
 
 def do_vacate_seat(
     mandate: Delegate, *, reason: str, actor: str, now: dt.datetime | None = None
-) -> Delegate | Election | None:
+) -> Delegate | Election:
     """End a mandate (resignation, death, loss of membership) and fill the seat by the
     constitution's rule: a countback on the same ballots, or a by-election.
 
-    Returns the new mandate (countback), the by-election called, or None if the countback found
-    nobody left to elect (the seat then stays empty until the next election).
+    Returns the new mandate (countback), or the by-election called (by the rule, or because the
+    countback found nobody left to elect on the ballots).
     """
     now = _now(now)
     federation = mandate.council.federation
@@ -51,20 +51,21 @@ def do_vacate_seat(
         )
         source = _source_election(mandate)
         if rule == "countback" and source is not None:
-            return _countback(source, mandate, now)
-        if rule == "by-election" or source is None:
-            try:  # in the same transaction as the vacancy: both are recorded, or neither
-                return do_call_election(  # on the constitution's calendar, from now
-                    mandate.constituency,
-                    actor=actor,
-                    now=now,
-                    seats=1,
-                    fills_vacancy_of=source,
-                )
-            except SeatsAlreadyBeingElected as running:
-                # An election of all the constituency's seats is under way: it fills this one.
-                return running.election
-    return None
+            successor = _countback(source, mandate, now)
+            if successor is not None:
+                return successor
+            # Nobody left to elect on those ballots: the seat is filled by a by-election.
+        try:  # in the same transaction as the vacancy: both are recorded, or neither
+            return do_call_election(  # on the constitution's calendar, from now
+                mandate.constituency,
+                actor=actor,
+                now=now,
+                seats=1,
+                fills_vacancy_of=source,
+            )
+        except SeatsAlreadyBeingElected as running:
+            # An election of all the constituency's seats is under way: it fills this one.
+            return running.election
 
 
 def _source_election(mandate: Delegate) -> Election | None:
@@ -95,10 +96,12 @@ def _countback(election: Election, departing: Delegate, now: dt.datetime) -> Del
         box.candidates, box.rankings, box.weights, frozenset(withdrawn), box.seats, box.title
     )
     seed = int(election.result.seed)
-    outcome = count(recount_box, election.method, election.seats, seed=seed)
+    winners: list[int] = []
+    if len(withdrawn) < len(candidates) and recount_box.total > 0:
+        winners = count(recount_box, election.method, election.seats, seed=seed).winners
+    # else every candidate has left, or no ballot was cast: nobody to count back to
     successor = next(
-        (candidates[w].member for w in outcome.winners if candidates[w].member_id not in seated),
-        None,
+        (candidates[w].member for w in winners if candidates[w].member_id not in seated), None
     )
     record.append(
         ELECTION_COUNTBACK,
@@ -106,7 +109,7 @@ def _countback(election: Election, departing: Delegate, now: dt.datetime) -> Del
             **_ref(election),
             "withdrawn": sorted(w + 1 for w in withdrawn),
             "seed": str(seed),
-            "winners": [w + 1 for w in outcome.winners],
+            "winners": [w + 1 for w in winners],
             "successor": record.personal(successor.number) if successor else None,
         },
         actor="system",
