@@ -102,3 +102,16 @@ def member_login(member: Member, username: str, password: str) -> Any:
 def operator_login(username: str, password: str) -> Any:
     """An operator's login, made as `communard manage createsuperuser` makes it."""
     return do_create_operator(username=username, password=password, actor=TEST_OPERATOR)
+
+
+def verify_output(capsys: Any) -> tuple[int, str]:
+    """`communard verify` against the installation's own key, after sealing what the actions
+    queued (as their commits would): its exit status and what it printed."""
+    from communard.cli import main
+    from communard.record import fingerprint
+    from communard.web.records import services
+
+    seal()
+    capsys.readouterr()
+    status = main(["verify", "--key", fingerprint(services.verifier())])
+    return status, capsys.readouterr().out

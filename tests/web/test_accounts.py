@@ -13,15 +13,18 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import Client
 
-from communard.cli import main
 from communard.constitution.permissions import MemberActor, NotAllowed, OperatorActor
-from communard.record import fingerprint
 from communard.web.accounts.actions import do_create_member_account, do_set_own_password
 from communard.web.accounts.guard import LoginChangeRefused
 from communard.web.members.models import Member
-from communard.web.records import services
 from communard.web.records.models import Entry
-from tests.web.factories import member_login, operator_login, recorded, small_federation
+from tests.web.factories import (
+    member_login,
+    operator_login,
+    recorded,
+    small_federation,
+    verify_output,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -174,13 +177,6 @@ def test_an_operator_sets_their_own_password(ada: User) -> None:
 
 
 # --------------------------------------------------------------------- verify audits the logins
-
-
-def verify_output(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    recorded()  # seal what the actions queued, as their commits would
-    capsys.readouterr()
-    status = main(["verify", "--key", fingerprint(services.verifier())])
-    return status, capsys.readouterr().out
 
 
 def test_verify_finds_logins_as_recorded(ada: User, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
-from communard.cli import main
-from communard.record import fingerprint
 from communard.record.kinds import ELECTION_CLOSED
 from communard.web.councils.models import Delegate
 from communard.web.elections.actions import do_close_election
@@ -18,11 +16,10 @@ from communard.web.elections.errors import AlreadyClosed
 from communard.web.elections.models import Election
 from communard.web.elections.vacancies import do_vacate_seat
 from communard.web.members.models import Member
-from communard.web.records import services
 from communard.web.records import services as record
 from communard.web.records.audit import run
 from tests.web.elections_helpers import DAY, NOW, open_election
-from tests.web.factories import recorded, small_federation
+from tests.web.factories import recorded, small_federation, verify_output
 from tests.web.tampering import guards_lifted
 
 pytestmark = pytest.mark.django_db
@@ -52,19 +49,12 @@ def sql(statement: str, *params: object) -> None:
         cursor.execute(statement, params)
 
 
-def verify(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    recorded()
-    capsys.readouterr()
-    status = main(["verify", "--key", fingerprint(services.verifier())])
-    return status, capsys.readouterr().out
-
-
 def test_an_untouched_federation_matches_its_record(
     closed: Election, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The control: a federation founded, an election called, cast, closed and seated."""
     assert run() == []
-    status, out = verify(capsys)
+    status, out = verify_output(capsys)
     assert status == 0 and "state: matches the record" in out, out
 
 
@@ -118,7 +108,7 @@ def test_a_change_behind_the_record_is_named(
 ) -> None:
     statement, expected = ATTACKS[attack]
     sql(statement, *PARAMS.get(attack, ()))
-    status, out = verify(capsys)
+    status, out = verify_output(capsys)
     assert status == 1, out
     assert expected in out, out
     assert "state diverges from the record" in out and "state: " in out
@@ -135,7 +125,7 @@ def test_a_re_opened_election_is_not_counted_again_and_is_named(
     sql("UPDATE elections_ballot SET ranking = JSON(%s)", "[3]")
     with pytest.raises(AlreadyClosed):
         do_close_election(closed, now=NOW + 3 * DAY)
-    status, out = verify(capsys)
+    status, out = verify_output(capsys)
     assert status == 1
     assert f"(entry #{first}): elections_election id={closed.pk}" in out
     assert "re-opened: the record closed it but closed_at is empty" in out
@@ -152,7 +142,7 @@ def test_a_second_closing_entry_is_named(
         record.append(ELECTION_CLOSED, {**body, "winners": [3]}, actor="system")
     second = recorded().filter(kind="election.closed").order_by("index").last()
     assert second is not None
-    status, out = verify(capsys)
+    status, out = verify_output(capsys)
     assert status == 1
     assert (f"(entry #{second.index}): elections_election id={closed.pk} ({closed.title}): "
             "closed 2 times on the record") in out
@@ -170,8 +160,8 @@ def test_a_countback_and_a_by_election_replay_to_the_seats_held(
     by_election = do_vacate_seat(successor, reason="resigned", actor="operator:t",
                                  now=NOW + 4 * DAY)
     assert isinstance(by_election, (Delegate, Election))
-    status, out = verify(capsys)
+    status, out = verify_output(capsys)
     assert status == 0 and "state: matches the record" in out, out
     sql("UPDATE councils_delegate SET ended_at = NULL")
-    status, out = verify(capsys)
+    status, out = verify_output(capsys)
     assert status == 1 and f"member {leaving.member.number} (for w1): sits with no" in out, out

@@ -130,25 +130,13 @@ def may_set_password(actor: Actor, account: Account) -> Refusal | None:
     return Refusal("own-password-only", "an operator's password is set only by that operator")
 
 
-def may_change_powers(actor: Actor, account: Account) -> Refusal | None:
-    """Nobody turns a member's login into an operator's, or an operator's into a member's.
-
-    The two are kept apart so that whoever runs the server never also holds a vote through
-    the same login, and a member never gains the operator's powers unseen.
-    """
-    del actor, account  # no actor may: the rule is the same for all
+def may_change_powers() -> Refusal:
+    """Nobody turns a member's login into an operator's, or an operator's into a member's, or
+    disables a member's login: whoever runs the server never also holds a vote through the same
+    login, a member never gains the operator's powers unseen, and membership ends only by a
+    recorded change. The rule is the same for every actor, so it takes none."""
     return Refusal(
         "powers-fixed",
-        "a login's powers are fixed when it is made; make an operator with createsuperuser",
-    )
-
-
-def may_seat(actor: Actor, *, by_recorded_result: bool) -> Refusal | None:
-    """Seats and offices are filled only by a recorded result, applied by the clock's close or
-    by the action that counts it; no operator or member appoints anyone."""
-    if by_recorded_result and not isinstance(actor, MemberActor):
-        return None
-    return Refusal(
-        "no-appointment",
-        "seats and offices are filled only by the result of an election; nobody appoints",
+        "its powers are fixed when it is made (make an operator with createsuperuser), and "
+        "members' logins are never disabled (membership ends on the record)",
     )

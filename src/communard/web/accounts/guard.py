@@ -23,7 +23,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models.signals import pre_delete, pre_save
 
-from communard.constitution.permissions import NotAllowed, Refusal
+from communard.constitution.permissions import NotAllowed, Refusal, may_change_powers
 
 #: Fields whose change makes a different login: who it is, what it can do, how it signs in.
 POWERS = ("username", "is_staff", "is_superuser", "is_active")
@@ -85,11 +85,10 @@ def check_save(sender: Any, instance: Any, update_fields: Any = None, **_: Any) 
         return  # Django is about to insert it after all (a save with an explicit new pk)
     changed = [f for f in POWERS if stored[f] != getattr(instance, f)]
     if changed and not _is_permitted(name, "created"):
-        _refuse(
-            "powers-fixed",
-            f"a login's {', '.join(changed)} cannot be changed: its powers are fixed when it is "
-            "made, and members' logins are never disabled (membership ends on the record)",
-        )
+        refusal = may_change_powers()
+        raise LoginChangeRefused(Refusal(
+            refusal.rule, f"a login's {', '.join(changed)} cannot be changed: {refusal.reason}"
+        ))
     if stored["password"] != instance.password and not (
         _is_permitted(name, "password") or _is_permitted(name, "rehashed")
     ):

@@ -28,6 +28,7 @@ from communard.constitution.calendar import (
     plan_calendar,
 )
 from communard.count import Ballots, count, write_blt
+from communard.record import kinds
 from communard.record.kinds import (
     CANDIDATE_ACCEPTED,
     CANDIDATE_NOMINATED,
@@ -304,19 +305,21 @@ def _locked(election: Election) -> Election:
     )
 
 
-def _on_record(kind: str, election: Election) -> str | None:
+def _on_record(kind: kinds.Kind[Any], election: Election) -> str | None:
     """Which entry of the record, sealed or still queued, says ``kind`` happened to the election.
     The record is the source of truth: a row changed behind its back (SQL, the shell) does not
     undo what it says, so an action that must happen once asks it, not only the row."""
     federation = election.federation.slug
+    stored = kinds.tags(kind.name)  # every version of the kind
     index = (
-        Entry.objects.filter(kind=kind, body__federation=federation, body__election=election.pk)
+        Entry.objects.filter(kind__in=stored, body__federation=federation,
+                             body__election=election.pk)
         .values_list("index", flat=True)
         .first()
     )
     if index is not None:
         return f"entry #{index}"
-    for body in QueuedEntry.objects.filter(kind=kind).values_list("body", flat=True):
+    for body in QueuedEntry.objects.filter(kind__in=stored).values_list("body", flat=True):
         data = json.loads(body)
         if data.get("federation") == federation and data.get("election") == election.pk:
             return "a queued entry"
@@ -327,7 +330,7 @@ def _freeze_roll(election: Election, now: dt.datetime) -> None:
     """Freeze the roll of a locked election, once: a roll already on file or on the record is
     never frozen again, whatever the row's ``roll_frozen_at`` says."""
     on_file = RollEntry.objects.filter(election=election).exists()
-    where = None if on_file else _on_record("election.roll_frozen", election)
+    where = None if on_file else _on_record(ELECTION_ROLL_FROZEN, election)
     if on_file or where is not None:
         evidence = "its entries are on file" if on_file else f"the record's {where} froze it"
         raise RollAlreadyFrozen(
@@ -484,7 +487,7 @@ def _refuse_second_close(election: Election) -> None:
     if election.closed_at is not None:
         raise AlreadyClosed(f"election {election.pk} is closed already")
     counted = Result.objects.filter(election=election).values_list("counted_at", flat=True).first()
-    where = None if counted is not None else _on_record("election.closed", election)
+    where = None if counted is not None else _on_record(ELECTION_CLOSED, election)
     if counted is not None or where is not None:
         evidence = (
             f"its result was counted {counted:%Y-%m-%d %H:%M %Z}" if counted is not None

@@ -32,11 +32,14 @@ def _lock(federation: Federation) -> Federation:
     return Federation.objects.select_for_update().get(pk=federation.pk)
 
 
-def _dated(federation: Federation, on: dt.date, now: dt.datetime | None) -> dict[str, Any]:
+def _dated(federation: Federation, on: dt.date) -> dict[str, Any]:
     """When a change dated ``on`` goes on the record: refused beyond the constitution's window
     for backdating, marked as backdated within it. Returns the fields the event row keeps and
-    what the entry says about its date."""
-    recorded_at = now or timezone.now()
+    what the entry says about its date.
+
+    The time of recording is the clock's, never a parameter: a caller (a shell) that could say
+    "recorded last month" would put members on rolls already cut off."""
+    recorded_at = timezone.now()
     today = recorded_at.astimezone(zoneinfo.ZoneInfo(federation.time_zone)).date()
     refusal = backdating_refusal(on, today, federation.constitution.backdate_days)
     if refusal is not None:
@@ -63,12 +66,11 @@ def do_admit_member(
     admitted_on: dt.date,
     email: str = "",
     actor: str,
-    now: dt.datetime | None = None,
 ) -> Member:
     with transaction.atomic(durable=True):
         federation = _lock(federation)
         _base_council(federation, council)
-        dated = _dated(federation, admitted_on, now)
+        dated = _dated(federation, admitted_on)
         if Member.objects.filter(federation=federation, number=number).exists():
             raise MembershipError(f"membership number {number!r} is already taken")
         member = Member.objects.create(
@@ -105,13 +107,12 @@ def do_transfer_member(
     on: dt.date,
     actor: str,
     note: str = "",
-    now: dt.datetime | None = None,
 ) -> Member:
     with transaction.atomic(durable=True):
         federation = _lock(member.federation)
         member = Member.objects.select_for_update().get(pk=member.pk)
         _base_council(federation, to)
-        dated = _dated(federation, on, now)
+        dated = _dated(federation, on)
         if not member.is_active:
             raise MembershipError(f"a {member.status} member cannot be transferred")
         if member.council_id == to.pk:
@@ -147,12 +148,11 @@ def _end_membership(
     on: dt.date,
     actor: str,
     note: str,
-    now: dt.datetime | None,
 ) -> Member:
     with transaction.atomic(durable=True):
         federation = _lock(member.federation)
         member = Member.objects.select_for_update().get(pk=member.pk)
-        dated = _dated(federation, on, now)
+        dated = _dated(federation, on)
         if not member.is_active:
             raise MembershipError(f"the member is already {member.status}")
         member.status = status
@@ -177,20 +177,18 @@ def _end_membership(
 
 
 def do_lapse_member(
-    member: Member, *, on: dt.date, actor: str, note: str = "", now: dt.datetime | None = None
+    member: Member, *, on: dt.date, actor: str, note: str = ""
 ) -> Member:
     return _end_membership(
-        member, status=Status.LAPSED, kind=EventKind.LAPSED, on=on, actor=actor, note=note,
-        now=now,
+        member, status=Status.LAPSED, kind=EventKind.LAPSED, on=on, actor=actor, note=note
     )
 
 
 def do_expel_member(
-    member: Member, *, on: dt.date, actor: str, note: str = "", now: dt.datetime | None = None
+    member: Member, *, on: dt.date, actor: str, note: str = ""
 ) -> Member:
     # Due process (charges, hearing, appeal) is a later issue; expulsion never changes a roll
     # that is already frozen: a roll counts only changes recorded by its cut-off.
     return _end_membership(
-        member, status=Status.EXPELLED, kind=EventKind.EXPELLED, on=on, actor=actor, note=note,
-        now=now,
+        member, status=Status.EXPELLED, kind=EventKind.EXPELLED, on=on, actor=actor, note=note
     )

@@ -4,10 +4,10 @@ The log check proves the entries were not rewritten; this proves the tables were
 behind them. Each domain registers an audit (a function yielding :class:`Divergence`) with
 :func:`audit`; :func:`run` calls them all. An audit reads entries from their hashed canonical
 JSON (``Entry.data``), never from the ``body`` copy kept for queries, which SQL could change,
-and opens commitments only through :func:`opening`, which checks them against their salt.
+and opens commitments only through :func:`openings`, which checks them against their salt.
 
-Today's audits: logins (``accounts.audit``). Issue 13 extends this to a full replay of members,
-councils, seats, elections and mandates.
+Today's audits: councils and tenures, elections and results, logins. Issue 13 extends this to a
+replay of members and their dates, rolls, candidacies and platforms.
 """
 
 from __future__ import annotations
@@ -63,11 +63,6 @@ def entries(*declared: Kind[Any]) -> Iterator[tuple[int, str, dict[str, Any]]]:
     for index, data in rows.iterator(chunk_size=2000):
         parsed = json.loads(data)
         yield index, kinds.kind_of(parsed["kind"]).name, parsed["body"]
-
-
-def opening(commitment: Any) -> str | None:
-    """The value a commitment in the record hides, if its kept opening is genuine."""
-    return openings([commitment]).get(commitment) if isinstance(commitment, str) else None
 
 
 def openings(commitments: Iterable[Any], chunk: int = 900) -> dict[str, str]:
