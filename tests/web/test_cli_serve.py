@@ -141,6 +141,38 @@ def test_ctrl_c_stops_the_whole_server_at_once(tmp_path: Path) -> None:
     assert "Killing worker" not in out and "sealer stopped:" in out, out
 
 
+def test_ctrl_c_while_the_workers_are_still_loading_stops_at_once(tmp_path: Path) -> None:
+    """A Ctrl-C that arrives while Granian's workers are still importing the application stops
+    them at once too. (A worker forked from Granian's main process kept its handler for SIGTERM
+    until it had loaded the application, so a stop sent then was lost, and the worker served on
+    until Granian killed it GRACEFUL_SECONDS later: "Killing worker-2 after it refused to
+    gracefully stop", the flaky failure of the test above on a loaded machine.)"""
+    port = free_port()
+    env = {**os.environ, "COMMUNARD_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.Popen([COMMUNARD, "serve", "--port", str(port), "--workers", "2"],
+                            env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    seen: list[str] = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # until the last worker is forked, before it has loaded
+            seen.append(line)
+            if "Spawning worker-2" in line:
+                break
+        else:
+            pytest.fail("".join(seen))
+        os.killpg(proc.pid, signal.SIGINT)
+        out, _ = proc.communicate(timeout=8)  # a lost stop would take GRACEFUL_SECONDS
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    out = "".join(seen) + out
+    assert proc.returncode == 0, out
+    assert "Killing worker" not in out and "sealer stopped:" in out, out
+
+
 def _sealer_pid(server: int) -> int:
     """The pid of the server's sealer process: a child of the serve command's process."""
     for pid in _processes(parent=server):

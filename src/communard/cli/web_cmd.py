@@ -434,6 +434,12 @@ def _run_granian(host: str, port: int, workers: int, threads: int, access_log: b
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch_parent, name="communard-parent-watch", daemon=True).start()
+    # Granian forks its workers from this process, whose SIGINT/SIGTERM handler (Granian's own,
+    # which only sets a flag of the main process) they would keep until they have loaded the
+    # application: a stop sent while one is still loading was lost, and it served on until
+    # killed GRACEFUL_SECONDS later. A worker starts with the default action instead (it has
+    # nothing to drain yet), until Granian's worker code installs its own graceful handler.
+    os.register_at_fork(after_in_child=_default_stop_signals)
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces
 
@@ -451,6 +457,13 @@ def _run_granian(host: str, port: int, workers: int, threads: int, access_log: b
         workers_kill_timeout=GRACEFUL_SECONDS,
         log_access=access_log,
     ).serve()
+
+
+def _default_stop_signals() -> None:
+    import signal
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 # How long a stopping server gives its requests in flight before its workers are killed.
