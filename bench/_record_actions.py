@@ -169,6 +169,7 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
 
     from tests.web.factories import small_federation
 
+    from communard.constitution.permissions import OperatorActor
     from communard.web.councils.models import Council
     from communard.web.members import actions
     from communard.web.records import sealer, services
@@ -190,7 +191,7 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
 
     real_append = services.append
 
-    def noop_append(kind: str, body: Any, *, actor: str = "") -> None:
+    def noop_append(kind: str, body: Any, *, actor: str = "", at: Any = None) -> None:
         return None
 
     # One sealer process for the whole run, as `communard serve` has: it finds nothing queued
@@ -214,7 +215,7 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
         next_number += 1
         actions.do_admit_member(federation, number=number, name=f"Member {number}",
                                 council=bases[next_number % len(bases)], admitted_on=on,
-                                actor="operator:bench")
+                                actor=OperatorActor("bench"))
 
     # Warm-up: connection, caches, signing key, query compilation.
     for v in VARIANTS:

@@ -30,7 +30,7 @@ from communard.web.members.actions import (
 from communard.web.members.models import Member
 from communard.web.records.audit import run
 from tests.web.elections_helpers import DAY, NOW, open_election
-from tests.web.factories import recorded, small_federation
+from tests.web.factories import TEST_OPERATOR, recorded, small_federation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,7 +63,7 @@ class Organisation(RuleBasedStateMachine):
         self.admitted += 1
         do_admit_member(self.federation, number=f"n{self.admitted}", name="New",
                         council=self._council(base), admitted_on=self.today - back * DAY,
-                        actor="operator:test")
+                        actor=TEST_OPERATOR)
 
     @rule(pick=st.integers(0, 100), base=st.sampled_from(BASES))
     def transfer(self, pick: int, base: str) -> None:
@@ -71,7 +71,7 @@ class Organisation(RuleBasedStateMachine):
         member = members[pick % len(members)]
         if member.council.key == base:
             return
-        do_transfer_member(member, to=self._council(base), on=self.today, actor="operator:test")
+        do_transfer_member(member, to=self._council(base), on=self.today, actor=TEST_OPERATOR)
 
     @rule(pick=st.integers(0, 100), expel=st.booleans())
     def leave(self, pick: int, expel: bool) -> None:
@@ -81,7 +81,7 @@ class Organisation(RuleBasedStateMachine):
         member = members[pick % len(members)]
         end = do_expel_member if expel else do_lapse_member
         with contextlib.suppress(MembershipError):
-            end(member, on=self.today, actor="operator:test")
+            end(member, on=self.today, actor=TEST_OPERATOR)
 
     @rule(base=st.sampled_from(BASES), votes=st.lists(st.permutations([1, 2, 3]), max_size=6))
     def elect(self, base: str, votes: list[list[int]]) -> None:
