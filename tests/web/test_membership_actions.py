@@ -189,3 +189,21 @@ def test_a_change_dated_beyond_the_window_is_refused_and_changes_nothing(tmp_pat
     event = MembershipEvent.objects.get(member__number="new")
     assert event.is_backdated
     assert recorded().get(kind="member.admitted.v2").parsed()["body"]["backdated"] is True
+
+
+def test_freezing_a_delegates_roll_takes_the_census_of_its_cut_off(tmp_path: Path) -> None:
+    """Seats are fixed with the roll: opening a delegates election's poll records a census of
+    the roll's cut-off, and members admitted after that cut-off are not counted, however many
+    (a mass intake on the eve of a vote moves no seat)."""
+    from tests.web.elections_helpers import open_election
+
+    fed = small_federation(tmp_path, {"w1": 9, "w2": 3, "w3": 4})
+    w1 = Council.objects.get(key="w1")
+    for n in range(12):
+        do_admit_member(fed, number=f"x{n}", name=f"X{n}", council=w1, admitted_on=DAY,
+                        actor=TEST_OPERATOR)
+    election = open_election(fed, "w2", ["10", "11"])
+    census = recorded().filter(kind="seats.apportioned.v2").order_by("index").last()
+    assert census is not None and census.body["reason"] == "roll"
+    assert census.body["census_day"] == election.roll_cutoff.isoformat()
+    assert census.body["members"]["w1"] == 9 and seats()["w1"] == 1
