@@ -508,3 +508,15 @@ def _imported_or_cleanly_rejected(folder: Path) -> None:
             assert problem.file.startswith(str(folder)), problem
             assert str(problem).startswith(problem.file + (f":{problem.line}: "
                                                           if problem.line else ": "))
+
+
+def test_only_an_operator_imports(tmp_path: Path) -> None:
+    """A member or the clock is refused by ``operators-found-federations``; nothing is written."""
+    from communard.constitution.permissions import MemberActor, NotAllowed
+
+    s, m = write(tmp_path, HEADER + GOOD_ROWS)
+    for actor in (MemberActor("ana"), ClockActor()):
+        with pytest.raises(NotAllowed) as refused:
+            do_import(s, m, actor=actor)
+        assert refused.value.refusal.rule == "operators-found-federations"
+    assert not Federation.objects.exists() and not recorded().exists()
