@@ -7,10 +7,10 @@ own (this file run with ``--child``) on a freshly migrated database in a tempora
 The comparison is interleaved: blocks of admissions alternate between the variants, so the
 growing member table and any drift of the machine weigh on each variant alike. Variants:
 
-* ``record``     - the action as a server runs it: ``record.append`` of ``member.admitted`` (and
-  of ``seats.apportioned`` when ``refresh_seats`` changes seats) queues the entry in the action's
-  transaction, and a sealer process (``communard seal --follow``, which ``communard serve``
-  starts beside its workers) seals batches into the tree. The block's time runs until the
+* ``record``     - the action as a server runs it: ``record.append`` of ``member.admitted``
+  (seats move only at a census since issue 13) queues the entry in the action's transaction,
+  and a sealer process (``communard seal --follow``, which ``communard serve`` starts beside its
+  workers) seals batches into the tree. The block's time runs until the
   queue is empty (what the sealer has not reached by the block's end is sealed here), so all
   of the record's work on the critical path is counted (what sealing costs per entry, on the
   sealer's side, is timed on its own below);
