@@ -207,3 +207,32 @@ def test_freezing_a_delegates_roll_takes_the_census_of_its_cut_off(tmp_path: Pat
     assert census is not None and census.body["reason"] == "roll"
     assert census.body["census_day"] == election.roll_cutoff.isoformat()
     assert census.body["members"]["w1"] == 9 and seats()["w1"] == 1
+
+
+def test_a_yearly_census_counts_the_members_of_its_date(tmp_path: Path) -> None:
+    """With a yearly census date (here: yesterday's month and day) a roll's census counts the
+    members recorded by that date's last occurrence before its cut-off: admissions since then
+    move no seat, however many."""
+    from communard.web.councils.models import Federation
+    from communard.web.members.importing import do_import
+    from tests.web.factories import TWO_TIER
+
+    yesterday = DAY - dt.timedelta(days=1)
+    toml = TWO_TIER.format(slug="yearly").replace(
+        "[eligibility]", f'[seats]\ncensus = ["{yesterday:%m-%d}"]\n[eligibility]')
+    (tmp_path / "f.toml").write_text(toml, encoding="utf-8")
+    rows = [f"{n},M{n},w1,2024-01-01" for n in range(1, 10)] + ["10,M10,w2,2024-01-01",
+                                                                 "11,M11,w3,2024-01-01"]
+    (tmp_path / "m.csv").write_text("number,name,council,admitted_on\n" + "\n".join(rows) + "\n",
+                                    encoding="utf-8")
+    do_import(tmp_path / "f.toml", tmp_path / "m.csv", actor=TEST_OPERATOR)
+    fed = Federation.objects.get(slug="yearly")
+    w1 = Council.objects.get(key="w1")
+    for n in range(6):
+        do_admit_member(fed, number=f"x{n}", name=f"X{n}", council=w1, admitted_on=DAY,
+                        actor=TEST_OPERATOR)
+    do_take_census(fed, cutoff=DAY, reason="roll", actor=ClockActor())
+    census = recorded().filter(kind="seats.apportioned.v2").order_by("index").last()
+    assert census is not None
+    assert census.body["census_day"] == yesterday.isoformat()
+    assert census.body["members"]["w1"] == 9 and seats()["w1"] == 1
