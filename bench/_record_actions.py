@@ -7,10 +7,10 @@ own (this file run with ``--child``) on a freshly migrated database in a tempora
 The comparison is interleaved: blocks of admissions alternate between the variants, so the
 growing member table and any drift of the machine weigh on each variant alike. Variants:
 
-* ``record``     - the action as a server runs it: ``record.append`` of ``member.admitted`` (and
-  of ``seats.apportioned`` when ``refresh_seats`` changes seats) queues the entry in the action's
-  transaction, and a sealer process (``communard seal --follow``, which ``communard serve``
-  starts beside its workers) seals batches into the tree. The block's time runs until the
+* ``record``     - the action as a server runs it: ``record.append`` of ``member.admitted``
+  (seats move only at a census since issue 13) queues the entry in the action's transaction,
+  and a sealer process (``communard seal --follow``, which ``communard serve`` starts beside its
+  workers) seals batches into the tree. The block's time runs until the
   queue is empty (what the sealer has not reached by the block's end is sealed here), so all
   of the record's work on the critical path is counted (what sealing costs per entry, on the
   sealer's side, is timed on its own below);
@@ -169,6 +169,7 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
 
     from tests.web.factories import small_federation
 
+    from communard.constitution.permissions import OperatorActor
     from communard.web.councils.models import Council
     from communard.web.members import actions
     from communard.web.records import sealer, services
@@ -190,7 +191,7 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
 
     real_append = services.append
 
-    def noop_append(kind: str, body: Any, *, actor: str = "") -> None:
+    def noop_append(kind: str, body: Any, *, actor: str = "", at: Any = None) -> None:
         return None
 
     # One sealer process for the whole run, as `communard serve` has: it finds nothing queued
@@ -214,7 +215,7 @@ def _child(label: str, n: int, profile: bool) -> dict[str, Any]:
         next_number += 1
         actions.do_admit_member(federation, number=number, name=f"Member {number}",
                                 council=bases[next_number % len(bases)], admitted_on=on,
-                                actor="operator:bench")
+                                actor=OperatorActor("bench"))
 
     # Warm-up: connection, caches, signing key, query compilation.
     for v in VARIANTS:

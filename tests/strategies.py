@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from communard.constitution import DEFAULT_CONSTITUTION_TOML, Constitution, parse_constitution
 from communard.constitution.calendar import ElectionState
+from communard.constitution.membership import ADMITTED, EXPELLED, LAPSED, TRANSFERRED, Change
 from communard.constitution.permissions import (
     Account,
     Actor,
@@ -336,3 +337,26 @@ def json_ballot_documents(draw: st.DrawFn) -> dict[str, object]:
         if draw(st.booleans()):
             doc[key] = draw(good | json_values)
     return doc
+
+
+MEMBERSHIP_START = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+
+
+@st.composite
+def membership_changes(draw: st.DrawFn) -> list[Change]:
+    """Histories of a few members over three months from ``MEMBERSHIP_START`` (around a
+    cut-off of 30 June 2026), in two councils."""
+    out = []
+    for order in range(draw(st.integers(0, 25))):
+        recorded = MEMBERSHIP_START + dt.timedelta(hours=draw(st.integers(0, 24 * 90)))
+        claimed = recorded.date() - dt.timedelta(days=draw(st.integers(0, 10)))
+        out.append(Change(draw(st.integers(1, 4)),
+                          draw(st.sampled_from([ADMITTED, TRANSFERRED, LAPSED, EXPELLED])),
+                          draw(st.integers(1, 2)), claimed, recorded, order))
+    return out
+
+
+def census_rules() -> st.SearchStrategy[list[str]]:
+    """``[seats] census`` lists of yearly dates as a constitution writes them (``MM-DD``)."""
+    days = st.dates(dt.date(2001, 1, 1), dt.date(2001, 12, 31)).map(lambda d: d.strftime("%m-%d"))
+    return st.lists(days, min_size=1, max_size=4)

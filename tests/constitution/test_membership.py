@@ -10,32 +10,20 @@ from hypothesis import strategies as st
 from communard.constitution.membership import (
     ADMITTED,
     EXPELLED,
-    LAPSED,
-    TRANSFERRED,
     Change,
     backdating_refusal,
     counts_for_roll,
     end_of_day,
     roll,
 )
+from tests.strategies import MEMBERSHIP_START as START
+from tests.strategies import membership_changes as changes
 
 UTC = dt.UTC
 CUTOFF = dt.date(2026, 6, 30)
 CUTOFF_END = end_of_day(CUTOFF, UTC)
-START = dt.datetime(2026, 5, 1, tzinfo=UTC)
 
 
-@st.composite
-def changes(draw: st.DrawFn) -> list[Change]:
-    """Histories of a few members over three months around the cut-off, in two councils."""
-    out = []
-    for order in range(draw(st.integers(0, 25))):
-        recorded = START + dt.timedelta(hours=draw(st.integers(0, 24 * 90)))
-        claimed = recorded.date() - dt.timedelta(days=draw(st.integers(0, 10)))
-        out.append(Change(draw(st.integers(1, 4)),
-                          draw(st.sampled_from([ADMITTED, TRANSFERRED, LAPSED, EXPELLED])),
-                          draw(st.integers(1, 2)), claimed, recorded, order))
-    return out
 
 
 @given(changes(), changes())

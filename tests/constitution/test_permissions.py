@@ -15,10 +15,14 @@ from communard.constitution.permissions import (
     OperatorActor,
     Refusal,
     check,
+    may_change_membership,
     may_change_powers,
     may_create_member_account,
     may_create_operator,
+    may_found_federation,
+    may_join_platform,
     may_set_password,
+    may_take_census,
 )
 from tests.strategies import accounts, actors
 
@@ -74,3 +78,46 @@ def test_check_raises_the_refusal_and_passes_an_allowance() -> None:
     with pytest.raises(NotAllowed) as caught:
         check(refusal)
     assert caught.value.refusal is refusal and str(caught.value) == "because"
+
+
+# ------------------------------------------------------------------ membership, councils, platforms
+
+MEMBERSHIP_KINDS = st.sampled_from(["admitted", "transferred", "lapsed", "expelled"])
+
+
+@given(actors(), MEMBERSHIP_KINDS, st.booleans())
+def test_membership_is_changed_by_operators_and_a_member_only_resigns(
+    actor: Actor, kind: str, own: bool
+) -> None:
+    """An operator records any change of membership; a member only their own lapse (resigning);
+    the clock none. Every refusal names its rule."""
+    refusal = may_change_membership(actor, kind=kind, own=own)
+    allowed = isinstance(actor, OperatorActor) or (
+        isinstance(actor, MemberActor) and kind == "lapsed" and own)
+    assert (refusal is None) == allowed
+    if refusal is not None:
+        assert refusal.rule in {"membership-by-operators", "no-membership-by-clock"}
+
+
+@given(actors(), st.booleans())
+def test_only_the_member_themself_joins_a_platform(actor: Actor, own: bool) -> None:
+    """Nobody enrols a member in a platform: not an operator, not another member, not the clock."""
+    refusal = may_join_platform(actor, own=own)
+    assert (refusal is None) == (isinstance(actor, MemberActor) and own)
+    assert refusal is None or refusal.rule == "members-join-platforms"
+
+
+@given(actors(), st.sampled_from(["roll", "founding", "today"]))
+def test_a_census_is_taken_only_by_the_calendar_or_at_founding(actor: Actor, reason: str) -> None:
+    """The clock takes a roll's census, the founding operator the first; nobody else any."""
+    refusal = may_take_census(actor, reason=reason)
+    allowed = (reason == "roll" and isinstance(actor, ClockActor)) or (
+        reason == "founding" and isinstance(actor, OperatorActor))
+    assert (refusal is None) == allowed
+    assert refusal is None or refusal.rule == "census-by-calendar"
+
+
+@given(actors())
+def test_only_an_operator_founds_or_imports_a_federation(actor: Actor) -> None:
+    refusal = may_found_federation(actor)
+    assert (refusal is None) == isinstance(actor, OperatorActor)

@@ -64,7 +64,8 @@ def from_type_info(t: Any) -> st.SearchStrategy[Any]:
     if isinstance(t, mi.UnionType):
         return st.one_of(*(from_type_info(u) for u in t.types))
     if isinstance(t, mi.ListType):
-        return st.lists(from_type_info(t.item_type), max_size=3)
+        low = t.min_length or 0  # a declared bound (members.imported.v3: at least one)
+        return st.lists(from_type_info(t.item_type), min_size=low, max_size=max(low, 3))
     if isinstance(t, mi.DictType):
         return st.dictionaries(from_type_info(t.key_type), from_type_info(t.value_type),
                                max_size=3)

@@ -78,7 +78,7 @@ def small_federation(tmp_path: Path, sizes: dict[str, int], slug: str = "test") 
             n += 1
             lines.append(f"{n},Member {n},{council},2024-01-01")
     (tmp_path / "m.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    do_import(tmp_path / "f.toml", tmp_path / "m.csv", actor="operator:test")
+    do_import(tmp_path / "f.toml", tmp_path / "m.csv", actor=TEST_OPERATOR)
     return Federation.objects.get(slug=slug)
 
 

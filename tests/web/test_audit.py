@@ -61,7 +61,7 @@ def test_an_untouched_federation_matches_its_record(
 ATTACKS = {
     "seat count raised": (
         "UPDATE councils_council SET seats_in_parent = seats_in_parent + 5 WHERE key = 'w1'",
-        "councils_council test/w1: seats_in_parent is 7; the constitution's rule gives 2"),
+        "councils_council test/w1: seats_in_parent is 7; the census of"),
     "workplace moved": (
         "UPDATE councils_council SET parent_id = (SELECT id FROM councils_council AS d "
         "WHERE d.key = 'd2') WHERE key = 'w1'",

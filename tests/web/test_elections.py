@@ -37,7 +37,14 @@ from communard.web.members.models import Member
 from communard.web.records.models import QueuedEntry
 from communard.web.records.store import enqueue
 from tests.web.elections_helpers import DAY, NOW, PAST, Calendar, open_election
-from tests.web.factories import TWO_TIER, member_login, operator_login, recorded, small_federation
+from tests.web.factories import (
+    TEST_OPERATOR,
+    TWO_TIER,
+    member_login,
+    operator_login,
+    recorded,
+    small_federation,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -122,7 +129,7 @@ def test_members_admitted_after_the_cutoff_do_not_vote(fed) -> None:  # type: ig
     """A mass intake just before the poll does not reach the frozen roll."""
     w1 = Council.objects.get(key="w1")
     late = do_admit_member(fed, number="late", name="Late Comer", council=w1,
-                           admitted_on=(NOW - 5 * DAY).date(), actor="operator:t")
+                           admitted_on=(NOW - 5 * DAY).date(), actor=TEST_OPERATOR)
     election = open_election(fed, "w1", ["1", "2"])
     assert election.roll_size == 12
     with pytest.raises(NotOnRoll, match="you were admitted later"):
@@ -131,7 +138,7 @@ def test_members_admitted_after_the_cutoff_do_not_vote(fed) -> None:  # type: ig
 
 def test_expulsion_after_the_cutoff_does_not_change_the_roll(fed) -> None:  # type: ignore[no-untyped-def]
     """A member expelled after the cut-off stays on the roll and can still vote."""
-    do_expel_member(Member.objects.get(number="5"), on=(NOW - 3 * DAY).date(), actor="operator:t")
+    do_expel_member(Member.objects.get(number="5"), on=(NOW - 3 * DAY).date(), actor=TEST_OPERATOR)
     election = open_election(fed, "w1", ["1", "2"])
     assert election.roll_size == 12
     assert cast(election, "5", [2])
@@ -515,14 +522,14 @@ def test_a_backdated_change_never_moves_anyone_onto_or_off_a_frozen_roll(tmp_pat
                                              "backdate_days = 60"), encoding="utf-8")
     rows = "".join(f"{n},Member {n},w1,2024-01-01\n" for n in range(1, 13))
     (tmp_path / "m.csv").write_text("number,name,council,admitted_on\n" + rows + "13,M,w2,2024-01-01\n14,M,w3,2024-01-01\n", encoding="utf-8")
-    do_import(tmp_path / "f.toml", tmp_path / "m.csv", actor="operator:test")
+    do_import(tmp_path / "f.toml", tmp_path / "m.csv", actor=TEST_OPERATOR)
     fed = Federation.objects.get(slug="late")
     before_cutoff = (NOW - 40 * DAY).date()
     do_expel_member(Member.objects.get(federation=fed, number="5"), on=before_cutoff,
-                    actor="operator:t")
+                    actor=TEST_OPERATOR)
     late = do_admit_member(fed, number="late", name="Late", admitted_on=before_cutoff,
                            council=Council.objects.get(federation=fed, key="w1"),
-                           actor="operator:t")
+                           actor=TEST_OPERATOR)
     election = open_election(fed, "w1", ["1", "2"])
     assert election.roll_size == 12
     assert do_cast_ballot(election, Member.objects.get(federation=fed, number="5"), [2], now=NOW)

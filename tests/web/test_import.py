@@ -12,12 +12,14 @@ from hypothesis import HealthCheck, given, settings
 
 from communard.cli import main
 from communard.constitution import DEFAULT_CONSTITUTION_TOML
+from communard.constitution.permissions import ClockActor
+from communard.web.councils.actions import do_take_census
 from communard.web.councils.models import Council, Delegate, Federation
 from communard.web.members.importing import ImportRejected, do_import
 from communard.web.members.models import Member, MembershipEvent
 from communard.web.platforms.models import Platform
 from tests.strategies import member_files, structure_files
-from tests.web.factories import recorded
+from tests.web.factories import TEST_OPERATOR, recorded
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -89,7 +91,7 @@ def rejected(tmp_path: Path, members: str | bytes, structure: str = STRUCTURE) -
     before = state()
     s, m = write(tmp_path, members, structure)
     with pytest.raises(ImportRejected) as exc:
-        do_import(s, m, actor="operator:test")
+        do_import(s, m, actor=TEST_OPERATOR)
     assert state() == before, "a rejected import must change nothing"
     return [str(p) for p in exc.value.problems]
 
@@ -97,37 +99,45 @@ def rejected(tmp_path: Path, members: str | bytes, structure: str = STRUCTURE) -
 def test_import_valid_files_builds_federation_and_seats(tmp_path: Path) -> None:
     """A valid structure and membership list build the pyramid with seats from membership."""
     s, m = write(tmp_path, HEADER + GOOD_ROWS)
-    report = do_import(s, m, actor="operator:test")
+    report = do_import(s, m, actor=TEST_OPERATOR)
     assert report.members_added == 3 and report.federation_created
     w1 = Council.objects.get(key="w1")
     assert (w1.members_count, w1.seats_in_parent) == (2, 1)
     assert Council.objects.get(key="d1").members_count == 3
     assert Platform.objects.get(slug="reds").members.count() == 2
     kinds = list(recorded().values_list("kind", flat=True))
-    assert kinds[0] == "federation.founded" and "members.imported.v2" in kinds
+    assert kinds[0] == "federation.founded" and "members.imported.v3" in kinds
+    assert "seats.apportioned.v2" in kinds  # the founding census
     assert "Ana" not in str(list(recorded().values_list("body", flat=True)))
 
 
 def test_import_rerun_is_idempotent(tmp_path: Path) -> None:
     """Running the same files again adds nothing and records nothing."""
     s, m = write(tmp_path, HEADER + GOOD_ROWS)
-    do_import(s, m, actor="operator:test")
+    do_import(s, m, actor=TEST_OPERATOR)
     before = state()
-    report = do_import(s, m, actor="operator:test")
+    report = do_import(s, m, actor=TEST_OPERATOR)
     assert (report.members_added, report.members_unchanged) == (0, 3)
     assert state() == before
 
 
-def test_import_extended_list_adds_only_new_members(tmp_path: Path) -> None:
-    """A later list with more members adds just those, and seats follow."""
+def test_import_extended_list_adds_only_new_members_and_moves_no_seat(tmp_path: Path) -> None:
+    """Issue 13's case: 2,000 members imported into one workplace are added, and no council's
+    seats move until the next census (a roll's), which then counts them."""
     s, m = write(tmp_path, HEADER + GOOD_ROWS)
-    do_import(s, m, actor="operator:test")
-    today = dt.datetime.now(dt.UTC).date().isoformat()
-    more = "".join(f"{n},Member {n},,w2,{today},\n" for n in range(4, 30))
+    do_import(s, m, actor=TEST_OPERATOR)
+    seats = dict(Council.objects.values_list("key", "seats_in_parent"))
+    entries = recorded().count()
+    today = dt.datetime.now(dt.UTC).date()
+    more = "".join(f"{n},Member {n},,w2,{today.isoformat()},\n" for n in range(4, 2004))
     s, m = write(tmp_path, HEADER + GOOD_ROWS + more)
-    report = do_import(s, m, actor="operator:test")
-    assert report.members_added == 26
-    assert Council.objects.get(key="w2").seats_in_parent == 2  # 27 members, 10 per seat
+    report = do_import(s, m, actor=TEST_OPERATOR)
+    assert report.members_added == 2000 and report.seats_changed == {}
+    assert dict(Council.objects.values_list("key", "seats_in_parent")) == seats
+    new = list(recorded().order_by("index").values_list("kind", flat=True)[entries:])
+    assert new == ["members.imported.v3"] * 4  # 500 members an entry, no census
+    do_take_census(Federation.objects.get(), cutoff=today, reason="roll", actor=ClockActor())
+    assert Council.objects.get(key="w2").seats_in_parent == 200  # 2,001 members, 10 per seat
 
 
 def test_a_later_import_may_not_backdate_beyond_the_window(tmp_path: Path) -> None:
@@ -135,12 +145,12 @@ def test_a_later_import_may_not_backdate_beyond_the_window(tmp_path: Path) -> No
     "admitted 60 days ago" (to reach a roll whose cut-off has passed) is refused at that line,
     and nothing is imported."""
     s, m = write(tmp_path, HEADER + GOOD_ROWS)
-    do_import(s, m, actor="operator:test")
+    do_import(s, m, actor=TEST_OPERATOR)
     before = state()
     old = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=60)).isoformat()
     s, m = write(tmp_path, HEADER + GOOD_ROWS + f"4,Late Comer,,w2,{old},\n")
     with pytest.raises(ImportRejected) as caught:
-        do_import(s, m, actor="operator:test")
+        do_import(s, m, actor=TEST_OPERATOR)
     problem = str(next(iter(caught.value.problems)))
     assert "members.csv:5: admitted_on: the date" in problem
     assert "more than 7 day(s) before today" in problem
@@ -218,7 +228,7 @@ def test_import_bad_structure_is_rejected(tmp_path: Path) -> None:
 def test_import_changed_member_is_rejected(tmp_path: Path) -> None:
     """A re-run that moves a member is refused: transfers are actions, not imports."""
     s, m = write(tmp_path, HEADER + GOOD_ROWS)
-    do_import(s, m, actor="operator:test")
+    do_import(s, m, actor=TEST_OPERATOR)
     problems = rejected(
         tmp_path, HEADER + GOOD_ROWS.replace("2,Ben Okafor,,w1", "2,Ben Okafor,,w2")
     )
@@ -261,7 +271,7 @@ def test_cli_import_valid_files_reports_counts(
 
 def test_demo_files_import_with_founding_delegates(demo_files: tuple[Path, Path]) -> None:
     """The demo's own files import cleanly, seating its founding delegates."""
-    report = do_import(*demo_files, actor="system")
+    report = do_import(*demo_files, actor=TEST_OPERATOR)
     assert report.members_added > 300 and report.delegates_seated == Delegate.objects.count() > 12
 
 
@@ -393,7 +403,7 @@ def test_import_refuses_inputs_that_are_not_regular_files(tmp_path: Path) -> Non
                                "cannot be imported)"),
     ):
         with pytest.raises(ImportRejected) as exc:
-            do_import(structure, members, actor="operator:test")
+            do_import(structure, members, actor=TEST_OPERATOR)
         assert [str(p) for p in exc.value.problems] == [problem]
     assert state() == before
 
@@ -434,7 +444,7 @@ def test_import_keeps_the_first_problems_and_counts_the_rest(tmp_path: Path) -> 
     """Of 5,000 bad rows, the first ``max_problems`` problems are kept and all are counted."""
     s, m = write(tmp_path, HEADER + "".join(f"{n},,,w1,2024-01-10,\n" for n in range(5000)))
     with pytest.raises(ImportRejected) as exc:
-        do_import(s, m, actor="operator:test", max_problems=10)
+        do_import(s, m, actor=TEST_OPERATOR, max_problems=10)
     assert exc.value.total == 5000 and exc.value.more == 4990
     assert [str(p).rsplit(":", 3)[1:] for p in exc.value.problems] == [
         [str(line), " name", " empty"] for line in range(2, 12)
@@ -490,7 +500,7 @@ def test_fuzz_members_file_is_imported_or_rejected(tmp_path: Path, members: byte
 def _imported_or_cleanly_rejected(folder: Path) -> None:
     before = state()
     try:
-        do_import(folder / "federation.toml", folder / "members.csv", actor="operator:test")
+        do_import(folder / "federation.toml", folder / "members.csv", actor=TEST_OPERATOR)
     except ImportRejected as exc:
         assert state() == before
         assert exc.problems and exc.total >= len(exc.problems)
@@ -498,3 +508,15 @@ def _imported_or_cleanly_rejected(folder: Path) -> None:
             assert problem.file.startswith(str(folder)), problem
             assert str(problem).startswith(problem.file + (f":{problem.line}: "
                                                           if problem.line else ": "))
+
+
+def test_only_an_operator_imports(tmp_path: Path) -> None:
+    """A member or the clock is refused by ``operators-found-federations``; nothing is written."""
+    from communard.constitution.permissions import MemberActor, NotAllowed
+
+    s, m = write(tmp_path, HEADER + GOOD_ROWS)
+    for actor in (MemberActor("ana"), ClockActor()):
+        with pytest.raises(NotAllowed) as refused:
+            do_import(s, m, actor=actor)
+        assert refused.value.refusal.rule == "operators-found-federations"
+    assert not Federation.objects.exists() and not recorded().exists()

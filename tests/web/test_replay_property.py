@@ -1,6 +1,8 @@
 """The replay property (issue 13): whatever sequence of actions runs, the database stays what
 its record says, so `communard verify`'s audits find nothing; and one change behind the record's
-back is then found. A Hypothesis state machine drives the real actions on the real database."""
+back is then found. A Hypothesis state machine drives the real actions on the real database:
+members' histories (admissions, later imports with lapsed members and platforms, transfers,
+departures, platform joinings), censuses and elections."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from communard.constitution.permissions import ClockActor, MemberActor
+from communard.web.councils.actions import do_take_census
 from communard.web.councils.models import Council, Delegate
 from communard.web.elections.actions import do_close_election
 from communard.web.elections.casting import do_cast_ballot
@@ -27,10 +31,13 @@ from communard.web.members.actions import (
     do_lapse_member,
     do_transfer_member,
 )
+from communard.web.members.importing import do_import
 from communard.web.members.models import Member
+from communard.web.platforms.actions import do_join_platform
+from communard.web.platforms.models import Platform
 from communard.web.records.audit import run
 from tests.web.elections_helpers import DAY, NOW, open_election
-from tests.web.factories import recorded, small_federation
+from tests.web.factories import TEST_OPERATOR, TWO_TIER, member_login, recorded, small_federation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,7 +70,48 @@ class Organisation(RuleBasedStateMachine):
         self.admitted += 1
         do_admit_member(self.federation, number=f"n{self.admitted}", name="New",
                         council=self._council(base), admitted_on=self.today - back * DAY,
-                        actor="operator:test")
+                        actor=TEST_OPERATOR)
+
+    @rule(sizes=st.lists(st.tuples(st.sampled_from(BASES), st.sampled_from(["active", "lapsed"]),
+                                    st.sets(st.sampled_from(["reds", "greens"]))),
+                          min_size=1, max_size=4))
+    def import_more(self, sizes: list[tuple[str, str, set[str]]]) -> None:
+        """A later import: new members recorded today, some lapsed already, some in platforms
+        (which the import founds the first time)."""
+        today = self.today.isoformat()
+        rows = ["number,name,email,council,admitted_on,status,status_on,platforms"]
+        for base, status, platforms in sizes:
+            self.admitted += 1
+            ended = today if status == "lapsed" else ""
+            rows.append(f"n{self.admitted},Imported {self.admitted},,{base},{today},{status},"
+                        f"{ended},{';'.join(sorted(platforms))}")
+        platforms = "".join(f'[[platforms]]\nslug = "{p}"\nname = "{p}"\n'
+                            for p in ("reds", "greens"))
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "f.toml").write_text(TWO_TIER.format(slug=self.slug) + platforms,
+                                             encoding="utf-8")
+            (Path(tmp) / "m.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+            do_import(Path(tmp) / "f.toml", Path(tmp) / "m.csv", actor=TEST_OPERATOR)
+
+    @precondition(lambda self: Platform.objects.filter(federation__slug=self.slug).exists())
+    @rule(pick=st.integers(0, 100), which=st.integers(0, 1))
+    def join(self, pick: int, which: int) -> None:
+        """A member joins a platform, themself (given their first login if they have none)."""
+        members = self._members()
+        member = members[pick % len(members)]
+        platform = list(Platform.objects.filter(federation=self.federation).order_by("slug"))[
+            which % 2]
+        if platform.members.filter(pk=member.pk).exists():
+            return
+        login = f"{self.slug}-{member.number}"
+        if member.user_id is None:
+            member_login(member, login, "a long enough password")
+        do_join_platform(platform, member, actor=MemberActor(login))
+
+    @rule()
+    def census(self) -> None:
+        """The calendar takes a census, as freezing a roll does, for a cut-off today."""
+        do_take_census(self.federation, cutoff=self.today, reason="roll", actor=ClockActor())
 
     @rule(pick=st.integers(0, 100), base=st.sampled_from(BASES))
     def transfer(self, pick: int, base: str) -> None:
@@ -71,7 +119,7 @@ class Organisation(RuleBasedStateMachine):
         member = members[pick % len(members)]
         if member.council.key == base:
             return
-        do_transfer_member(member, to=self._council(base), on=self.today, actor="operator:test")
+        do_transfer_member(member, to=self._council(base), on=self.today, actor=TEST_OPERATOR)
 
     @rule(pick=st.integers(0, 100), expel=st.booleans())
     def leave(self, pick: int, expel: bool) -> None:
@@ -81,7 +129,7 @@ class Organisation(RuleBasedStateMachine):
         member = members[pick % len(members)]
         end = do_expel_member if expel else do_lapse_member
         with contextlib.suppress(MembershipError):
-            end(member, on=self.today, actor="operator:test")
+            end(member, on=self.today, actor=TEST_OPERATOR)
 
     @rule(base=st.sampled_from(BASES), votes=st.lists(st.permutations([1, 2, 3]), max_size=6))
     def elect(self, base: str, votes: list[list[int]]) -> None:
@@ -134,3 +182,6 @@ def test_the_property_can_fail(tmp_path: Path) -> None:
     assert run() == []
     Council.objects.filter(key="w1", federation__slug="control").update(seats_in_parent=9)
     assert [d.table for d in run()] == ["councils_council"]
+    Member.objects.filter(number="3", federation__slug="control").update(
+        council=Council.objects.get(key="w3", federation__slug="control"))
+    assert [d.table for d in run()] == ["councils_council", "members_member"]

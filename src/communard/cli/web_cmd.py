@@ -320,10 +320,10 @@ def _bar(label: str, total: int) -> Iterator[Any]:
 def cmd_import(args: argparse.Namespace) -> int:
     setup_django()
     migrate()
-    from communard.web.core.actors import operator
+    from communard.constitution.permissions import OperatorActor
     from communard.web.members.importing import ImportRejected, do_import
 
-    who = operator(args.operator or getpass.getuser())
+    who = OperatorActor(args.operator or getpass.getuser())
     try:
         report = do_import(args.structure, args.members, actor=who, progress=_bar,
                            max_problems=args.max_errors)

@@ -53,10 +53,10 @@ def counts_for_roll(change: Change, cutoff: dt.date, cutoff_end: dt.datetime) ->
     return change.on <= cutoff and change.recorded_at < cutoff_end
 
 
-def roll(changes: Iterable[Change], councils: set[int], cutoff: dt.date,
-         cutoff_end: dt.datetime) -> set[int]:
-    """The members on a roll: active, in one of ``councils``, by the changes that count for it
-    (``cutoff_end``: the first moment after the cut-off day, in the federation's time zone)."""
+def standing(changes: Iterable[Change], cutoff: dt.date,
+             cutoff_end: dt.datetime) -> dict[int, tuple[bool, int]]:
+    """Each member's state by the changes that count at this cut-off: member → (active, base
+    council). A roll and a census both read membership this way."""
     counted = sorted(
         (c for c in changes if counts_for_roll(c, cutoff, cutoff_end)),
         key=lambda c: (c.member, c.on, c.recorded_at, c.order),
@@ -67,6 +67,14 @@ def roll(changes: Iterable[Change], councils: set[int], cutoff: dt.date,
             state[c.member] = (True, c.council)
         elif c.kind in (LAPSED, EXPELLED):
             state[c.member] = (False, state.get(c.member, (False, c.council))[1])
+    return state
+
+
+def roll(changes: Iterable[Change], councils: set[int], cutoff: dt.date,
+         cutoff_end: dt.datetime) -> set[int]:
+    """The members on a roll: active, in one of ``councils``, by the changes that count for it
+    (``cutoff_end``: the first moment after the cut-off day, in the federation's time zone)."""
+    state = standing(changes, cutoff, cutoff_end)
     return {m for m, (active, council) in state.items() if active and council in councils}
 
 

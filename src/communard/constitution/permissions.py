@@ -140,3 +140,51 @@ def may_change_powers() -> Refusal:
         "its powers are fixed when it is made (make an operator with createsuperuser), and "
         "members' logins are never disabled (membership ends on the record)",
     )
+
+
+# ------------------------------------------------------------------ membership, councils, platforms
+# (issue 13, part 4). Membership is kept by whoever runs the installation (the membership office
+# works through the operator's tools today: imports, admissions, transfers, lapses); members act
+# only for themselves; the clock only takes the census its calendar makes due.
+
+
+def may_found_federation(actor: Actor) -> Refusal | None:
+    """A federation is founded (or imported) by an operator, in public."""
+    if isinstance(actor, OperatorActor):
+        return None
+    return Refusal("operators-found-federations", "only an operator founds or imports a federation")
+
+
+def may_change_membership(actor: Actor, *, kind: str, own: bool = False) -> Refusal | None:
+    """Admissions, transfers, lapses and expulsions are recorded by an operator; a member may
+    end only their own membership, by lapsing (resigning); nobody expels or admits by clock."""
+    if isinstance(actor, OperatorActor):
+        return None
+    if isinstance(actor, MemberActor) and kind == "lapsed" and own:
+        return None
+    if isinstance(actor, MemberActor):
+        return Refusal("membership-by-operators",
+                       "a member may resign their own membership; other changes of membership "
+                       "are recorded by an operator")
+    return Refusal("no-membership-by-clock", "the clock never changes anyone's membership")
+
+
+def may_join_platform(actor: Actor, *, own: bool) -> Refusal | None:
+    """A member joins a platform themself: nobody, operator included, enrols a member in a
+    faction (the import of a founding membership list is the operator's one exception, and it
+    is on the record member by member)."""
+    if isinstance(actor, MemberActor) and own:
+        return None
+    return Refusal("members-join-platforms", "only the member themself joins a platform")
+
+
+def may_take_census(actor: Actor, *, reason: str) -> Refusal | None:
+    """The census that fixes seats is taken by the calendar when a delegates election's roll is
+    frozen, and once by the operator who founds the federation; never at will, since a census
+    taken on a chosen day moves seats."""
+    if reason == "roll" and isinstance(actor, ClockActor):
+        return None
+    if reason == "founding" and isinstance(actor, OperatorActor):
+        return None
+    return Refusal("census-by-calendar",
+                   "a census is taken when a roll is frozen, or when a federation is founded")

@@ -342,6 +342,55 @@ OPERATOR_PASSWORD_SET = Kind("operator.password_set", 1, OperatorPasswordSet)
 OPERATOR_SIGNED_IN = Kind("operator.signed_in", 1, OperatorSignedIn)
 
 
+# ------------------------------------------------------------------ members and seats replayable
+# (issue 13: a member's history is a fold of the record; seats follow a census, not today)
+
+#: At most this many members in one ``members.imported.v3`` entry: an import of 100,000 is
+#: 200 entries of about 100 kB each, not one entry of 20 MB.
+IMPORT_CHUNK = 500
+
+MemberStatus = Annotated[str, msgspec.Meta(pattern=r"^(active|lapsed|expelled)\Z",
+                                           description="a member's status")]
+
+
+class ImportedMember(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One member of an import: who (by commitment), where, since when, in which platforms."""
+
+    member: Commitment  # the membership number
+    name: Commitment
+    council: Key
+    on: Day  # the admission date the file claims
+    status: MemberStatus
+    status_on: Day | None  # when a lapse or expulsion in the file took effect
+    platforms: list[Key]
+
+
+class MembersImportedV3(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One chunk of an import, every member of it: replayable member by member."""
+
+    federation: Key
+    founding: bool  # a founding import's claimed dates count as the record's time
+    part: Annotated[int, msgspec.Meta(ge=1)]  # this chunk's place in its import, from 1
+    members: Annotated[list[ImportedMember], msgspec.Meta(min_length=1, max_length=IMPORT_CHUNK)]
+
+
+class SeatsApportionedV2(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A census: the members recorded by ``census`` (and claiming a day on or before
+    ``census_day``) counted per base council, and every council's seats that follow."""
+
+    federation: Key
+    census_day: Day
+    census: Moment  # the first moment after the census day, in the federation's time zone
+    reason: Annotated[str, msgspec.Meta(pattern=r"^(founding|roll)\Z")]
+    seats: dict[str, Count]  # every council's seats in the council above
+    members: dict[str, Count]  # every base council's members counted at the census
+
+
+MEMBERS_IMPORTED_V3 = Kind("members.imported", 3, MembersImportedV3)
+SEATS_APPORTIONED_V2 = Kind("seats.apportioned", 2, SeatsApportionedV2)
+_MEMBERS_KINDS: tuple[Kind[Any], ...] = (MEMBERS_IMPORTED_V3, SEATS_APPORTIONED_V2)
+
+
 def _registry(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:
     table: dict[str, Kind[Any]] = {}
     for k in kinds:
@@ -362,6 +411,7 @@ KINDS: Mapping[str, Kind[Any]] = _registry(
     MEMBER_ADMITTED_V2, MEMBER_TRANSFERRED_V2, MEMBER_LAPSED_V2, MEMBER_EXPELLED_V2,
     MEMBERS_IMPORTED_V2, MEMBER_ACCOUNT_CREATED_V2, OPERATOR_CREATED_V2, MEMBER_PASSWORD_SET,
     OPERATOR_PASSWORD_SET, OPERATOR_SIGNED_IN,
+    *_MEMBERS_KINDS,
 )
 """Every declared kind by the tag stored in its entries."""
 

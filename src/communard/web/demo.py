@@ -216,7 +216,7 @@ def load_demo(*, more_members: Sequence[str] = ()) -> bool:
         structure, members = write_demo_files(Path(tmp))
         with members.open("a", encoding="utf-8") as f:
             f.writelines(line.rstrip("\n") + "\n" for line in more_members)
-        do_import(structure, members, actor=SYSTEM)
+        do_import(structure, members, actor=OperatorActor("operator"))
     bakery_delegates = Delegate.objects.filter(
         constituency__key="harbour-bakery", constituency__federation__slug=DEMO_SLUG
     ).select_related("member")
@@ -253,7 +253,6 @@ def load_demo_elections(seed: int = 1917) -> None:
     )
     from communard.web.elections.casting import do_cast_ballot
     from communard.web.elections.models import RollEntry
-    from communard.web.platforms.actions import do_join_platform
     from communard.web.platforms.models import Platform
 
     rng = random.Random(seed)
@@ -266,11 +265,12 @@ def load_demo_elections(seed: int = 1917) -> None:
                     .order_by("number"))
     platforms = list(Platform.objects.filter(federation__slug=DEMO_SLUG))
     standing = rng.sample(eligible, 8)
+    # A slate is its platform's own members: only a member joins a platform, themself, so the
+    # demo's candidates stand for a platform the founding list put them in, if any.
+    joined = {p.pk: set(p.members.values_list("pk", flat=True)) for p in platforms}
     for i, m in enumerate(standing):
-        platform = platforms[i % len(platforms)] if i < 6 else None
-        if platform is not None and not platform.members.filter(pk=m.pk).exists():
-            # A slate is nominated by the platform's own members: the candidate joins first.
-            do_join_platform(platform, m, actor=SYSTEM)
+        turn = platforms[i % len(platforms):] + platforms[:i % len(platforms)]
+        platform = next((p for p in turn if m.pk in joined[p.pk]), None) if i < 6 else None
         do_nominate(closed, m, nominated_by=m, platform=platform, actor=SYSTEM, now=now - 18 * day,
                     statement=rng.choice(STATEMENTS))
     from communard.web.elections.actions import do_open_poll

@@ -22,7 +22,7 @@ from communard.web.members.actions import do_admit_member
 from communard.web.records import sealer, services
 from communard.web.records.models import Checkpoint, Entry, Head, Node, Opening, QueuedEntry
 from communard.web.records.store import DatabaseStore, NotInTransaction
-from tests.web.factories import small_federation
+from tests.web.factories import TEST_OPERATOR, small_federation
 from tests.web.tampering import guards_lifted
 
 DAY = dt.datetime.now(dt.UTC).date()  # membership changes are dated within the backdating window
@@ -50,7 +50,7 @@ def test_actions_append_signed_entries_that_verify(tmp_path: Path) -> None:
     """Importing and admitting members leaves a log whose every size is signed and verifies."""
     fed = small_federation(tmp_path, {"w1": 3, "w2": 2})
     do_admit_member(fed, number="x1", name="New", council=Council.objects.get(key="w1"),
-                    admitted_on=DAY, actor="operator:t")
+                    admitted_on=DAY, actor=TEST_OPERATOR)
     queued = QueuedEntry.objects.count()
     assert services.seal() == queued > 0 and not QueuedEntry.objects.exists()
     size = Head.objects.get().size
@@ -75,7 +75,7 @@ def test_an_action_is_sealed_into_the_tree_when_it_commits(tmp_path: Path) -> No
     """Outside tests' wrapping transaction the commit itself seals: nothing stays queued."""
     fed = small_federation(tmp_path, {"w1": 2})
     do_admit_member(fed, number="x1", name="New", council=Council.objects.get(key="w1"),
-                    admitted_on=DAY, actor="operator:t")
+                    admitted_on=DAY, actor=TEST_OPERATOR)
     assert not QueuedEntry.objects.exists()
     assert Entry.objects.filter(kind="member.admitted.v2").exists()
     assert Head.objects.get().size == Entry.objects.count() == Checkpoint.objects.count()

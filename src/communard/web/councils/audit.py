@@ -5,23 +5,24 @@ It finds what issue 13 saw an operator do with SQL: a workplace moved to another
 constitution's text edited, a council's seat count raised, a delegate row added or an
 office-holder put in office "by decree". The tree and the constitution are compared with
 ``federation.founded`` (nothing else changes them yet: amendments are a later issue); seats with
-the constitution's rule applied to the members beneath each council and with the last
-``seats.apportioned``; tenures with a replay of the entries that begin and end them.
+the last census (``seats.apportioned.v2``): its count against the members replayed from the
+record at its instant, its seats against the constitution's rule; tenures with a replay of the
+entries that begin and end them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Count
-
 from communard.constitution import CouncilNode, apportion_pyramid, parse_constitution
+from communard.constitution.census import members_by_council
 from communard.constitution.rules import ConstitutionError
 from communard.record import kinds as K
 from communard.web.councils.models import Council, Delegate, Federation, OfficeHolder
-from communard.web.members.models import Member, Status
+from communard.web.members.replay import Replay, recorded_entries, replay
 from communard.web.records.audit import Divergence, audit, entries, openings
 
 Seat = tuple[str, str, str, str]  # federation, council, constituency (or office), member number
@@ -55,47 +56,74 @@ def _tree(federation: Federation, index: int, body: dict[str, Any]) -> Iterator[
                          "founded on the record but missing", index)
 
 
-def _last_apportioned() -> dict[tuple[str, str], tuple[int, int]]:
+def _last_apportioned() -> tuple[dict[tuple[str, str], tuple[int, int]],
+                                 dict[str, tuple[int, dict[str, Any]]]]:
+    """The last recorded seats of each council (any version), and each federation's last
+    census (``seats.apportioned.v2``)."""
     last: dict[tuple[str, str], tuple[int, int]] = {}
-    for index, _, body in entries(K.SEATS_APPORTIONED):
+    census: dict[str, tuple[int, dict[str, Any]]] = {}
+    for index, tag, body, _ in recorded_entries(K.SEATS_APPORTIONED):
+        if index is None:
+            continue  # still queued: its census is checked once it is sealed
+        fed = str(body.get("federation"))
         for key, seats in (body.get("seats") or {}).items():
-            last[(str(body.get("federation")), key)] = (index, seats)
-    return last
+            last[(fed, key)] = (index, seats)
+        if K.kind_of(tag).version >= 2:
+            census[fed] = (index, body)
+    return last, census
 
 
 def _seats(federation: Federation, founded_body: dict[str, Any],
-           last: dict[tuple[str, str], tuple[int, int]]) -> Iterator[Divergence]:
-    """Seats by the recorded constitution's rule from the members in the table, against the
-    council rows and the record's last apportionment."""
+           last: dict[tuple[str, str], tuple[int, int]],
+           census: tuple[int, dict[str, Any]] | None, replayed: Replay) -> Iterator[Divergence]:
+    """Seats as the last census fixed them: the census's count against the members replayed
+    from the record at its instant, its seats against the recorded constitution's rule applied
+    to that count, and the council rows against its seats."""
     try:
         constitution = parse_constitution(str(founded_body.get("constitution")))
     except ConstitutionError:
         return  # the founding entry's own text is checked when it is appended
     councils = list(Council.objects.filter(federation=federation).order_by("id"))
+    if census is None:  # founded before censuses: the rows keep the last recorded seats
+        for council in councils:
+            index, recorded = last.get((federation.slug, council.key), (None, 0))
+            if council.seats_in_parent != recorded:
+                yield Divergence("councils_council", f"{federation.slug}/{council.key}",
+                                 f"seats_in_parent is {council.seats_in_parent}; the record last "
+                                 f"apportioned {recorded}", index)
+        return
+    index, body = census
+    ids = {c.key: c.id for c in councils}
     keys = {c.id: c.key for c in councils}
+    counted: dict[str, int] = {k: int(n) for k, n in (body.get("members") or {}).items()}
+    if not replayed.unreplayable[federation.slug]:
+        day = dt.date.fromisoformat(str(body.get("census_day")))
+        end = dt.datetime.fromisoformat(str(body.get("census")))
+        by_id = members_by_council(replayed.changes(federation.slug, ids), day, end)
+        for c in councils:
+            if c.level == 0 and by_id.get(c.id, 0) != counted.get(c.key, 0):
+                yield Divergence("councils_council", f"{federation.slug}/{c.key}",
+                                 f"the census of {day} counted {counted.get(c.key, 0)} members; "
+                                 f"the record's members replay to {by_id.get(c.id, 0)}", index)
     nodes = [CouncilNode(c.key, c.tier, keys.get(c.parent_id)) for c in councils]
-    active = dict(
-        Member.objects.filter(federation=federation, status=Status.ACTIVE)
-        .values_list("council__key").annotate(n=Count("id")).values_list("council__key", "n")
-    )
-    base = {c.key: active.get(c.key, 0) for c in councils if c.level == 0}
+    base = {c.key: counted.get(c.key, 0) for c in councils if c.level == 0}
     try:
         by_rule = apportion_pyramid(constitution, nodes, base)
     except (ConstitutionError, ValueError) as e:
         yield Divergence("councils_council", federation.slug, f"the tree breaks the rules: {e}")
         return
+    fixed = body.get("seats") or {}
     for council in councils:
         row = f"{federation.slug}/{council.key}"
         rule = by_rule.get(council.key, 0)
+        if council.parent_id is not None and fixed.get(council.key) != rule:
+            yield Divergence("councils_council", row,
+                             f"the census recorded {fixed.get(council.key)} seats; the "
+                             f"constitution's rule gives {rule} from its count", index)
         if council.seats_in_parent != rule:
             yield Divergence("councils_council", row,
-                             f"seats_in_parent is {council.seats_in_parent}; the constitution's "
-                             f"rule gives {rule} from the members in the table")
-        index, recorded = last.get((federation.slug, council.key), (None, 0))
-        if recorded != rule:
-            yield Divergence("councils_council", row,
-                             f"the rule gives {rule} seats from the members in the table; the "
-                             f"record last apportioned {recorded}", index)
+                             f"seats_in_parent is {council.seats_in_parent}; the census of "
+                             f"{body.get('census_day')} gives {rule}", index)
 
 
 def _replayed_tenures() -> tuple[Counter[Seat], Counter[Seat], dict[Seat, int]]:
@@ -171,7 +199,8 @@ def _compare_tenures(table: str, held: Counter[Seat], replayed: Counter[Seat],
 @audit
 def audit_councils() -> Iterator[Divergence]:
     founded = _founded()
-    last = _last_apportioned()
+    last, censuses = _last_apportioned()
+    replayed = replay()
     for federation in Federation.objects.order_by("slug"):
         if federation.slug not in founded:
             yield Divergence("councils_federation", federation.slug,
@@ -179,7 +208,7 @@ def audit_councils() -> Iterator[Divergence]:
             continue
         index, body = founded[federation.slug]
         yield from _tree(federation, index, body)
-        yield from _seats(federation, body, last)
+        yield from _seats(federation, body, last, censuses.get(federation.slug), replayed)
     delegates, offices, seated_by = _replayed_tenures()
     held_delegates: Counter[Seat] = Counter(
         (f, c, k, n) for f, c, k, n in Delegate.objects.filter(ended_at__isnull=True).values_list(

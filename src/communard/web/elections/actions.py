@@ -373,6 +373,14 @@ def _freeze_roll(election: Election, now: dt.datetime) -> None:
         },
         actor="system",
     )
+    # Seats follow a census frozen with a delegates election's roll, never today's count
+    # (issue 13): the members recorded by its cut-off (councils.actions.do_take_census).
+    from communard.constitution.permissions import ClockActor
+    from communard.web.councils.actions import do_take_census
+
+    if election.kind == Kind.DELEGATES:
+        do_take_census(election.federation, cutoff=election.roll_cutoff, reason="roll",
+                       actor=ClockActor())
 
 
 # --------------------------------------------------------------------------- closing and counting

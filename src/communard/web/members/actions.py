@@ -1,5 +1,9 @@
-"""Use cases that change membership. Each runs in one transaction with its record entry, and
-recomputes the pyramid's seats from the membership it leaves behind."""
+"""Use cases that change membership. Each checks its permission rule, then runs in one
+transaction with its record entry, and updates the members counted beneath each council.
+
+Seats do not move here: they follow a census (``councils.actions.do_take_census``), so that a
+wave of admissions cannot re-apportion the pyramid from one day to the next (issue 13). The
+event row's ``recorded_at`` is the entry's own time, which the members audit checks."""
 
 from __future__ import annotations
 
@@ -11,14 +15,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from communard.constitution.membership import backdating_refusal, is_backdated
+from communard.constitution.permissions import Actor, check, may_change_membership
 from communard.record.kinds import (
     MEMBER_ADMITTED_V2,
     MEMBER_EXPELLED_V2,
     MEMBER_LAPSED_V2,
     MEMBER_TRANSFERRED_V2,
 )
+from communard.web.core.actors import record_name
 from communard.web.councils.models import Council, Federation
-from communard.web.councils.pyramid import refresh_seats
+from communard.web.councils.pyramid import refresh_counts
 from communard.web.members.models import EventKind, Member, MembershipEvent, Status
 from communard.web.records import services as record
 
@@ -65,8 +71,9 @@ def do_admit_member(
     council: Council,
     admitted_on: dt.date,
     email: str = "",
-    actor: str,
+    actor: Actor,
 ) -> Member:
+    check(may_change_membership(actor, kind=EventKind.ADMITTED))
     with transaction.atomic(durable=True):
         federation = _lock(federation)
         _base_council(federation, council)
@@ -94,9 +101,10 @@ def do_admit_member(
                 "on": admitted_on.isoformat(),
                 "backdated": dated["backdated"],
             },
-            actor=actor,
+            actor=record_name(actor),
+            at=dated["recorded_at"],
         )
-        refresh_seats(federation, actor=actor, moved={council.pk: 1})
+        refresh_counts(federation, moved={council.pk: 1})
     return member
 
 
@@ -105,9 +113,10 @@ def do_transfer_member(
     *,
     to: Council,
     on: dt.date,
-    actor: str,
+    actor: Actor,
     note: str = "",
 ) -> Member:
+    check(may_change_membership(actor, kind=EventKind.TRANSFERRED))
     with transaction.atomic(durable=True):
         federation = _lock(member.federation)
         member = Member.objects.select_for_update().get(pk=member.pk)
@@ -134,9 +143,10 @@ def do_transfer_member(
                 "on": on.isoformat(),
                 "backdated": dated["backdated"],
             },
-            actor=actor,
+            actor=record_name(actor),
+            at=dated["recorded_at"],
         )
-        refresh_seats(federation, actor=actor, moved={source.pk: -1, to.pk: 1})
+        refresh_counts(federation, moved={source.pk: -1, to.pk: 1})
     return member
 
 
@@ -146,9 +156,10 @@ def _end_membership(
     status: Status,
     kind: EventKind,
     on: dt.date,
-    actor: str,
+    actor: Actor,
     note: str,
 ) -> Member:
+    check(may_change_membership(actor, kind=kind, own=member.is_acting(actor)))
     with transaction.atomic(durable=True):
         federation = _lock(member.federation)
         member = Member.objects.select_for_update().get(pk=member.pk)
@@ -170,14 +181,15 @@ def _end_membership(
                 "on": on.isoformat(),
                 "backdated": dated["backdated"],
             },
-            actor=actor,
+            actor=record_name(actor),
+            at=dated["recorded_at"],
         )
-        refresh_seats(federation, actor=actor, moved={member.council_id: -1})
+        refresh_counts(federation, moved={member.council_id: -1})
     return member
 
 
 def do_lapse_member(
-    member: Member, *, on: dt.date, actor: str, note: str = ""
+    member: Member, *, on: dt.date, actor: Actor, note: str = ""
 ) -> Member:
     return _end_membership(
         member, status=Status.LAPSED, kind=EventKind.LAPSED, on=on, actor=actor, note=note
@@ -185,7 +197,7 @@ def do_lapse_member(
 
 
 def do_expel_member(
-    member: Member, *, on: dt.date, actor: str, note: str = ""
+    member: Member, *, on: dt.date, actor: Actor, note: str = ""
 ) -> Member:
     # Due process (charges, hearing, appeal) is a later issue; expulsion never changes a roll
     # that is already frozen: a roll counts only changes recorded by its cut-off.

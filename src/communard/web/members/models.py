@@ -59,6 +59,14 @@ class Member(models.Model):
     def is_active(self) -> bool:
         return self.status == Status.ACTIVE
 
+    def is_acting(self, actor: object) -> bool:
+        """Whether ``actor`` is this member acting through their own login (a
+        ``constitution.permissions.MemberActor`` naming it)."""
+        account = getattr(actor, "account", None)
+        # Read afresh: the login may have been given since this object was loaded.
+        return account is not None and Member.objects.filter(
+            pk=self.pk, user__username=account).exists()
+
 
 class MembershipEvent(models.Model):
     """One step of a member's history: admitted, transferred, lapsed, expelled."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from communard.constitution.permissions import Actor, check, may_join_platform
 from communard.record.kinds import PLATFORM_JOINED
+from communard.web.core.actors import record_name
 from communard.web.members.models import Member
 from communard.web.platforms.models import Platform
 from communard.web.records import services as record
@@ -14,8 +16,10 @@ class PlatformError(ValueError):
     """The platform change asked for is not allowed; the message says why."""
 
 
-def do_join_platform(platform: Platform, member: Member, *, actor: str) -> None:
-    """A member joins a platform. The record shows that the platform grew, not who joined."""
+def do_join_platform(platform: Platform, member: Member, *, actor: Actor) -> None:
+    """A member joins a platform, themself. The record shows who joined only by a commitment
+    (the members audit opens it to compare the platform's members with the record)."""
+    check(may_join_platform(actor, own=member.is_acting(actor)))
     with transaction.atomic(durable=True):
         if member.federation_id != platform.federation_id:
             raise PlatformError(f"{member.name} is not a member of {platform.federation}")
@@ -28,5 +32,5 @@ def do_join_platform(platform: Platform, member: Member, *, actor: str) -> None:
             PLATFORM_JOINED,
             {"federation": platform.federation.slug, "platform": platform.slug,
              "member": record.personal(member.number)},
-            actor=actor,
+            actor=record_name(actor),
         )

@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 
-from communard.record import Log, Queued, Signer, Verifier, kinds, load_signer
+from communard.record import Log, Queued, Signer, Verifier, commit, kinds, load_signer, new_salt
 from communard.web.records import sealer, store
+from communard.web.records.models import Opening
 from communard.web.records.store import NotInTransaction
 
 DEFAULT_ORIGIN = "communard.local/record"
@@ -71,9 +73,15 @@ def log() -> Log:
     return Log(store.DatabaseStore(), signer())
 
 
-def append(kind: kinds.Kind[Any], body: Mapping[str, Any], *, actor: str = "") -> None:
+def append(
+    kind: kinds.Kind[Any], body: Mapping[str, Any], *, actor: str = "", at: datetime | None = None
+) -> None:
     """Append one entry recording a state change made in the caller's transaction; it takes
     its place in the tree when that transaction commits.
+
+    ``at``: the entry's time, when the action keeps it in its rows too (a membership event's
+    ``recorded_at``, which the members audit compares with it); an action takes it from the
+    clock just before, never from its caller.
 
     Raises :class:`NotInTransaction` outside ``transaction.atomic``,
     ``communard.record.kinds.UnknownKind`` for a kind not declared in ``record.kinds``,
@@ -81,7 +89,7 @@ def append(kind: kinds.Kind[Any], body: Mapping[str, Any], *, actor: str = "") -
     ``communard.record.MalformedEntry`` for one that is not the record's JSON (no floats).
     """
     kinds.validate(kind, body)
-    queued = Queued.of(kind.tag, body, actor=actor)
+    queued = Queued.of(kind.tag, body, actor=actor, at=at)
     if not connection.in_atomic_block:
         raise NotInTransaction("record entries are written inside the action's transaction")
     _seal_when_committed()
@@ -166,4 +174,18 @@ def personal(value: str) -> str:
     return log().personal(value)
 
 
-__all__ = ["append", "entry", "statement_committed", "personal", "seal", "NotInTransaction", "log", "signer", "verifier"]
+def personal_many(values: Sequence[str]) -> list[str]:
+    """Fresh salted commitments to many values (an import's members), in order, their openings
+    kept in one INSERT per thousand rather than one each: what keeps an import of 100,000
+    members, two commitments each, from paying 200,000 round trips. Inside the caller's
+    transaction, like :func:`personal`."""
+    salts = [new_salt() for _ in values]
+    made = [commit(v, salt) for v, salt in zip(values, salts, strict=True)]
+    table = connection.ops.quote_name(Opening._meta.db_table)
+    with connection.cursor() as cursor:  # plain rows: no model instance per opening
+        cursor.executemany(f"INSERT INTO {table} (commitment, salt, value) VALUES (%s, %s, %s)",
+                           list(zip(made, salts, values, strict=True)))
+    return made
+
+
+__all__ = ["append", "entry", "statement_committed", "personal", "personal_many", "seal", "NotInTransaction", "log", "signer", "verifier"]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import os
 import zoneinfo
 from collections.abc import Callable
@@ -30,10 +29,17 @@ from django.utils import timezone
 
 from communard.constitution import CouncilNode, apportion_pyramid
 from communard.constitution.membership import backdating_refusal
-from communard.record.kinds import DELEGATE_FOUNDING, MEMBERS_IMPORTED_V2, PLATFORM_FOUNDED
-from communard.web.councils.actions import create_federation
+from communard.constitution.permissions import Actor, check, may_found_federation
+from communard.record.kinds import (
+    DELEGATE_FOUNDING,
+    IMPORT_CHUNK,
+    MEMBERS_IMPORTED_V3,
+    PLATFORM_FOUNDED,
+)
+from communard.web.core.actors import record_name
+from communard.web.councils.actions import create_federation, do_take_census
 from communard.web.councils.models import Council, Delegate, Federation
-from communard.web.councils.pyramid import refresh_seats
+from communard.web.councils.pyramid import refresh_counts
 from communard.web.members.importing.files import MEMBERS_MAX_BYTES, Unreadable, open_regular
 from communard.web.members.importing.problems import (
     DEFAULT_LIMIT,
@@ -96,12 +102,14 @@ def do_import(
     structure_path: Path,
     members_path: Path,
     *,
-    actor: str,
+    actor: Actor,
     progress: ProgressFactory | None = None,
     max_problems: int = DEFAULT_LIMIT,
 ) -> ImportReport:
     """Check both files completely, then import them in one transaction (or raise ImportRejected
-    with the first ``max_problems`` problems and the count of all)."""
+    with the first ``max_problems`` problems and the count of all). Only an operator imports
+    (``permissions.may_found_federation``)."""
+    check(may_found_federation(actor))
     problems = Problems(max_problems)
     structure = read_structure(structure_path, problems)
     try:
@@ -120,7 +128,7 @@ def _import(
     members: BinaryIO,
     members_name: str,
     problems: Problems,
-    actor: str,
+    actor: Actor,
     progress: ProgressFactory | None,
 ) -> ImportReport:
     federation = Federation.objects.filter(slug=structure.slug).first()
@@ -151,12 +159,19 @@ def _import(
             federation = Federation.objects.select_for_update().get(pk=federation.pk)
         report.platforms_added = _create_platforms(federation, structure, actor)
         report.members_added = _write_members(
-            federation, structure, members, members_name, known, actor, progress,
+            federation, structure, members, members_name, known, record_name(actor), progress,
             recorded_at=None if known.dating is None else now,
         )
         report.members_unchanged = known.unchanged
-        report.delegates_seated = _seat_founding_delegates(federation, structure, actor)
-        report.seats_changed = refresh_seats(federation, actor=actor)
+        refresh_counts(federation)
+        # Seats follow a census (constitution/census.py): the founding import takes the first
+        # one; later imports move no seat until a roll is frozen (issue 13: 2,000 members
+        # imported into one workplace re-apportioned every council at once).
+        if report.federation_created:
+            report.seats_changed = do_take_census(
+                federation, cutoff=None, reason="founding", actor=actor)
+        report.delegates_seated = _seat_founding_delegates(
+            federation, structure, record_name(actor))
     return report
 
 
@@ -353,7 +368,7 @@ def _check_delegates(
             )
 
 
-def _create_platforms(federation: Federation, structure: Structure, actor: str) -> int:
+def _create_platforms(federation: Federation, structure: Structure, actor: Actor) -> int:
     existing = set(Platform.objects.filter(federation=federation).values_list("slug", flat=True))
     added = 0
     for p in structure.platforms:
@@ -365,7 +380,7 @@ def _create_platforms(federation: Federation, structure: Structure, actor: str) 
         record.append(
             PLATFORM_FOUNDED,
             {"federation": federation.slug, "platform": p.slug, "name": p.name},
-            actor=actor,
+            actor=record_name(actor),
         )
         added += 1
     return added
@@ -382,9 +397,11 @@ def _write_members(
     *,
     recorded_at: dt.datetime | None,
 ) -> int:
-    """Write the new members and their history. ``recorded_at``: when this import goes on the
-    record, for every change in it; None for a founding import, whose changes are taken as
-    recorded at the start of the day each claims (in the federation's time zone)."""
+    """Write the new members and their history, and record every one of them
+    (``members.imported.v3``, :data:`IMPORT_CHUNK` members an entry). ``recorded_at``: when
+    this import goes on the record, for every change in it and as its entries' time; None for
+    a founding import, whose changes are taken as recorded at the start of the day each claims
+    (in the federation's time zone)."""
     councils = dict(Council.objects.filter(federation=federation).values_list("key", "id"))
     tz = zoneinfo.ZoneInfo(federation.time_zone)
 
@@ -393,14 +410,13 @@ def _write_members(
 
     platforms = dict(Platform.objects.filter(federation=federation).values_list("slug", "id"))
     through = Platform.members.through
-    digest = hashlib.sha256()
-    by_council: dict[str, int] = {}
-    by_platform: dict[str, int] = {}
     added = 0
+    parts = 0
     problems = Problems()
     batch: list[Row] = []
 
     def flush() -> None:
+        nonlocal parts
         members = Member.objects.bulk_create(
             [
                 Member(
@@ -441,16 +457,13 @@ def _write_members(
             links.extend(through(platform_id=platforms[p], member_id=m.pk) for p in r.platforms)
         MembershipEvent.objects.bulk_create(events, batch_size=BATCH)
         through.objects.bulk_create(links, batch_size=BATCH)
+        parts = _record_members(federation, batch, recorded_at, actor, parts)
         batch.clear()
 
     with _progress(progress, "importing", f) as bar:
         for row in read_rows(f, name, structure, problems, bar):
             if row.number in known.existing:
                 continue
-            digest.update(row.number.encode() + b"\n")
-            by_council[row.council] = by_council.get(row.council, 0) + 1
-            for p in row.platforms:
-                by_platform[p] = by_platform.get(p, 0) + 1
             batch.append(row)
             added += 1
             if len(batch) >= BATCH:
@@ -462,22 +475,44 @@ def _write_members(
         if not problems:
             problems.append(Problem(name, 0, "", "the file changed during the import"))
         raise ImportRejected(problems)
-    if added:
+    return added
+
+
+def _record_members(federation: Federation, rows: list[Row], recorded_at: dt.datetime | None,
+                    actor: str, parts: int) -> int:
+    """Record these members, :data:`IMPORT_CHUNK` an entry, each by commitments to their
+    number and name (two fresh salts: the public record names nobody, and the openings let the
+    members audit follow each one). Returns the number of entries written so far."""
+    numbers = record.personal_many([r.number for r in rows])
+    names = record.personal_many([r.name for r in rows])
+    items = [
+        {
+            "member": number,
+            "name": name,
+            "council": r.council,
+            "on": r.admitted_on.isoformat(),
+            "status": r.status.value,
+            "status_on": None if r.status_on is None else r.status_on.isoformat(),
+            "platforms": list(r.platforms),
+        }
+        for r, number, name in zip(rows, numbers, names, strict=True)
+    ]
+    for start in range(0, len(items), IMPORT_CHUNK):
+        parts += 1
         record.append(
-            MEMBERS_IMPORTED_V2,
+            MEMBERS_IMPORTED_V3,
             {
                 "federation": federation.slug,
-                "added": added,
-                "by_council": by_council,
-                "by_platform": by_platform,
-                "numbers_sha256": digest.hexdigest(),
                 # A founding import's claimed dates count as the record's time (the one
                 # exception to constitution/membership.py's rule); later imports are today's.
                 "founding": recorded_at is None,
+                "part": parts,
+                "members": items[start : start + IMPORT_CHUNK],
             },
             actor=actor,
+            at=recorded_at,
         )
-    return added
+    return parts
 
 
 def _seat_founding_delegates(federation: Federation, structure: Structure, actor: str) -> int:
