@@ -251,3 +251,17 @@ def may_adopt_mandate(*, constituency_sends_to_council: bool,
     if not eligible:
         return Refusal("not-in-body", "only the constituency's own body adopts its mandates")
     return None
+
+
+def may_preside(*, is_chair: bool, chair_sits: bool, present: bool) -> Refusal | None:
+    """The chair presides (puts motions to the next step, records what the body decided, closes
+    the meeting); a body whose chair is vacant is presided by any of its members checked in, so
+    a vacancy never stops a body deciding."""
+    if is_chair:
+        return None
+    if chair_sits:
+        return Refusal("chair-presides", "the chair presides over this body's meetings")
+    if not present:
+        return Refusal("chair-presides", "the chair is vacant: whoever presides must have "
+                                         "checked in to the meeting")
+    return None
