@@ -4,8 +4,10 @@ each refusal clear and changing nothing."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.db import connection
 
 from communard.constitution.mandates import Stance
 from communard.constitution.meetings import MotionState
@@ -27,8 +29,9 @@ from communard.web.meetings.actions.motions import (
 )
 from communard.web.meetings.models import Amendment, Meeting, Motion
 from communard.web.members.models import Member
-from tests.web.factories import recorded
+from tests.web.factories import recorded, verify_output
 from tests.web.meetings_helpers import STARTS, as_member, council, meetings_federation
+from tests.web.tampering import guards_lifted
 
 pytestmark = pytest.mark.django_db
 
@@ -47,12 +50,16 @@ def refused(rule: str, do: object, *args: object, **kwargs: object) -> None:
     assert recorded().count() == before
 
 
-def open_meeting(key: str, *numbers: str) -> Meeting:
-    """A meeting of ``key`` called by its chair, with ``numbers`` checked in."""
+def open_meeting(key: str, *numbers: str, chair: bool = True) -> Meeting:
+    """A meeting of ``key`` called by the first of ``numbers``, who is made its chair (a row
+    the councils audit will not find on the record), with ``numbers`` checked in. Without
+    ``chair`` the chair stays vacant: a fifth of a small body calls it, anyone present
+    presides."""
     body = council(key)
-    chair = Member.objects.get(number=numbers[0])
-    OfficeHolder.objects.get_or_create(council=body, office="chair", member=chair,
-                                       defaults={"began_at": STARTS, "source": "test"})
+    if chair:
+        OfficeHolder.objects.get_or_create(
+            council=body, office="chair", member=Member.objects.get(number=numbers[0]),
+            defaults={"began_at": STARTS, "source": "test"})
     meeting = do_call_meeting(body, title=f"{key} meets", starts_at=STARTS,
                               agenda=["Motions"], actor=as_member(numbers[0]))
     for n in numbers:
@@ -201,7 +208,7 @@ def test_close_meeting_ends_check_ins(fed: Federation) -> None:
 def test_database_refuses_rewriting_a_motion_or_a_mandate(fed: Federation) -> None:
     """Below the models: SQL that edits a motion's text, or a mandate's stance, is refused by
     the database's triggers."""
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from communard.web.core.writeonce import Immutable
 
@@ -217,3 +224,24 @@ def test_database_refuses_rewriting_a_motion_or_a_mandate(fed: Federation) -> No
             cursor.execute(sql)
     motion.refresh_from_db()
     assert motion.text == "Spend"
+
+
+def test_audit_replays_meetings_and_names_a_rewrite(fed: Federation, capsys: Any) -> None:
+    """verify finds the tables as the record says; a mandate's stance and a check-in changed
+    behind the record's back (guards lifted, as the tables' owner could) are each named."""
+    motion = do_submit_motion(council("d1"), title="Budget", text="Spend", reasons="",
+                              actor=as_member("5"))
+    meeting = open_meeting("w1", "1", "2", chair=False)
+    do_support_motion(motion, actor=as_member("1"))
+    mandate = do_adopt_mandate(meeting, motion, stance=Stance.AGAINST, binding=True,
+                               actor=as_member("1"))
+    status, out = verify_output(capsys)
+    assert status == 0, out
+    with guards_lifted(), connection.cursor() as cursor:
+        cursor.execute("UPDATE meetings_mandate SET stance = 'for' WHERE id = %s", [mandate.pk])
+        cursor.execute("DELETE FROM meetings_attendance WHERE meeting_id = %s AND member_id = %s",
+                       [meeting.pk, Member.objects.get(number="2").pk])
+    status, out = verify_output(capsys)
+    assert status != 0
+    assert f"meetings_mandate test/{mandate.pk}: the row says" in out
+    assert f"meetings_attendance test/{meeting.pk}/2: on the record but missing" in out

@@ -79,7 +79,7 @@ def do_call_meeting(council: Council, *, title: str, starts_at: dt.datetime,
         check(may_call_meeting(rules_of(council.federation), is_chair=is_chair, supporters=1,
                                size=size))
         meeting = _new_meeting(council, title, starts_at, agenda)
-        MeetingCaller.objects.create(meeting=meeting, member=member, at=now())
+        # The entry's actor names who called it; callers' rows are for calls made together.
         _called(meeting, "chair" if is_chair else "members", 1, actor)
     return meeting
 
