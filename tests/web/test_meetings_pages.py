@@ -14,7 +14,7 @@ from communard.web.councils.models import Delegate, Federation
 from communard.web.meetings.actions.attendance import do_check_in
 from communard.web.meetings.actions.call_meeting import do_call_meeting
 from communard.web.meetings.actions.mandates import do_adopt_mandate
-from communard.web.meetings.actions.motions import do_submit_motion
+from communard.web.meetings.actions.motions import do_submit_motion, do_support_motion
 from communard.web.meetings.models import Meeting, Motion
 from communard.web.meetings.scorecard import delegate_scorecard
 from tests.web.factories import recorded
@@ -26,6 +26,19 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def fed(tmp_path: Path) -> Federation:
     return meetings_federation(tmp_path)
+
+
+def mandated(stance: Stance, *, binding: bool) -> Motion:
+    """A motion of district d1, and workplace w1's mandate on it, adopted at a quorate
+    meeting of w1 (two of its four members checked in)."""
+    motion = do_submit_motion(council("d1"), title="Budget", text="Spend", reasons="",
+                              actor=as_member("5"))
+    meeting = do_call_meeting(council("w1"), title="M", starts_at=STARTS, agenda=[],
+                              actor=as_member("1"))
+    for n in ("1", "2"):
+        do_check_in(meeting, actor=as_member(n))
+    do_adopt_mandate(meeting, motion, stance=stance, binding=binding, actor=as_member("1"))
+    return motion
 
 
 def signed_in(number: str) -> Client:
@@ -87,13 +100,7 @@ def test_support_twice_and_amend_show_on_the_motion_page(fed: Federation) -> Non
 
 def test_motion_page_lists_the_mandates_on_it(fed: Federation) -> None:
     """The district's motion shows the mandate its workplace adopted."""
-    motion = do_submit_motion(council("d1"), title="Budget", text="Spend", reasons="",
-                              actor=as_member("5"))
-    meeting = do_call_meeting(council("w1"), title="M", starts_at=STARTS, agenda=[],
-                              actor=as_member("1"))
-    for n in ("1", "2"):
-        do_check_in(meeting, actor=as_member(n))
-    do_adopt_mandate(meeting, motion, stance=Stance.AGAINST, binding=False, actor=as_member("1"))
+    motion = mandated(Stance.AGAINST, binding=False)
     html = Client().get(f"/motions/{motion.pk}/").content.decode()
     assert "<td>Workshop one</td><td>against</td><td>advisory</td>" in html
 
@@ -101,13 +108,7 @@ def test_motion_page_lists_the_mandates_on_it(fed: Federation) -> None:
 def test_scorecard_from_mandates_and_given_votes(fed: Federation) -> None:
     """The scorecard compares the given roll call with the constituency's mandates: voting
     against a binding mandate adopted before the vote is a binding deviation."""
-    motion = do_submit_motion(council("d1"), title="Budget", text="Spend", reasons="",
-                              actor=as_member("5"))
-    meeting = do_call_meeting(council("w1"), title="M", starts_at=STARTS, agenda=[],
-                              actor=as_member("1"))
-    for n in ("1", "2"):
-        do_check_in(meeting, actor=as_member(n))
-    do_adopt_mandate(meeting, motion, stance=Stance.AGAINST, binding=True, actor=as_member("1"))
+    motion = mandated(Stance.AGAINST, binding=True)
     delegate = Delegate.objects.get(member__number="1", council__key="d1")
     later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     vote = RollCall(str(motion.pk), later, {"1": "w1"}, {"1": Cast(Choice.FOR, later)})
@@ -125,3 +126,17 @@ def test_pages_404_for_unknown_ids(fed: Federation) -> None:
                 f"/motions/{2**64}/"):
         assert client.get(url).status_code == 404, url
     assert not Motion.objects.exists()
+
+
+def test_my_page_lists_motions_i_can_support_and_my_assemblys_mandates(fed: Federation) -> None:
+    """Member 3 of w1 sees w1's motion by member 2 (not yet supported) and w1's mandate on
+    the district's motion; a motion they support already leaves the list."""
+    local = do_submit_motion(council("w1"), title="Canteen", text="x", reasons="",
+                             actor=as_member("2"))
+    motion = mandated(Stance.FOR, binding=True)
+    html = signed_in("3").get("/me/").content.decode()
+    assert f'href="/motions/{local.pk}/">Canteen</a>' in html
+    assert f'href="/motions/{motion.pk}/">Budget</a> (District one): for, binding' in html
+    assert "/scorecard/" in html
+    do_support_motion(local, actor=as_member("3"))
+    assert "Canteen" not in signed_in("3").get("/me/").content.decode()
