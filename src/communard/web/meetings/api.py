@@ -26,7 +26,7 @@ from communard.web.meetings.scorecard import delegate_scorecard, roll_calls_for
 router = Router(tags=["meetings"])
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="the row's id")]
-POST_STATUSES = (400, 401, 403, 404, 422)
+POST_STATUSES = (400, 401, 403, 404)
 
 
 class Refusal(Schema):
@@ -136,7 +136,7 @@ def meeting_detail(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
 
 
 @router.post("/meetings/{meeting_id}/attendance",
-             response={201: Created, **dict.fromkeys(POST_STATUSES, Refusal)},
+             response={201: Created, **dict.fromkeys(POST_STATUSES, Refusal), 422: Invalid},
              auth=django_auth)
 def check_in(request: HttpRequest, meeting_id: Id) -> Status:
     """Check in to an open meeting of your body. 403: not in its body, checked in already, or
@@ -166,7 +166,7 @@ def motion_detail(request: HttpRequest, motion_id: Id) -> dict[str, Any]:
 
 
 @router.post("/motions/{motion_id}/supporters",
-             response={201: Created, **dict.fromkeys(POST_STATUSES, Refusal)},
+             response={201: Created, **dict.fromkeys(POST_STATUSES, Refusal), 422: Invalid},
              auth=django_auth)
 def support(request: HttpRequest, motion_id: Id) -> Status:
     """Support a motion of your body. 403: your own, supported already, not in its body, or
@@ -176,7 +176,7 @@ def support(request: HttpRequest, motion_id: Id) -> Status:
 
 
 @router.post("/motions/{motion_id}/amendments",
-             response={201: Created, **dict.fromkeys(POST_STATUSES, Refusal)},
+             response={201: Created, **dict.fromkeys(POST_STATUSES, Refusal), 422: Invalid},
              auth=django_auth)
 def amend(request: HttpRequest, motion_id: Id, body: AmendmentIn) -> Status:
     """Propose new text for one paragraph of a motion, or for one of its amendments (give

@@ -21,7 +21,7 @@ class Minute:
 
 
 def _line(kind: str, body: dict[str, Any]) -> str:
-    if kind in (K.MEETING_CALLED.name,):
+    if kind == K.MEETING_CALLED.name:
         by = "its chair" if body["by"] == "chair" else f"{body['callers']} of its members"
         return (f"Called by {by}; {body['size']} seats or members, quorum {body['quorum']}; "
                 f"agenda: {'; '.join(body['agenda']) or 'none'}.")
@@ -59,4 +59,7 @@ def minutes(meeting: Meeting) -> list[Minute]:
     if meeting.closed_at is not None:
         steps = steps.filter(at__lte=meeting.closed_at)
     rows = sorted({e.index: e for e in [*own, *steps]}.values(), key=lambda e: e.index)
-    return [Minute(e.index, e.at, _line(K.kind_of(e.kind).name, e.body)) for e in rows]
+    # Each line from the entry's hashed JSON, not the queryable copy of its body, which SQL
+    # could change without touching the log.
+    return [Minute(e.index, e.at, _line(K.kind_of(e.kind).name, e.parsed()["body"]))
+            for e in rows]
