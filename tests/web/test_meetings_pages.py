@@ -140,3 +140,20 @@ def test_my_page_lists_motions_i_can_support_and_my_assemblys_mandates(fed: Fede
     assert "/scorecard/" in html
     do_support_motion(local, actor=as_member("3"))
     assert "Canteen" not in signed_in("3").get("/me/").content.decode()
+
+
+def test_names_are_for_members_only(fed: Federation) -> None:
+    """Anonymous visitors see counts, not who checked in, moved or supported (as a council's
+    member list); the federation's members see the names."""
+    meeting = do_call_meeting(council("w1"), title="M", starts_at=STARTS, agenda=[],
+                              actor=as_member("1"))
+    do_check_in(meeting, actor=as_member("2"))
+    motion = do_submit_motion(council("w1"), title="T", text="x", reasons="",
+                              actor=as_member("3"))
+    do_support_motion(motion, actor=as_member("4"))
+    for url, names in ((f"/meetings/{meeting.pk}/", ["Member 2"]),
+                       (f"/motions/{motion.pk}/", ["Member 3", "Member 4"])):
+        anonymous = Client().get(url).content.decode()
+        member = signed_in("1").get(url).content.decode()
+        for name in names:
+            assert name not in anonymous and name in member, (url, name)

@@ -26,6 +26,7 @@ from communard.constitution.permissions import NotAllowed
 from communard.web.accounts.actions import actor_for
 from communard.web.core.params import MAX_ID, BadParameter, parse_count
 from communard.web.councils.models import Council, Delegate
+from communard.web.councils.views import can_see_members
 from communard.web.meetings.actions import amendments, attendance, call_meeting, mandates
 from communard.web.meetings.actions import motions as motion_actions
 from communard.web.meetings.diff import word_diff
@@ -124,6 +125,7 @@ def meeting_page(request: HttpRequest, meeting_id: int, status: int = 200) -> Ht
     present = list(meeting.attendance.select_related("member"))
     return render(request, "meetings/meeting.html", {
         "meeting": meeting, "federation": meeting.federation, "me": me,
+        "show_names": can_see_members(request, meeting.federation),
         "agenda": meeting.agenda.all(), "present": present,
         "has_quorum": len(present) >= meeting.quorum,
         "callers": meeting.callers.count(),
@@ -210,6 +212,7 @@ def motion_page(request: HttpRequest, motion_id: int, status: int = 200) -> Http
     motion = _motion(motion_id)
     return render(request, "meetings/motion.html", {
         "motion": motion, "federation": motion.federation,
+        "show_names": can_see_members(request, motion.federation),
         "me": _me(request, motion.federation_id),
         "paragraphs": list(enumerate(motion.paragraphs(), start=1)),
         "amendments": amendment_rows(motion),
