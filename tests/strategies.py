@@ -360,3 +360,31 @@ def census_rules() -> st.SearchStrategy[list[str]]:
     """``[seats] census`` lists of yearly dates as a constitution writes them (``MM-DD``)."""
     days = st.dates(dt.date(2001, 1, 1), dt.date(2001, 12, 31)).map(lambda d: d.strftime("%m-%d"))
     return st.lists(days, min_size=1, max_size=4)
+# --------------------------------------------------------------------------- mandates (issue 17)
+
+_mandate_times = st.integers(0, 12).map(
+    lambda h: dt.datetime(2026, 3, 1, tzinfo=dt.UTC) + dt.timedelta(hours=h))
+
+
+@st.composite
+def mandate_cases(draw: st.DrawFn) -> tuple[list[Any], list[Any]]:
+    """A few constituencies' mandates on a few motions, and roll calls on those motions (some
+    delegates absent, some voting before and some after a mandate), on a coarse clock so that
+    ties and "adopted after the vote" come up often."""
+    from communard.constitution.mandates import Cast, Choice, Mandate, RollCall, Stance
+
+    motions = [f"m{i}" for i in range(draw(st.integers(1, 3)))]
+    places = [f"c{i}" for i in range(draw(st.integers(1, 3)))]
+    mandates = draw(st.lists(st.builds(
+        Mandate, st.sampled_from(motions), st.sampled_from(places), st.sampled_from(Stance),
+        st.booleans(), _mandate_times), max_size=12))
+    calls = []
+    for _ in range(draw(st.integers(0, 4))):
+        names = draw(st.lists(st.sampled_from([f"d{i}" for i in range(6)]), unique=True,
+                              max_size=6))
+        seats = {n: draw(st.sampled_from(places + ["elsewhere"])) for n in names}
+        votes = {n: Cast(draw(st.sampled_from(Choice)), draw(_mandate_times))
+                 for n in names if draw(st.booleans())}
+        calls.append(RollCall(draw(st.sampled_from(motions + ["other"])),
+                              draw(_mandate_times), seats, votes))
+    return mandates, calls

@@ -68,9 +68,11 @@ parent = "d2"
 """
 
 
-def small_federation(tmp_path: Path, sizes: dict[str, int], slug: str = "test") -> Federation:
-    """A federation whose workplaces have the given numbers of members (numbered from 1)."""
-    (tmp_path / "f.toml").write_text(TWO_TIER.format(slug=slug), encoding="utf-8")
+def small_federation(tmp_path: Path, sizes: dict[str, int], slug: str = "test",
+                     extra: str = "") -> Federation:
+    """A federation whose workplaces have the given numbers of members (numbered from 1);
+    ``extra``: more of the structure file (founding ``[[delegates]]``)."""
+    (tmp_path / "f.toml").write_text(TWO_TIER.format(slug=slug) + extra, encoding="utf-8")
     lines = ["number,name,council,admitted_on"]
     n = 0
     for council, size in sizes.items():

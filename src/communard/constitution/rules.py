@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from communard.constitution.census import CensusError, CensusRule, parse_census
+from communard.constitution.meetings import MeetingRules, MeetingsError, parse_meetings
 from communard.count import ApportionmentMethod
 
 #: Days of membership before a poll opens that a member needs to be on its frozen roll.
@@ -83,6 +84,7 @@ class Constitution:
     backdate_days: int = DEFAULT_BACKDATE_DAYS
     elections: ElectionRules = ElectionRules()
     census: CensusRule = CensusRule()
+    meetings: MeetingRules = MeetingRules()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def tier(self, key: str) -> Tier:
@@ -157,7 +159,11 @@ def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution"
         census = parse_census(data.get("seats"), f"{source}: seats")
     except CensusError as e:
         raise ConstitutionError(str(e)) from None
-    known = {"version", "tiers", "eligibility", "elections", "seats"}
+    try:
+        meetings = parse_meetings(data.get("meetings"), f"{source}: meetings")
+    except MeetingsError as e:
+        raise ConstitutionError(str(e)) from None
+    known = {"version", "tiers", "eligibility", "elections", "seats", "meetings"}
     extra = {k: v for k, v in data.items() if k not in known}
     return Constitution(
         version=version,
@@ -166,6 +172,7 @@ def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution"
         backdate_days=backdate,
         elections=elections,
         census=census,
+        meetings=meetings,
         extra=extra,
     )
 

@@ -389,6 +389,107 @@ class SeatsApportionedV2(Body, frozen=True, kw_only=True, forbid_unknown_fields=
 MEMBERS_IMPORTED_V3 = Kind("members.imported", 3, MembersImportedV3)
 SEATS_APPORTIONED_V2 = Kind("seats.apportioned", 2, SeatsApportionedV2)
 _MEMBERS_KINDS: tuple[Kind[Any], ...] = (MEMBERS_IMPORTED_V3, SEATS_APPORTIONED_V2)
+# ------------------------------------------------------------------ meetings, motions, mandates
+# (issue 17: web/meetings). Ids are the rows' own; texts are public but long, so the record
+# holds their SHA-256 (verify's audit recomputes it from the row).
+
+MeetingBy = Annotated[str, msgspec.Meta(pattern=r"^(chair|members)\Z")]
+MotionStateName = Annotated[
+    str, msgspec.Meta(pattern=r"^(submitted|admitted|debated|voted|adopted|rejected|referred)\Z")]
+StanceName = Annotated[str, msgspec.Meta(pattern=r"^(for|against|abstain|free)\Z")]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class MeetingRef(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    meeting: Position
+
+
+class MeetingRequested(MeetingRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    council: Key
+    title: Title
+    starts_at: Moment
+    agenda: list[Title]
+    size: Count  # the body's seats (or an assembly's members) when asked
+    needed: Count  # how many must ask together (constitution [meetings] call_share)
+    member: Commitment
+
+
+class MeetingMember(MeetingRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    member: Commitment
+
+
+class MeetingCalled(MeetingRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    council: Key
+    title: Title
+    starts_at: Moment
+    agenda: list[Title]
+    by: MeetingBy
+    callers: Count
+    size: Count
+    quorum: Count
+
+
+class MeetingClosed(MeetingRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    present: Count
+
+
+class MotionRef(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    motion: Position
+
+
+class MotionSubmitted(MotionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    council: Key
+    meeting: Position | None
+    title: Title
+    text_sha256: Sha256  # of the text and the reasons (web/meetings/models.py: Motion.digest)
+    member: Commitment | None  # the mover; None: forwarded by a council (forwarded_from)
+    forwarded_from: Position | None
+
+
+class MotionSupported(MotionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    member: Commitment
+
+
+class MotionStateChanged(MotionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    from_: MotionStateName = msgspec.field(name="from")
+    to: MotionStateName
+    present: Count | None  # checked in when put to the vote (the quorum's evidence)
+
+
+class AmendmentProposed(MotionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    amendment: Position
+    paragraph: Position | None
+    amends: Position | None
+    text_sha256: Sha256
+    member: Commitment  # the mover
+
+
+class MandateAdopted(MotionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    mandate: Position
+    constituency: Key
+    meeting: Position
+    stance: StanceName
+    binding: bool
+
+
+MEETING_REQUESTED = Kind("meeting.requested", 1, MeetingRequested)
+MEETING_CALL_JOINED = Kind("meeting.call_joined", 1, MeetingMember)
+MEETING_CALLED = Kind("meeting.called", 1, MeetingCalled)
+MEETING_CHECKED_IN = Kind("meeting.checked_in", 1, MeetingMember)
+MEETING_SPEAKER_ADDED = Kind("meeting.speaker_added", 1, MeetingMember)
+MEETING_CLOSED = Kind("meeting.closed", 1, MeetingClosed)
+MOTION_SUBMITTED = Kind("motion.submitted", 1, MotionSubmitted)
+MOTION_SUPPORTED = Kind("motion.supported", 1, MotionSupported)
+MOTION_STATE_CHANGED = Kind("motion.state_changed", 1, MotionStateChanged)
+AMENDMENT_PROPOSED = Kind("amendment.proposed", 1, AmendmentProposed)
+MANDATE_ADOPTED = Kind("mandate.adopted", 1, MandateAdopted)
+MEETINGS_KINDS = (
+    MEETING_REQUESTED, MEETING_CALL_JOINED, MEETING_CALLED, MEETING_CHECKED_IN,
+    MEETING_SPEAKER_ADDED, MEETING_CLOSED, MOTION_SUBMITTED, MOTION_SUPPORTED,
+    MOTION_STATE_CHANGED, AMENDMENT_PROPOSED, MANDATE_ADOPTED,
+)
 
 
 def _registry(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:
@@ -412,6 +513,7 @@ KINDS: Mapping[str, Kind[Any]] = _registry(
     MEMBERS_IMPORTED_V2, MEMBER_ACCOUNT_CREATED_V2, OPERATOR_CREATED_V2, MEMBER_PASSWORD_SET,
     OPERATOR_PASSWORD_SET, OPERATOR_SIGNED_IN,
     *_MEMBERS_KINDS,
+    *MEETINGS_KINDS,
 )
 """Every declared kind by the tag stored in its entries."""
 

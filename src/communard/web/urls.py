@@ -7,6 +7,7 @@ from communard.web.accounts import views as accounts
 from communard.web.api import api
 from communard.web.councils import views as councils
 from communard.web.elections import views as elections
+from communard.web.meetings import views as meetings
 from communard.web.members import views as members
 
 urlpatterns = [
@@ -25,6 +26,16 @@ urlpatterns = [
     path("e/<int:election_id>/box.blt", elections.box_blt, name="box_blt"),
     path("e/<int:election_id>/box.csv", elections.box_csv, name="box_csv"),
     path("e/<int:election_id>/track/", elections.track, name="track"),
+    path("f/<slug:slug>/c/<slug:key>/meetings/", meetings.council_meetings,
+         name="council_meetings"),
+    path("f/<slug:slug>/c/<slug:key>/meetings/call/", meetings.call, name="call_meeting"),
+    path("f/<slug:slug>/c/<slug:key>/motions/submit/", meetings.submit_motion,
+         name="submit_motion"),
+    path("meetings/<int:meeting_id>/", meetings.meeting_page, name="meeting"),
+    path("meetings/<int:meeting_id>/<slug:what>/", meetings.meeting_act, name="meeting_act"),
+    path("motions/<int:motion_id>/", meetings.motion_page, name="motion"),
+    path("motions/<int:motion_id>/<slug:what>/", meetings.motion_act, name="motion_act"),
+    path("delegates/<int:delegate_id>/scorecard/", meetings.scorecard_page, name="scorecard"),
     path("api/", api.urls),
     path("record/", include("communard.web.records.urls")),
     # The admin's own password form would save without the action that records the change.

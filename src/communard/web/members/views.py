@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from communard.web.councils.models import Delegate
+from communard.web.meetings.mine import my_meetings
 from communard.web.members.models import Member
 
 
@@ -40,5 +41,6 @@ def me(request: HttpRequest) -> HttpResponse:
         "mandates": mandates,
         "platforms": member.platforms.all(),
         "events": member.events.select_related("council"),
+        **my_meetings(member),
     }
     return render(request, "members/me.html", context)

@@ -1,0 +1,37 @@
+"""A delegate's scorecard: the pure comparison (``constitution.mandates``) fed with the mandates
+of the constituency they sit for and the roll-call votes it is given.
+
+Roll-call votes come from the polls app (issue 17's second half): until it is merged,
+:func:`roll_calls_for` gives none, and the scorecard is a function of (mandates, votes) that the
+tests feed with data. No read model of votes is kept here on purpose: polls will own it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from communard.constitution.mandates import Mandate as RuleMandate
+from communard.constitution.mandates import RollCall, Scorecard, scorecard
+from communard.web.councils.models import Delegate
+from communard.web.meetings.models import Mandate
+
+
+def rule_mandates(rows: Sequence[Mandate]) -> list[RuleMandate]:
+    """Mandate rows as the comparison sees them: motions by id, constituencies by key."""
+    return [RuleMandate(str(m.motion_id), m.constituency.key, m.rule_stance, m.binding,
+                        m.adopted_at) for m in rows]
+
+
+def roll_calls_for(delegate: Delegate) -> list[RollCall]:
+    """The roll calls ``delegate`` was on (motions by id, delegates by member number). The
+    polls app supplies them at merge; until then there are none."""
+    return []
+
+
+def delegate_scorecard(delegate: Delegate, roll_calls: Sequence[RollCall]) -> Scorecard:
+    """``delegate``'s verdicts on ``roll_calls`` against their constituency's mandates."""
+    motions = {c.motion for c in roll_calls}
+    rows = list(Mandate.objects.filter(constituency=delegate.constituency,
+                                       motion_id__in=[int(m) for m in motions if m.isdigit()])
+                .select_related("constituency").order_by("adopted_at", "id"))
+    return scorecard(delegate.member.number, rule_mandates(rows), roll_calls)
