@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from communard.constitution import ConstitutionError, parse_constitution
 from communard.constitution.membership import ADMITTED, EXPELLED, Change
+from communard.constitution.permissions import Actor, ClockActor
 from communard.constitution.recall import (
     LAPSED,
     LIVE,
@@ -24,6 +25,7 @@ from communard.constitution.recall import (
     SignerFacts,
     is_lapsed,
     is_threshold_met,
+    may_decide_recall,
     may_open_petition,
     may_sign,
     may_withdraw,
@@ -36,7 +38,7 @@ from communard.constitution.recall import (
     vote_calendar,
 )
 from communard.constitution.rules import DEFAULT_CONSTITUTION_TOML
-from tests.strategies import recall_tables
+from tests.strategies import actors, recall_tables
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 11, 30, 12, tzinfo=UTC)
@@ -268,3 +270,9 @@ def test_below_the_turnout_floor_nothing_passes(yes: int, no: int, floor: int) -
 def test_the_replacement_follows_the_vacancy_rule_unless_set() -> None:
     assert replacement_rule(RecallRules(), "by-election") == "by-election"
     assert replacement_rule(RecallRules(replacement="countback"), "by-election") == "countback"
+
+
+@given(actors())
+def test_only_a_recorded_vote_decides_a_recall(actor: Actor) -> None:
+    refusal = may_decide_recall(actor)
+    assert (refusal is None) == isinstance(actor, ClockActor)

@@ -27,7 +27,7 @@ from fractions import Fraction
 from typing import Any
 
 from communard.constitution.membership import Change, roll
-from communard.constitution.permissions import Refusal
+from communard.constitution.permissions import Actor, ClockActor, Refusal
 
 #: How a vacancy left by a recall is filled: by the elections' own vacancy rule (countback or
 #: by-election), one of those named, or by a replacement question on the recall ballot itself.
@@ -303,3 +303,14 @@ def recall_outcome(rules: RecallRules, *, yes: int, no: int, abstain: int,
     passed = got >= share if reach else got > share
     word = "reaches" if passed else "does not reach"
     return VoteOutcome(passed, f"yes {yes}, no {no}: {word} the {rules.majority} majority")
+
+
+def may_decide_recall(actor: Actor) -> Refusal | None:
+    """Only a recorded vote recalls or keeps a delegate: the clock closing the recall poll (or
+    a base assembly's recorded meeting vote) carries its result. No operator, and no member
+    alone, ends a mandate: the histories this project learns from are full of delegates
+    removed "by decree"."""
+    if isinstance(actor, ClockActor):
+        return None
+    return Refusal("recall-by-vote-only",
+                   "a mandate is ended only by the result of the recall vote, carried by the clock")

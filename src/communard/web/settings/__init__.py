@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "communard.web.members",
     "communard.web.platforms",
     "communard.web.elections",
+    "communard.web.recalls",
 ]
 
 MIDDLEWARE = [
