@@ -276,3 +276,15 @@ def test_the_replacement_follows_the_vacancy_rule_unless_set() -> None:
 def test_only_a_recorded_vote_decides_a_recall(actor: Actor) -> None:
     refusal = may_decide_recall(actor)
     assert (refusal is None) == isinstance(actor, ClockActor)
+
+
+@pytest.mark.parametrize(("grounds", "rule"), [
+    ("", "grounds-required"), ("  \n", "grounds-required"), ("x" * 2001, "grounds-too-long"),
+    ("a\x00b", "grounds-not-text"), ("a\ud800", "grounds-not-text"),
+])
+def test_bad_grounds_are_refused(grounds: str, rule: str) -> None:
+    refusal = may_open_petition(RecallRules(), SEATED, opener_may_sign=True, grounds=grounds,
+                                now=NOW)
+    assert refusal is not None and refusal.rule == rule
+    assert may_open_petition(RecallRules(), SEATED, opener_may_sign=True, grounds="x" * 2000,
+                             now=NOW) is None

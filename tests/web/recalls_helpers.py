@@ -14,7 +14,7 @@ from communard.web.elections.models import Election
 from communard.web.members.models import Member
 from communard.web.recalls.actions import do_open_petition, do_sign
 from communard.web.recalls.models import Petition
-from tests.web.elections_helpers import DAY, NOW, open_election
+from tests.web.elections_helpers import DAY, NOW, Calendar, open_election
 from tests.web.factories import TEST_OPERATOR, small_federation
 
 CLOCK = ClockActor()
@@ -22,16 +22,19 @@ CLOCK = ClockActor()
 AFTER = NOW + 3 * DAY
 
 
-def elected_workshop(tmp_path: Path, candidates: int = 4) -> tuple[Federation, Election]:
-    """Workshop one (members 1-12) elects its 2 delegates from members 1..``candidates``; every
-    member of the federation (1-20) has a login named m<number>."""
+def elected_workshop(tmp_path: Path, candidates: int = 4,
+                     cal: Calendar | None = None) -> tuple[Federation, Election]:
+    """Workshop one (members 1-12) elects its 2 delegates from members 1..``candidates``, the
+    count a day after the poll's close; every member of the federation (1-20) has a login
+    named m<number>. ``PAST``: seated yesterday (for requests made now)."""
+    cal = cal or Calendar()
     fed = small_federation(tmp_path, {"w1": 12, "w2": 3, "w3": 5})
-    election = open_election(fed, "w1", [str(n) for n in range(1, candidates + 1)])
+    election = open_election(fed, "w1", [str(n) for n in range(1, candidates + 1)], cal)
     for voter, ranking in [("5", [1, 2, 3, 4]), ("6", [1, 3, 4]), ("7", [2, 4, 3]),
                            ("8", [2, 1]), ("9", [3, 4]), ("10", [4, 3]), ("11", [1, 2])]:
         do_cast_ballot(election, Member.objects.get(number=voter),
-                       [r for r in ranking if r <= candidates], now=NOW)
-    do_close_election(election, now=NOW + 2 * DAY)
+                       [r for r in ranking if r <= candidates], now=cal.opens + DAY)
+    do_close_election(election, now=cal.closes + DAY)
     for member in Member.objects.filter(federation=fed):
         # No password (hashing 20 of them is most of a test's time): the actions take the
         # signed-in member's actor; the pages' tests sign in with a password of their own.

@@ -175,8 +175,9 @@ def may_open_petition(rules: RecallRules, mandate: MandateFacts, *, opener_may_s
             "only a member of the constituency that elected them (as it stands now, by the "
             "record) may open a petition to recall them",
         )
-    if not grounds.strip():
-        return Refusal("grounds-required", "a petition states its grounds")
+    problem = grounds_problem(grounds)
+    if problem is not None:
+        return problem
     if rules.assembly_vote and mandate.constituency_is_base:
         return Refusal(
             "recall-at-assembly",
@@ -203,6 +204,27 @@ def may_open_petition(rules: RecallRules, mandate: MandateFacts, *, opener_may_s
                 f"a recall vote against them failed; the constitution's cool-off of "
                 f"{rules.cool_off_days} day(s) ends {cooled.isoformat()}",
             )
+    return None
+
+
+#: The longest grounds a petition states (characters): a page of text.
+MAX_GROUNDS = 2000
+
+
+def grounds_problem(grounds: str) -> Refusal | None:
+    """Grounds are text a person wrote: not empty, at most a page, no NUL or unpaired
+    surrogate (which no database column or record entry can hold)."""
+    if not grounds.strip():
+        return Refusal("grounds-required", "a petition states its grounds")
+    if len(grounds.strip()) > MAX_GROUNDS:
+        return Refusal("grounds-too-long",
+                       f"the grounds are {len(grounds.strip())} characters; at most {MAX_GROUNDS}")
+    try:
+        grounds.encode("utf-8")
+    except UnicodeEncodeError:
+        return Refusal("grounds-not-text", "the grounds contain an unpaired surrogate")
+    if "\x00" in grounds:
+        return Refusal("grounds-not-text", "the grounds contain a NUL character")
     return None
 
 

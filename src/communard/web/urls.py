@@ -8,6 +8,7 @@ from communard.web.api import api
 from communard.web.councils import views as councils
 from communard.web.elections import views as elections
 from communard.web.members import views as members
+from communard.web.recalls import views as recalls
 
 urlpatterns = [
     path("", councils.home, name="home"),
@@ -25,6 +26,10 @@ urlpatterns = [
     path("e/<int:election_id>/box.blt", elections.box_blt, name="box_blt"),
     path("e/<int:election_id>/box.csv", elections.box_csv, name="box_csv"),
     path("e/<int:election_id>/track/", elections.track, name="track"),
+    path("p/<int:petition_id>/", recalls.petition_page, name="petition"),
+    path("p/<int:petition_id>/sign/", recalls.sign, name="petition_sign"),
+    path("p/<int:petition_id>/withdraw/", recalls.withdraw, name="petition_withdraw"),
+    path("recall/<int:delegate_id>/", recalls.open_petition, name="open_petition"),
     path("api/", api.urls),
     path("record/", include("communard.web.records.urls")),
     # The admin's own password form would save without the action that records the change.
