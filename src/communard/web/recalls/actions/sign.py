@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from communard.constitution import recall as rules
 from communard.constitution.permissions import Actor, check
@@ -17,11 +17,9 @@ from communard.web.recalls.models import Petition, Signature, State, Withdrawal
 from communard.web.records import services as record
 
 
-def _locked(petition: Petition) -> Petition:
-    # The petition's row serialises its signers: the count and the threshold's crossing are
-    # decided by one signer at a time.
-    return (Petition.objects.select_for_update()
-            .select_related("federation", "constituency__federation").get(pk=petition.pk))
+def _read(petition: Petition, *, locked: bool = False) -> Petition:
+    rows = Petition.objects.select_related("federation", "constituency__federation")
+    return (rows.select_for_update(of=("self",)) if locked else rows).get(pk=petition.pk)
 
 
 def _standing(petition: Petition, member: Member) -> tuple[rules.SignerFacts, Signature | None]:
@@ -34,37 +32,54 @@ def _standing(petition: Petition, member: Member) -> tuple[rules.SignerFacts, Si
 def do_sign(petition: Petition, *, actor: Actor, now: dt.datetime | None = None) -> Petition:
     """One signature of a member of the petition's roll; the count is public, the signer a
     commitment. The signature that meets the threshold closes the collection and sets the
-    recall vote's calendar (the poll itself is called by the polls app: docs/recall.md)."""
+    recall vote's calendar (the poll itself is called by the polls app: docs/recall.md).
+
+    Everyone signs the same petition at once, so its row (the count, the state) is locked only
+    for the last steps: who signs, whether they may, and their signature row are settled
+    first (the row's unique index stops a second signature of the same member racing this
+    one), and the rules that depend on the petition's state are checked again under the lock.
+    """
     now = now_or(now)
     with transaction.atomic():
-        petition = _locked(petition)
+        petition = _read(petition)
         member = acting_member(actor, petition.federation)
         standing, _ = _standing(petition, member)
         check(rules.may_sign(petition.state, petition.deadline, standing, now))
-        Signature.objects.create(petition=petition, member=member, signed_at=now)
+        try:
+            with transaction.atomic():
+                Signature.objects.create(petition=petition, member=member, signed_at=now)
+        except IntegrityError:  # the same member, signing twice at once: the other came first
+            check(rules.may_sign(petition.state, petition.deadline,
+                                 rules.SignerFacts(True, True, False), now))
+        body = {"signer": record.personal(member.number)}
+        by = record_name(actor)
+        petition = _read(petition, locked=True)
+        check(rules.may_sign(petition.state, petition.deadline, standing, now))
         petition.signatures += 1
-        record.append(RECALL_SIGNED, {**ref(petition), "signer": record.personal(member.number),
-                                      "signatures": petition.signatures},
-                      actor=record_name(actor))
+        record.append(RECALL_SIGNED, {**ref(petition), **body,
+                                      "signatures": petition.signatures}, actor=by)
         changed = ["signatures"]
         if rules.is_threshold_met(petition.signatures, petition.threshold):
-            constitution = petition.federation.constitution.recall
-            planned = rules.vote_calendar(constitution, now)
-            assert isinstance(planned, tuple)  # the default opening is always within the rule
-            petition.state = State.THRESHOLD_MET
-            petition.threshold_met_at = now
-            petition.vote_opens_at, petition.vote_closes_at = planned
-            changed += ["state", "threshold_met_at", "vote_opens_at", "vote_closes_at"]
-            record.append(RECALL_THRESHOLD_MET, {
-                **ref(petition), "signatures": petition.signatures,
-                "vote_opens_at": planned[0].isoformat(),
-                "vote_closes_at": planned[1].isoformat(),
-            }, actor="clock")
-            notify(petition, facts.roll_at(petition.constituency, petition.filed_at),
-                   f"The petition to recall {petition.mandate} met its threshold: the recall "
-                   f"vote opens {planned[0]:%Y-%m-%d %H:%M %Z}.", now)
+            changed += _threshold_met(petition, now)
         petition.save(update_fields=changed)
     return petition
+
+
+def _threshold_met(petition: Petition, now: dt.datetime) -> list[str]:
+    constitution = petition.federation.constitution.recall
+    planned = rules.vote_calendar(constitution, now)
+    assert isinstance(planned, tuple)  # the default opening is always within the rule
+    petition.state = State.THRESHOLD_MET
+    petition.threshold_met_at = now
+    petition.vote_opens_at, petition.vote_closes_at = planned
+    record.append(RECALL_THRESHOLD_MET, {
+        **ref(petition), "signatures": petition.signatures,
+        "vote_opens_at": planned[0].isoformat(), "vote_closes_at": planned[1].isoformat(),
+    }, actor="clock")
+    notify(petition, facts.roll_at(petition.constituency, petition.filed_at),
+           f"The petition to recall {petition.mandate} met its threshold: the recall "
+           f"vote opens {planned[0]:%Y-%m-%d %H:%M %Z}.", now)
+    return ["state", "threshold_met_at", "vote_opens_at", "vote_closes_at"]
 
 
 def do_withdraw_signature(petition: Petition, *, actor: Actor,
@@ -73,7 +88,7 @@ def do_withdraw_signature(petition: Petition, *, actor: Actor,
     its own (the signature's row and entry stay, as history)."""
     now = now_or(now)
     with transaction.atomic():
-        petition = _locked(petition)
+        petition = _read(petition, locked=True)
         member = acting_member(actor, petition.federation)
         standing, signature = _standing(petition, member)
         check(rules.may_withdraw(petition.state, standing))
