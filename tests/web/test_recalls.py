@@ -296,3 +296,46 @@ def test_verify_names_a_delegate_ended_by_sql_without_a_recall(workshop, capsys)
     assert (f"member {target.member.number} (for w1): the record seats them but no current row"
             in out), out
     assert "state diverges from the record (entry #" in out
+
+
+def test_an_office_holder_is_recalled_by_the_body_that_elected_them(workshop, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Workshop one elected its secretary; its members petition, the vote recalls her, the
+    office is vacant at once and an election of the office is called; verify replays it."""
+    from communard.web.councils.models import OfficeHolder
+    from communard.web.elections.actions import (
+        do_call_election,
+        do_close_election,
+        do_nominate,
+        do_open_poll,
+    )
+    from communard.web.elections.casting import do_cast_ballot
+    from tests.web.elections_helpers import Calendar
+
+    fed, _ = workshop
+    cal = Calendar()
+    w1 = Council.objects.get(federation=fed, key="w1")
+    election = do_call_election(w1, kind="office", office="Secretary",
+                                nominations_open_at=cal.nominations, poll_opens_at=cal.opens,
+                                poll_closes_at=cal.closes, actor="operator:t", now=cal.called)
+    for number in ("5", "6"):
+        m = Member.objects.get(number=number)
+        do_nominate(election, m, nominated_by=m, actor="t", now=cal.nominations + DAY)
+    do_open_poll(election, now=cal.opens)
+    election.refresh_from_db()
+    for voter in ("7", "8", "9"):
+        do_cast_ballot(election, Member.objects.get(number=voter), [1], now=cal.opens + DAY)
+    do_close_election(election, now=cal.closes + DAY)
+    holder = OfficeHolder.objects.get(council=w1, office="Secretary", ended_at__isnull=True)
+    with pytest.raises(NotAllowed):  # workshop two did not elect workshop one's secretary
+        do_open_petition(holder, grounds="g", actor=as_member("13"), now=AFTER)
+    petition = do_open_petition(holder, grounds="kept the minutes secret",
+                                actor=as_member("10"), now=AFTER)
+    for number in ("10", "11", "12"):
+        petition = do_sign(petition, actor=as_member(number), now=AFTER + DAY)
+    assert petition.state == State.THRESHOLD_MET
+    called = do_recall(holder, source="poll:9", actor=CLOCK, now=AFTER + 2 * DAY)
+    assert isinstance(called, Election) and (called.kind, called.office) == ("office", "Secretary")
+    assert not OfficeHolder.objects.filter(council=w1, ended_at__isnull=True).exists()
+    assert recorded().filter(kind="office.vacated").count() == 1
+    status, out = verify_output(capsys)
+    assert status == 0 and "state: matches the record" in out, out
