@@ -35,7 +35,8 @@ class _Replayed:
 
 
 def _replay() -> tuple[dict[tuple[str, int], _Replayed], list[Divergence]]:
-    found = list(entries(*K.RECALL_KINDS[:-1]))
+    found = list(entries(K.RECALL_PETITION_OPENED, K.RECALL_SIGNED, K.RECALL_SIGNATURE_WITHDRAWN,
+                         K.RECALL_THRESHOLD_MET, K.RECALL_PETITION_LAPSED, K.RECALL_DECIDED))
     opened = openings(b.get("signer") for _, _, b in found)
     petitions: dict[tuple[str, int], _Replayed] = {}
     problems: list[Divergence] = []
