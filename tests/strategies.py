@@ -388,3 +388,25 @@ def mandate_cases(draw: st.DrawFn) -> tuple[list[Any], list[Any]]:
         calls.append(RollCall(draw(st.sampled_from(motions + ["other"])),
                               draw(_mandate_times), seats, votes))
     return mandates, calls
+# ----------------------------------------------------------------------------- recall
+
+
+@st.composite
+def recall_tables(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid ``[recall]`` table: any subset of its settings, each within its range."""
+    from communard.constitution.recall import MAJORITIES, REPLACEMENTS
+
+    settings = {
+        "threshold_percent": st.integers(1, 100),
+        "window_days": st.integers(1, 120),
+        "vote_opens_within_days": st.integers(0, 30),
+        "vote_days": st.integers(1, 30),
+        "majority": st.sampled_from(sorted(MAJORITIES)),
+        "turnout_floor_percent": st.integers(0, 100),
+        "after_election_days": st.integers(0, 60),
+        "cool_off_days": st.integers(0, 365),
+        "replacement": st.sampled_from(REPLACEMENTS),
+        "assembly_vote": st.booleans(),
+    }
+    keys = draw(st.sets(st.sampled_from(sorted(settings))))
+    return {k: draw(settings[k]) for k in sorted(keys)}

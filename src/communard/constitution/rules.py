@@ -13,6 +13,7 @@ from typing import Any
 
 from communard.constitution.census import CensusError, CensusRule, parse_census
 from communard.constitution.meetings import MeetingRules, MeetingsError, parse_meetings
+from communard.constitution.recall import RecallRules, RecallRulesError, recall_rules_from_dict
 from communard.count import ApportionmentMethod
 
 #: Days of membership before a poll opens that a member needs to be on its frozen roll.
@@ -85,6 +86,7 @@ class Constitution:
     elections: ElectionRules = ElectionRules()
     census: CensusRule = CensusRule()
     meetings: MeetingRules = MeetingRules()
+    recall: RecallRules = RecallRules()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def tier(self, key: str) -> Tier:
@@ -163,7 +165,11 @@ def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution"
         meetings = parse_meetings(data.get("meetings"), f"{source}: meetings")
     except MeetingsError as e:
         raise ConstitutionError(str(e)) from None
-    known = {"version", "tiers", "eligibility", "elections", "seats", "meetings"}
+    try:
+        recall = recall_rules_from_dict(data.get("recall", {}), f"{source}: recall")
+    except RecallRulesError as e:
+        raise ConstitutionError(str(e)) from None
+    known = {"version", "tiers", "eligibility", "elections", "seats", "meetings", "recall"}
     extra = {k: v for k, v in data.items() if k not in known}
     return Constitution(
         version=version,
@@ -173,6 +179,7 @@ def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution"
         elections=elections,
         census=census,
         meetings=meetings,
+        recall=recall,
         extra=extra,
     )
 

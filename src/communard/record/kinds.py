@@ -490,6 +490,75 @@ MEETINGS_KINDS = (
     MEETING_SPEAKER_ADDED, MEETING_CLOSED, MOTION_SUBMITTED, MOTION_SUPPORTED,
     MOTION_STATE_CHANGED, AMENDMENT_PROPOSED, MANDATE_ADOPTED,
 )
+# ------------------------------------------------------------------ recall (issue 15)
+# A petition against a mandate, its signatures and withdrawals (each signer a commitment; the
+# running count public), and how it ended. docs/recall.md says what a replay makes of them.
+
+
+class MandateRef(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    kind: Annotated[str, msgspec.Meta(pattern=r"^(delegate|office)\Z")]
+    council: Key  # the council the seat or office is in
+    constituency: Key  # who elected it: the constituency (delegate) or the council (office)
+    office: str  # "" for a delegate
+    member: Commitment
+
+
+class PetitionRef(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    petition: int
+
+
+class PetitionOpened(PetitionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    mandate: MandateRef
+    grounds: Annotated[str, msgspec.Meta(max_length=2000)]
+    opened_by: Commitment
+    filed_at: Moment
+    deadline: Moment
+    roll: Count  # the constituency's members at filing, by the record
+    threshold: Count  # signatures needed, frozen at filing
+
+
+class PetitionSignature(PetitionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    signer: Commitment
+    signatures: Count  # the petition's count after this entry
+
+
+class PetitionThresholdMet(PetitionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    signatures: Count
+    vote_opens_at: Moment
+    vote_closes_at: Moment
+
+
+class PetitionEnded(PetitionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    signatures: Count
+
+
+class RecallDecided(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    petition: int | None  # None: recalled without a petition (at a base assembly's meeting)
+    mandate: MandateRef
+    outcome: Annotated[str, msgspec.Meta(pattern=r"^(recalled|kept)\Z")]
+    source: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]  # e.g. "poll:12"
+    replacement: str  # countback | by-election | replacement-question | "" when kept
+
+
+class OfficeVacated(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    council: Key
+    office: str
+    member: Commitment
+    reason: Annotated[str, msgspec.Meta(max_length=200)]
+
+
+RECALL_PETITION_OPENED = Kind("recall.petition_opened", 1, PetitionOpened)
+RECALL_SIGNED = Kind("recall.signed", 1, PetitionSignature)
+RECALL_SIGNATURE_WITHDRAWN = Kind("recall.signature_withdrawn", 1, PetitionSignature)
+RECALL_THRESHOLD_MET = Kind("recall.threshold_met", 1, PetitionThresholdMet)
+RECALL_PETITION_LAPSED = Kind("recall.petition_lapsed", 1, PetitionEnded)
+RECALL_DECIDED = Kind("recall.decided", 1, RecallDecided)
+OFFICE_VACATED = Kind("office.vacated", 1, OfficeVacated)
+RECALL_KINDS = (RECALL_PETITION_OPENED, RECALL_SIGNED, RECALL_SIGNATURE_WITHDRAWN,
+                RECALL_THRESHOLD_MET, RECALL_PETITION_LAPSED, RECALL_DECIDED, OFFICE_VACATED)
 
 
 def _registry(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:
@@ -514,6 +583,7 @@ KINDS: Mapping[str, Kind[Any]] = _registry(
     OPERATOR_PASSWORD_SET, OPERATOR_SIGNED_IN,
     *_MEMBERS_KINDS,
     *MEETINGS_KINDS,
+    *RECALL_KINDS,
 )
 """Every declared kind by the tag stored in its entries."""
 

@@ -237,6 +237,7 @@ def load_demo(*, more_members: Sequence[str] = ()) -> bool:
         delegate.member, username="delegate", password=DEMO_PASSWORD, actor=installer
     )
     load_demo_elections()
+    load_demo_recalls()
     return True
 
 
@@ -294,6 +295,46 @@ def load_demo_elections(seed: int = 1917) -> None:
     for m in rng.sample(bakers, 6):
         do_nominate(running, m, nominated_by=m, actor=SYSTEM, now=now - 2 * day,
                     statement=rng.choice(STATEMENTS))
+
+
+def load_demo_recalls() -> None:
+    """A completed recall of an East delegate, replaced by countback on the ballots that elected
+    them, and a petition in progress against another that the demo member can sign (opened by
+    the demo delegate, a member of the East district's constituency)."""
+    from communard.constitution.permissions import ClockActor, MemberActor
+    from communard.constitution.recall import threshold_signatures
+    from communard.web.councils.models import Council
+    from communard.web.elections.models import Election
+    from communard.web.recalls.actions import do_open_petition, do_recall, do_sign
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    day = dt.timedelta(days=1)
+    east = Council.objects.get(federation__slug=DEMO_SLUG, key="east")
+    first, second = Delegate.objects.filter(constituency=east, ended_at__isnull=True,
+                                            source__startswith="election:").order_by("pk")[:2]
+    delegate = MemberActor("delegate")
+    signers = list(Member.objects.filter(council__parent=east, user__isnull=True)
+                   .exclude(mandates__isnull=False).order_by("number"))
+    installer = OperatorActor("operator")
+    needed = threshold_signatures(east.federation.constitution.recall,
+                                  Member.objects.filter(council__parent=east).count())
+    for m in signers[:needed]:
+        do_create_member_account(m, username=f"signer{m.number}", password=None, actor=installer)
+    election = Election.objects.get(pk=int(first.source.split(":")[1]))
+    # The completed recall is shown where the ballots have a runner-up to count back to (a demo
+    # grown with more members, as the load tests grow it, elects every candidate: a recall
+    # there would call a by-election beside the demo's running election).
+    if election.candidates.filter(number__isnull=False).count() > election.seats:
+        recalled = do_open_petition(first, grounds="Voted for the rent rise the assemblies "
+                                    "rejected.", actor=delegate, now=now - 2 * day)
+        for m in signers[: recalled.threshold]:
+            do_sign(recalled, actor=MemberActor(f"signer{m.number}"), now=now - 2 * day)
+        # The recall vote (a poll of the petition's roll) decided it; the clock carried it.
+        do_recall(first, source="demo: recall vote", actor=ClockActor(), now=now - day)
+    running = do_open_petition(second, grounds="Has not reported back to an assembly since "
+                               "the election.", actor=delegate, now=now - day)
+    for m in signers[: max(1, running.threshold // 3)]:
+        do_sign(running, actor=MemberActor(f"signer{m.number}"), now=now - day / 2)
 
 
 STATEMENTS = [

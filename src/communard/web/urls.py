@@ -9,6 +9,7 @@ from communard.web.councils import views as councils
 from communard.web.elections import views as elections
 from communard.web.meetings import views as meetings
 from communard.web.members import views as members
+from communard.web.recalls import views as recalls
 
 urlpatterns = [
     path("", councils.home, name="home"),
@@ -36,6 +37,10 @@ urlpatterns = [
     path("motions/<int:motion_id>/", meetings.motion_page, name="motion"),
     path("motions/<int:motion_id>/<slug:what>/", meetings.motion_act, name="motion_act"),
     path("delegates/<int:delegate_id>/scorecard/", meetings.scorecard_page, name="scorecard"),
+    path("p/<int:petition_id>/", recalls.petition_page, name="petition"),
+    path("p/<int:petition_id>/sign/", recalls.sign, name="petition_sign"),
+    path("p/<int:petition_id>/withdraw/", recalls.withdraw, name="petition_withdraw"),
+    path("recall/<int:delegate_id>/", recalls.open_petition, name="open_petition"),
     path("api/", api.urls),
     path("record/", include("communard.web.records.urls")),
     # The admin's own password form would save without the action that records the change.

@@ -135,7 +135,7 @@ def _replayed_tenures() -> tuple[Counter[Seat], Counter[Seat], dict[Seat, int]]:
     offices: Counter[Seat] = Counter()
     seated_by: dict[Seat, int] = {}
     declared = (K.DELEGATE_FOUNDING, K.DELEGATES_SEATED, K.DELEGATE_VACATED, K.ELECTION_COUNTBACK,
-                K.OFFICE_FILLED)
+                K.OFFICE_FILLED, K.OFFICE_VACATED)
     found = list(entries(*declared))
     opened = openings(
         c
@@ -173,6 +173,9 @@ def _replayed_tenures() -> tuple[Counter[Seat], Counter[Seat], dict[Seat, int]]:
                         str(opening(body["successor"])))
                 delegates[seat] += 1
                 seated_by[seat] = index
+        elif kind == K.OFFICE_VACATED.name:  # a recalled office-holder (web/recalls)
+            number = opening(body.get("member"))
+            offices[(fed, str(body.get("council")), str(body.get("office")), str(number))] -= 1
         else:  # office.filled
             council, office = str(body.get("council")), str(body.get("office"))
             for seat in [s for s in offices if s[:3] == (fed, council, office)]:

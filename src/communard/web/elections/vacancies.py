@@ -26,10 +26,22 @@ def do_vacate_seat(
     Returns the new mandate (countback), or the by-election called (by the rule, or because the
     countback found nobody left to elect on the ballots).
     """
+    with transaction.atomic(durable=True):
+        return vacate_seat(mandate, reason=reason, actor=actor, now=now)
+
+
+def vacate_seat(
+    mandate: Delegate, *, reason: str, actor: str, now: dt.datetime | None = None,
+    rule: str | None = None,
+) -> Delegate | Election:
+    """:func:`do_vacate_seat` inside the caller's transaction (a recall composes it with its
+    own entry). ``rule``: "countback" or "by-election" instead of the constitution's vacancy
+    rule (a recall's own replacement rule); the departing member is never the countback's
+    winner, nor is anyone who left a seat of the same election before."""
     now = _now(now)
     federation = mandate.council.federation
-    rule = federation.constitution.elections.vacancy
-    with transaction.atomic(durable=True):
+    rule = rule or federation.constitution.elections.vacancy
+    with transaction.atomic():
         mandate = (
             Delegate.objects.select_for_update()
             .select_related("council", "constituency", "member")

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "communard.web.platforms",
     "communard.web.elections",
     "communard.web.meetings",
+    "communard.web.recalls",
 ]
 
 MIDDLEWARE = [
