@@ -27,6 +27,7 @@ from communard.record import (
     dumps_report,
     fingerprint,
     load_verifier,
+    verify_extension,
     verify_rows,
 )
 
@@ -55,6 +56,15 @@ def register(sub: Any) -> None:
     p.add_argument("--strict", action="store_true",
                    help="also parse every entry as RFC 8785 canonical JSON")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--state", metavar="FILE", type=Path,
+                   help="local audit: remember the audited tree and the replayed state in FILE, "
+                   "and when FILE holds a tree the current signed log extends, check and replay "
+                   "only the entries added since (keep it where the operator cannot write, as "
+                   "a pin)")
+    p.add_argument("--full", action="store_true",
+                   help="with --state: check and replay the whole record, then remember it")
+    p.add_argument("--since-last", action="store_true",
+                   help="with --state: refuse (exit 2) unless FILE holds a usable earlier audit")
     p.set_defaults(handler=cmd_verify)
 
     p = sub.add_parser(
@@ -111,9 +121,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
                                  latest_checkpoint=client.latest_checkpoint(), trusted=trusted,
                                  strict=args.strict, check_kinds=True)
         else:
-            report, trust = _verify_local(args, trusted)
-            divergences = _audit_state()
-    except (UntrustedKey, KeyFileError, MalformedNote, RemoteError) as e:
+            report, trust, divergences = _verify_local(args, trusted)
+    except (UntrustedKey, KeyFileError, MalformedNote, RemoteError, StateRefused) as e:
         return _err(str(e))
     if trust.changed:
         report.findings.insert(0, Finding(None, "key", trust.changed))
@@ -145,11 +154,15 @@ def _trust(args: argparse.Namespace, presented: Verifier | None) -> Trust:
     return trust
 
 
-def _verify_local(args: argparse.Namespace, trusted: list[str]) -> tuple[Any, Trust]:
+class StateRefused(RuntimeError):
+    """``--since-last`` without a usable state file, or a state file that cannot be read."""
+
+
+def _verify_local(args: argparse.Namespace, trusted: list[str]) -> tuple[Any, Trust, list[Any]]:
     from communard.cli.web_cmd import setup_django
 
     setup_django()
-    from communard.web.records import services
+    from communard.web.records import audit, services
     from communard.web.records.store import DatabaseStore, queued_count
 
     # The installation's own key, read but never made here: an installation that has recorded
@@ -161,17 +174,81 @@ def _verify_local(args: argparse.Namespace, trusted: list[str]) -> tuple[Any, Tr
         print(f"note: {waiting} entries written by actions are queued, not yet sealed into the "
               "tree, and are not covered by this check (`communard seal` seals them)",
               file=sys.stderr)
-    report = verify_rows(store.rows(), trust.key, store.checkpoint_at,
-                         latest_checkpoint=store.latest_checkpoint(), trusted=trusted,
-                         strict=args.strict, check_kinds=True)
-    return report, trust
+    key = fingerprint(trust.key)
+    latest = store.latest_checkpoint()
+    kept = _kept_state(args, key)
+    report, replay, fork = None, None, []
+    if kept is not None and latest is not None:
+        extension, frontier = verify_extension(kept.frontier, kept.reading(store.rows(kept.size)),
+                                               trust.key, latest)
+        if extension.is_intact:
+            kept.frontier = frontier
+            report, replay = extension, kept
+            print(f"incremental: checked and replayed the {kept.read_now} entries after the "
+                  f"audited tree of {kept.size - kept.read_now} ({args.state})", file=sys.stderr)
+        else:
+            fork = [f for f in extension.findings if f.problem == "fork"]
+            print(f"note: {args.state} does not fit the current log; checking and replaying "
+                  "the whole record (the state file is kept as it is)", file=sys.stderr)
+    if report is None:
+        replay = _fresh_replay(key)
+        report = verify_rows(replay.reading(store.rows()), trust.key, store.checkpoint_at,
+                             latest_checkpoint=latest, trusted=trusted, strict=args.strict,
+                             check_kinds=True)
+        report.findings[:0] = fork
+        replay.frontier = _audited_frontier(store, report)
+    divergences = audit.run(replay)
+    if args.state and report.is_intact and not fork and replay.size == report.size:
+        replay.save(args.state)
+    return report, trust, divergences
 
 
-def _audit_state() -> list[Any]:
-    """The tables compared with what the record says (``web/records/audit.py``)."""
-    from communard.web.records import audit
+def _fresh_replay(key: str) -> Any:
+    from communard.web.records.replay import Replay
 
-    return audit.run()
+    return Replay(key=key)
+
+
+def _kept_state(args: argparse.Namespace, key: str) -> Any:
+    """The replay kept in ``--state`` when it may be used: same key, not ``--full``."""
+    from communard.web.records.replay import StateFileError, load
+
+    if args.state is None:
+        if args.since_last or args.full:
+            raise StateRefused("--since-last and --full need --state FILE")
+        return None
+    if args.full:
+        return None
+    if not args.state.exists():
+        if args.since_last:
+            raise StateRefused(f"{args.state}: no earlier audit to continue from (run once "
+                               "without --since-last to make it)")
+        return None
+    try:
+        kept = load(args.state)
+    except StateFileError as e:
+        raise StateRefused(str(e)) from None
+    if kept.key != key:
+        if args.since_last:
+            raise StateRefused(f"{args.state}: audited a record signed by {kept.key}, not {key}")
+        print(f"note: {args.state} audited a record signed by another key ({kept.key}); "
+              "checking and replaying the whole record", file=sys.stderr)
+        return None
+    return kept
+
+
+def _audited_frontier(store: Any, report: Any) -> Any:
+    """The frontier of the tree just verified, from the store's nodes, kept only if it gives
+    the root the verifier computed from every leaf (else an empty one: nothing to continue)."""
+    from communard.record import Frontier, frontier_keys
+
+    keys = frontier_keys(report.size)
+    try:
+        stored = store.node_hashes(keys)
+        frontier = Frontier(report.size, tuple(bytes(stored[k]) for k in keys))
+    except (KeyError, ValueError):
+        return Frontier(0)
+    return frontier if frontier.root() == report.root_hash else Frontier(0)
 
 
 def cmd_witness(args: argparse.Namespace) -> int:
