@@ -117,9 +117,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                     raise
                 presented = None  # the key given is checked against the signatures anyway
             trust = _trust(args, presented)
-            report = verify_rows(client.rows(), trust.key, client.checkpoint_at,
-                                 latest_checkpoint=client.latest_checkpoint(), trusted=trusted,
-                                 strict=args.strict, check_kinds=True)
+            report, divergences = _verify_server(args, client, trust, trusted)
         else:
             report, trust, divergences = _verify_local(args, trusted)
     except (UntrustedKey, KeyFileError, MalformedNote, RemoteError, StateRefused) as e:
@@ -139,9 +137,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
               f"{trust.key.name} ({fingerprint(trust.key)}){hidden}")
     for divergence in divergences:
         print(divergence)
-    if not args.server:
-        print(f"state: {len(divergences)} divergences from the record" if divergences
-              else "state: matches the record")
+    what = "public state" if args.server else "state"
+    if args.server and report.size and report.hidden_bodies == report.size:
+        print(f"{what}: not replayed: this server shows no entry bodies to the public "
+              "(COMMUNARD_RECORD_BODIES); only the log was checked")
+    else:
+        print(f"{what}: {len(divergences)} divergences from the record" if divergences
+              else f"{what}: matches the record")
     return INTACT if report.is_intact and not divergences else TAMPERED
 
 
@@ -152,6 +154,22 @@ def _trust(args: argparse.Namespace, presented: Verifier | None) -> Trust:
         print(f"pinned {trust.key.name} ({fingerprint(trust.key)}) in {trust.pinned}",
               file=sys.stderr)
     return trust
+
+
+def _verify_server(args: argparse.Namespace, client: HttpLogClient, trust: Trust,
+                   trusted: list[str]) -> tuple[Any, list[Any]]:
+    """The server's log checked against the trusted key, and the public state it publishes
+    compared with a replay of the entry bodies it shows (``cli/public_audit.py``)."""
+    from communard.cli.public_audit import audit_public
+    from communard.web.records.replay import Replay  # the replay's reader; no Django in it
+
+    replay = Replay()
+    report = verify_rows(replay.reading(client.rows()), trust.key, client.checkpoint_at,
+                         latest_checkpoint=client.latest_checkpoint(), trusted=trusted,
+                         strict=args.strict, check_kinds=True)
+    if report.size and report.hidden_bodies == report.size:
+        return report, []
+    return report, audit_public(replay.by_kind, client)
 
 
 class StateRefused(RuntimeError):
@@ -177,7 +195,9 @@ def _verify_local(args: argparse.Namespace, trusted: list[str]) -> tuple[Any, Tr
     key = fingerprint(trust.key)
     latest = store.latest_checkpoint()
     kept = _kept_state(args, key)
-    report, replay, fork = None, None, []
+    report: Any = None
+    replay: Any = None
+    fork: list[Finding] = []
     if kept is not None and latest is not None:
         extension, frontier = verify_extension(kept.frontier, kept.reading(store.rows(kept.size)),
                                                trust.key, latest)
