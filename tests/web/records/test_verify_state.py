@@ -159,3 +159,28 @@ def test_full_replays_everything_and_remembers_it(
     assert status == 0 and "incremental" not in err
     status, out, err = verify(capsys, "--state", str(state))
     assert status == 0 and "checked and replayed the 0 entries" in err
+
+
+def test_the_one_pass_gives_the_audits_what_the_table_gives(elected: None) -> None:
+    """Every declared kind a replay keeps: the same (index, kind, body), in the same order,
+    from the one pass as from a query of the table."""
+    from communard.record import kinds
+    from communard.web.records import audit
+    from communard.web.records.replay import NOT_KEPT, Replay
+    from communard.web.records.store import DatabaseStore
+
+    services.seal()
+    replay = Replay()
+    rows = list(replay.reading(DatabaseStore().rows()))
+    assert len(rows) == Entry.objects.count() > 10
+    kept = [k for k in kinds.KINDS.values() if k.name not in NOT_KEPT]
+    from_table = list(audit.entries(*kept))
+    assert from_table and list(replay.entries({k.name for k in kept})) == from_table
+
+
+def test_a_replay_never_answers_for_a_kind_it_does_not_keep() -> None:
+    """An audit asking for ballot casts is told they are not kept, not given an empty list."""
+    from communard.web.records.replay import NotKept, Replay
+
+    with pytest.raises(NotKept, match="ballot.cast"):
+        list(Replay().entries({BALLOT_CAST.name}))
