@@ -74,6 +74,13 @@ SQL = {
     "delegate unseated": (
         "UPDATE councils_delegate SET ended_at = began_at",
         "the record seats them but no current row does"),
+    # A box recounted by the run before is not counted again only while it is unchanged.
+    "ballots rewritten": (
+        "UPDATE elections_ballot SET ranking = '[3]'",
+        "elections_ballot election="),
+    "candidate renamed": (
+        "UPDATE members_member SET name = 'Someone Else' WHERE number = '1'",
+        "elections_ballot election="),
 }
 
 

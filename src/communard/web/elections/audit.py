@@ -8,14 +8,16 @@ recount of the stored box gives.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
 from communard.record import kinds as K
-from communard.web.elections.actions import tally
+from communard.web.elections.actions import box_inputs, tally
 from communard.web.elections.models import Election, Result
-from communard.web.records.audit import Divergence, audit, entries
+from communard.web.records.audit import Divergence, audit, entries, memo
 
 #: The fields of ``election.called`` that the row keeps, as the row's value is written there.
 _CALLED = {
@@ -88,8 +90,23 @@ def _closed(election: Election, row: str, closed: list[tuple[int, dict[str, Any]
 
 
 def _recount(election: Election, body: dict[str, Any], index: int) -> Iterator[Divergence]:
-    """Rebuild the published box from the stored ballots and count it again, as the close did."""
-    recount = tally(election)
+    """Rebuild the published box from the stored ballots and count it again, as the close did.
+
+    A box whose every input (title, seats, method, candidates, rankings in order) is what an
+    earlier run of an incremental audit rebuilt and recounted to this entry's hash and winners
+    is not counted again: the count is a function of those inputs (``memo``; a full run has
+    none and recounts every box)."""
+    inputs = box_inputs(election)
+    candidates, rankings = inputs
+    digest = hashlib.sha256(json.dumps(
+        [election.title, election.seats, election.method,
+         [(c.number, c.member_id, c.member.name) for c in candidates], rankings]
+    ).encode()).hexdigest()  # the rankings as stored text: hashed, not parsed
+    known = memo()
+    checked = [digest, body.get("box_sha256"), body.get("winners")]
+    if known.get(f"elections.recounted:{election.pk}") == checked:
+        return
+    recount = tally(election, inputs)
     if recount.box_sha256 != body.get("box_sha256"):
         yield Divergence("elections_ballot", f"election={election.pk}",
                          f"the box rebuilt from the {len(recount.ballots)} stored ballots and "
@@ -99,6 +116,8 @@ def _recount(election: Election, body: dict[str, Any], index: int) -> Iterator[D
         yield Divergence("elections_result", f"election={election.pk}",
                          f"a recount of the box elects {recount.winners}; the record says "
                          f"{body.get('winners')}", index)
+    else:
+        known[f"elections.recounted:{election.pk}"] = checked
 
 
 @audit
