@@ -219,7 +219,10 @@ def grow() -> dict[str, Any]:
 
     before = DatabaseStore().size()
     last = Election.objects.aggregate(last=Max("poll_opens_at"))["last"] or T0
-    council = Council.objects.filter(level=0).order_by("key").first()
+    # A workplace with no election under way (a kept build was grown before: its election is
+    # still open, and a second one for the same seats is refused).
+    busy = Election.objects.filter(closed_at__isnull=True).values("constituency")
+    council = Council.objects.filter(level=0).exclude(pk__in=busy).order_by("key").first()
     election = _election(council, last + ROUND)
     _cast(election, 1000 - (DatabaseStore().size() - before), random.Random(1917))
     record.seal()
