@@ -239,6 +239,14 @@ def _kept_state(args: argparse.Namespace, key: str) -> Any:
         return None
     if args.full:
         return None
+    if args.trusted or args.strict:
+        # Checkpoints kept elsewhere, and --strict's parse, are checks of the whole log.
+        if args.since_last:
+            raise StateRefused("--trusted and --strict check the whole record; --since-last "
+                               "checks only what was added")
+        print("note: --trusted and --strict check the whole record; not continuing from "
+              f"{args.state}", file=sys.stderr)
+        return None
     if not args.state.exists():
         if args.since_last:
             raise StateRefused(f"{args.state}: no earlier audit to continue from (run once "

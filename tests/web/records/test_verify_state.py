@@ -191,3 +191,16 @@ def test_a_replay_never_answers_for_a_kind_it_does_not_keep() -> None:
 
     with pytest.raises(NotKept, match="ballot.cast"):
         list(Replay().entries({BALLOT_CAST.name}))
+
+
+def test_strict_checks_the_whole_record_even_with_a_state_file(
+    elected: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--strict (and --trusted) are checks of the whole log: never silently skipped by a
+    continuing run, and refused with --since-last."""
+    state = tmp_path / "verify.state"
+    assert verify(capsys, "--state", str(state))[0] == 0
+    status, out, err = verify(capsys, "--state", str(state), "--strict")
+    assert status == 0 and "incremental" not in err and "not continuing" in err
+    status, out, err = verify(capsys, "--state", str(state), "--strict", "--since-last")
+    assert status == 2 and "--since-last checks only what was added" in err
