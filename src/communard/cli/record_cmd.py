@@ -18,6 +18,7 @@ from communard.record import (
     KeyFileError,
     MalformedNote,
     RemoteError,
+    SignatureError,
     Trust,
     UntrustedKey,
     Verifier,
@@ -27,6 +28,7 @@ from communard.record import (
     dumps_report,
     fingerprint,
     load_verifier,
+    open_checkpoint,
     verify_extension,
     verify_rows,
 )
@@ -198,6 +200,7 @@ def _verify_local(args: argparse.Namespace, trusted: list[str]) -> tuple[Any, Tr
     report: Any = None
     replay: Any = None
     fork: list[Finding] = []
+    signed_fork: list[Finding] = []
     if kept is not None and latest is not None:
         extension, frontier = verify_extension(kept.frontier, kept.reading(store.rows(kept.size)),
                                                trust.key, latest)
@@ -207,7 +210,8 @@ def _verify_local(args: argparse.Namespace, trusted: list[str]) -> tuple[Any, Tr
             print(f"incremental: checked and replayed the {kept.read_now} entries after the "
                   f"audited tree of {kept.size - kept.read_now} ({args.state})", file=sys.stderr)
         else:
-            fork = [f for f in extension.findings if f.problem == "fork"]
+            signed_fork = _signed_fork(kept, store, trust.key, args.state)
+            fork = signed_fork or [f for f in extension.findings if f.problem == "fork"]
             print(f"note: {args.state} does not fit the current log; checking and replaying "
                   "the whole record (the state file is kept as it is)", file=sys.stderr)
     if report is None:
@@ -215,12 +219,32 @@ def _verify_local(args: argparse.Namespace, trusted: list[str]) -> tuple[Any, Tr
         report = verify_rows(replay.reading(store.rows()), trust.key, store.checkpoint_at,
                              latest_checkpoint=latest, trusted=trusted, strict=args.strict,
                              check_kinds=True)
-        report.findings[:0] = fork
+        if report.is_intact or signed_fork:
+            # Else the full check names what changed, which explains the mismatch better.
+            report.findings[:0] = fork
         replay.frontier = _audited_frontier(store, report)
     divergences = audit.run(replay)
     if args.state and report.is_intact and not fork and replay.size == report.size:
         replay.save(args.state)
     return report, trust, divergences
+
+
+def _signed_fork(kept: Any, store: Any, key: Verifier, path: Path) -> list[Finding]:
+    """Two roots for one size under one key: the organisation's checkpoint for the audited
+    size against the root the auditor kept (the strongest evidence of a fork there is)."""
+    note = store.checkpoint_at(kept.size)
+    if note is None or kept.size == 0:
+        return []
+    try:
+        signed = open_checkpoint(note, key).checkpoint
+    except (MalformedNote, SignatureError):
+        return []  # the full check reports the checkpoint itself
+    if signed.root_hash == kept.frontier.root():
+        return []
+    return [Finding(None, "fork", f"the organisation signed root {signed.root_hash.hex()} for "
+                    f"size {kept.size}, and the tree audited at that size ({path}) had root "
+                    f"{kept.frontier.root().hex()}: the log does not extend the tree audited "
+                    f"at size {kept.size}; two histories under one key")]
 
 
 def _fresh_replay(key: str) -> Any:

@@ -130,8 +130,8 @@ def test_a_log_rolled_back_and_written_anew_is_a_fork_and_the_state_is_kept(
     append(6)
     status, out, err = verify(capsys, "--state", str(state))
     assert status == 1, out + err
-    assert "record: fork: the signed tree of size" in out
-    assert f"does not extend the tree audited at size {size}" in out
+    assert "record: fork: the organisation signed root" in out
+    assert f"the log does not extend the tree audited at size {size}" in out
     assert state.read_bytes() == kept  # evidence, never overwritten by the forked log's state
     assert "does not fit the current log" in err
 
@@ -204,3 +204,21 @@ def test_strict_checks_the_whole_record_even_with_a_state_file(
     assert status == 0 and "incremental" not in err and "not continuing" in err
     status, out, err = verify(capsys, "--state", str(state), "--strict", "--since-last")
     assert status == 2 and "--since-last checks only what was added" in err
+
+
+def test_a_new_entry_edited_is_named_by_the_full_check_not_called_a_fork(
+    elected: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The continuing check fails on an edited new entry; the whole record is then checked,
+    which names the entry, and the past the auditor kept is not accused of a fork."""
+    state = tmp_path / "verify.state"
+    assert verify(capsys, "--state", str(state))[0] == 0
+    append(3)
+    last = Entry.objects.order_by("-index").first()
+    assert last is not None
+    with guards_lifted():
+        Entry.objects.filter(pk=last.pk).update(data=last.data.replace('"election":1002',
+                                                                       '"election":7'))
+    status, out, err = verify(capsys, "--state", str(state))
+    assert status == 1 and f"entry {last.index}: edited" in out, out
+    assert "fork" not in out and "does not fit the current log" in err
