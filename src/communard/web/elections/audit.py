@@ -58,8 +58,8 @@ def _called(election: Election, row: str, called: list[tuple[int, dict[str, Any]
                              f"{body[field]!r}", index)
 
 
-def _closed(election: Election, row: str, closed: list[tuple[int, dict[str, Any]]]
-            ) -> Iterator[Divergence]:
+def _closed(election: Election, row: str, closed: list[tuple[int, dict[str, Any]]],
+            result: Result | None) -> Iterator[Divergence]:
     if len(closed) > 1:
         yield Divergence("elections_election", row,
                          f"closed {len(closed)} times on the record; a result is never "
@@ -71,12 +71,11 @@ def _closed(election: Election, row: str, closed: list[tuple[int, dict[str, Any]
         if election.closed_at is not None:
             yield Divergence("elections_election", row,
                              "closed with no election.closed entry")
-        if Result.objects.filter(election=election).exists():
+        if result is not None:
             yield Divergence("elections_result", f"election={election.pk}",
                              "a result no election.closed entry recorded")
         return
     index, body = closed[0]
-    result = Result.objects.filter(election=election).first()
     if result is None:
         yield Divergence("elections_result", f"election={election.pk}",
                          "the record closed it but there is no result row", index)
@@ -124,10 +123,11 @@ def _recount(election: Election, body: dict[str, Any], index: int) -> Iterator[D
 def audit_elections() -> Iterator[Divergence]:
     called = _by_election(K.ELECTION_CALLED)
     closed = _by_election(K.ELECTION_CLOSED)
+    results = {r.election_id: r for r in Result.objects.defer("sheet")}  # one query, not one each
     for election in Election.objects.select_related(
         "federation", "constituency", "council"
     ).order_by("pk"):
         key = (election.federation.slug, election.pk)
         row = f"id={election.pk} ({election.title})"
         yield from _called(election, row, called.get(key, []))
-        yield from _closed(election, row, closed.get(key, []))
+        yield from _closed(election, row, closed.get(key, []), results.get(election.pk))
