@@ -1,11 +1,14 @@
 """Benchmarks of the public record, with pymerkle measured side by side in the same run.
 
 Prints: full verification rate at 1,000,000 entries (target: under 5 s), proof generation time
-at 1,000,000 and 10,000,000 entries (target: under 5 ms), and, where the web application is
-available, durable appends per second through an action on SQLite and PostgreSQL.
+at 1,000,000 and 10,000,000 entries (target: under 5 ms), where the web application is
+available durable appends per second through an action on SQLite and PostgreSQL, and the state
+audit (`communard verify`) of a 1,000,000-entry record of a 100,000-member federation, full
+(target: under 60 s) and incremental after 1,000 new entries, with peak memory.
 
     python bench/record_bench.py            # everything
     python bench/record_bench.py --quick    # 100k / 1M, for a smoke run
+    python bench/record_bench.py --audit-only [--quick]   # only the state audit
     python bench/_record_actions.py         # only the action-path bench (see its docstring)
 """
 
@@ -164,7 +167,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="also cProfile the action with the record (action-path bench)")
     parser.add_argument("--no-web", action="store_true",
                         help="skip the action-path bench (SQLite and PostgreSQL)")
+    parser.add_argument("--no-audit", action="store_true",
+                        help="skip the state audit bench (builds a 1M-entry federation)")
+    parser.add_argument("--audit-only", action="store_true", help="only the state audit bench")
     args = parser.parse_args(argv)
+    audit_n = 100_000 if args.quick else 1_000_000
+    if args.audit_only:
+        from _record_audit import bench_audit  # bench/ is on sys.path when run as a script
+
+        bench_audit(audit_n)
+        return 0
     verify_n, proof_sizes = (100_000, [100_000, 1_000_000]) if args.quick else (
         1_000_000, [1_000_000, 10_000_000])
     print(f"Python {sys.version.split()[0]}")
@@ -177,6 +189,12 @@ def main(argv: list[str] | None = None) -> int:
         from _record_actions import bench_appends  # bench/ is on sys.path when run as a script
 
         bench_appends(n=500 if args.quick else args.actions, profile=args.profile)
+    if args.no_audit or args.no_web:
+        print("\n== state audit: skipped ==")
+    else:
+        from _record_audit import bench_audit
+
+        bench_audit(audit_n)
     return 0
 
 

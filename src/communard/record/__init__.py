@@ -23,6 +23,7 @@ from communard.record._entry import (
     new_salt,
     opens,
 )
+from communard.record._extend import Frontier, verify_extension
 from communard.record._hashing import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -69,7 +70,7 @@ from communard.record._witness import LogClient, Observation, Witness, WitnessAl
 
 __all__ = [
     "COSIGNATURE_V1", "ED25519", "EMPTY_ROOT", "HASH_SIZE",
-    "Checkpoint", "Entry", "HttpLogClient", "RemoteError", "Finding", "InvalidProof", "KeyFileError", "Log", "LogClient",
+    "Checkpoint", "Entry", "HttpLogClient", "RemoteError", "Finding", "Frontier", "InvalidProof", "KeyFileError", "Log", "LogClient",
     "MalformedEntry", "MalformedNote", "Queued", "MemoryStore", "NodeKey", "NodeSource", "Note",
     "NotCanonical", "Observation", "ProofRangeError", "Report", "Row", "SignatureError",
     "SignedCheckpoint", "Signer", "Store", "Trust", "UntrustedKey", "Verifier", "Witness",
@@ -79,5 +80,5 @@ __all__ = [
     "load_verifier", "new_nodes", "new_salt", "node_hash", "open_checkpoint", "open_note",
     "opens", "parse_canonical", "parse_note", "root_from_inclusion_proof",
     "root_from_leaf_hashes", "root_hash", "sign_note", "signed_by", "siblings_needed",
-    "verify_consistency", "verify_inclusion", "verify_rows",
+    "verify_consistency", "verify_extension", "verify_inclusion", "verify_rows",
 ]

@@ -23,11 +23,22 @@ class RemoteError(RuntimeError):
 
 class HttpLogClient:
     def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
-        self.base = base_url.rstrip("/") + "/record/api/"
+        self.site = base_url.rstrip("/")
+        self.base = self.site + "/record/api/"
         self.timeout = timeout
 
     def _get(self, path: str, **params: int) -> bytes:
-        url = self.base + path + ("?" + urllib.parse.urlencode(params) if params else "")
+        return self._open(self.base + path + ("?" + urllib.parse.urlencode(params) if params
+                                               else ""))
+
+    def fetch(self, path: str) -> bytes:
+        """Any other public page of the site (``path`` from its root), e.g. a ballot box."""
+        return self._open(self.url(path))
+
+    def url(self, path: str) -> str:
+        return self.site + path
+
+    def _open(self, url: str) -> bytes:
         try:
             with urllib.request.urlopen(url, timeout=self.timeout) as resp:
                 body: bytes = resp.read()

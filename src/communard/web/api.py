@@ -7,6 +7,7 @@ from communard.web.core.database_faults import DATABASE_FAULTS, ninja_fault
 from communard.web.elections.api import router as elections_router
 from communard.web.meetings.api import router as meetings_router
 from communard.web.recalls.api import router as recalls_router
+from communard.web.records.public import router as public_router
 
 
 class SwaggerFromThisSite(Swagger):
@@ -22,6 +23,7 @@ api = NinjaAPI(title="Communard", version="1", urls_namespace="api", docs=Swagge
 api.add_router("/elections/", elections_router)
 api.add_router("/", meetings_router)
 api.add_router("/recalls/", recalls_router)
+api.add_router("/public/", public_router)
 # Ninja handles its views' exceptions itself (a 500, or a traceback under DEBUG): a database
 # that cannot be reached is a JSON 503 with Retry-After instead (core/database_faults.py).
 for fault in DATABASE_FAULTS:

@@ -8,14 +8,16 @@ recount of the stored box gives.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
 from communard.record import kinds as K
-from communard.web.elections.actions import tally
+from communard.web.elections.actions import box_inputs, tally
 from communard.web.elections.models import Election, Result
-from communard.web.records.audit import Divergence, audit, entries
+from communard.web.records.audit import Divergence, audit, entries, memo
 
 #: The fields of ``election.called`` that the row keeps, as the row's value is written there.
 _CALLED = {
@@ -56,8 +58,8 @@ def _called(election: Election, row: str, called: list[tuple[int, dict[str, Any]
                              f"{body[field]!r}", index)
 
 
-def _closed(election: Election, row: str, closed: list[tuple[int, dict[str, Any]]]
-            ) -> Iterator[Divergence]:
+def _closed(election: Election, row: str, closed: list[tuple[int, dict[str, Any]]],
+            result: Result | None) -> Iterator[Divergence]:
     if len(closed) > 1:
         yield Divergence("elections_election", row,
                          f"closed {len(closed)} times on the record; a result is never "
@@ -69,12 +71,11 @@ def _closed(election: Election, row: str, closed: list[tuple[int, dict[str, Any]
         if election.closed_at is not None:
             yield Divergence("elections_election", row,
                              "closed with no election.closed entry")
-        if Result.objects.filter(election=election).exists():
+        if result is not None:
             yield Divergence("elections_result", f"election={election.pk}",
                              "a result no election.closed entry recorded")
         return
     index, body = closed[0]
-    result = Result.objects.filter(election=election).first()
     if result is None:
         yield Divergence("elections_result", f"election={election.pk}",
                          "the record closed it but there is no result row", index)
@@ -88,8 +89,23 @@ def _closed(election: Election, row: str, closed: list[tuple[int, dict[str, Any]
 
 
 def _recount(election: Election, body: dict[str, Any], index: int) -> Iterator[Divergence]:
-    """Rebuild the published box from the stored ballots and count it again, as the close did."""
-    recount = tally(election)
+    """Rebuild the published box from the stored ballots and count it again, as the close did.
+
+    A box whose every input (title, seats, method, candidates, rankings in order) is what an
+    earlier run of an incremental audit rebuilt and recounted to this entry's hash and winners
+    is not counted again: the count is a function of those inputs (``memo``; a full run has
+    none and recounts every box)."""
+    inputs = box_inputs(election)
+    candidates, rankings = inputs
+    digest = hashlib.sha256(json.dumps(
+        [election.title, election.seats, election.method,
+         [(c.number, c.member_id, c.member.name) for c in candidates], rankings]
+    ).encode()).hexdigest()  # the rankings as stored text: hashed, not parsed
+    known = memo()
+    checked = [digest, body.get("box_sha256"), body.get("winners")]
+    if known.get(f"elections.recounted:{election.pk}") == checked:
+        return
+    recount = tally(election, inputs)
     if recount.box_sha256 != body.get("box_sha256"):
         yield Divergence("elections_ballot", f"election={election.pk}",
                          f"the box rebuilt from the {len(recount.ballots)} stored ballots and "
@@ -99,16 +115,19 @@ def _recount(election: Election, body: dict[str, Any], index: int) -> Iterator[D
         yield Divergence("elections_result", f"election={election.pk}",
                          f"a recount of the box elects {recount.winners}; the record says "
                          f"{body.get('winners')}", index)
+    else:
+        known[f"elections.recounted:{election.pk}"] = checked
 
 
 @audit
 def audit_elections() -> Iterator[Divergence]:
     called = _by_election(K.ELECTION_CALLED)
     closed = _by_election(K.ELECTION_CLOSED)
+    results = {r.election_id: r for r in Result.objects.defer("sheet")}  # one query, not one each
     for election in Election.objects.select_related(
         "federation", "constituency", "council"
     ).order_by("pk"):
         key = (election.federation.slug, election.pk)
         row = f"id={election.pk} ({election.title})"
         yield from _called(election, row, called.get(key, []))
-        yield from _closed(election, row, closed.get(key, []))
+        yield from _closed(election, row, closed.get(key, []), results.get(election.pk))

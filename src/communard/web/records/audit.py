@@ -8,6 +8,11 @@ and opens commitments only through :func:`openings`, which checks them against t
 
 Today's audits: councils and tenures, elections and results, logins. Issue 13 extends this to a
 replay of members and their dates, rolls, candidacies and platforms.
+
+``run(replay)`` hands the audits a :class:`~communard.web.records.replay.Replay`: the log read
+once, the kinds they fold kept by kind (and, with ``verify --state``, kept between runs), so
+``entries`` reads no table while it is running. Without one (tests, the shell), ``entries``
+queries the table as before.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any
 from communard.record import kinds, opens
 from communard.record.kinds import Kind
 from communard.web.records.models import Entry, Opening
+from communard.web.records.replay import Replay
 
 
 @dataclass(frozen=True)
@@ -47,17 +53,35 @@ def audit(fn: Audit) -> Audit:
     return fn
 
 
-def run() -> list[Divergence]:
-    found: list[Divergence] = []
-    for fn in _audits:
-        found.extend(fn())
-    return found
+_replay: Replay | None = None
+
+
+def run(replay: Replay | None = None) -> list[Divergence]:
+    """Every registered audit, reading entries from ``replay`` when one is given."""
+    global _replay
+    _replay = replay
+    try:
+        found: list[Divergence] = []
+        for fn in _audits:
+            found.extend(fn())
+        return found
+    finally:
+        _replay = None
+
+
+def memo() -> dict[str, Any]:
+    """Facts an audit established and may rely on in the next incremental run (kept in the
+    state file with the replay; a fresh dict when nothing is kept)."""
+    return _replay.memo if _replay is not None else {}
 
 
 def entries(*declared: Kind[Any]) -> Iterator[tuple[int, str, dict[str, Any]]]:
     """(index, kind name, body) of the sealed entries of these kinds, every version of each, in
     record order, read from the canonical JSON that the log check has verified."""
     names = {k.name for k in declared}
+    if _replay is not None:
+        yield from _replay.entries(names)
+        return
     stored = [tag for name in names for tag in kinds.tags(name)]
     rows = Entry.objects.filter(kind__in=stored).order_by("index").values_list("index", "data")
     for index, data in rows.iterator(chunk_size=2000):
