@@ -123,7 +123,7 @@ def test_a_member_admitted_after_the_filing_cannot_sign(workshop) -> None:  # ty
                                        began_at=timezone.now() - 10 * DAY)
     petition = do_open_petition(founding, grounds="g", actor=as_member("14"))  # filed now
     newcomer = do_admit_member(fed, number="99", name="Newcomer", council=w2,
-                               admitted_on=dt.date.today(), actor="operator:t")
+                               admitted_on=dt.date.today(), actor=TEST_OPERATOR)
     do_create_member_account(newcomer, username="m99", password=None, actor=TEST_OPERATOR)
     with pytest.raises(NotAllowed) as refused:
         do_sign(petition, actor=as_member("99"))
