@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+from communard.constitution.majority import MajorityError, PollRules, poll_rules_from_dict
 from communard.count import ApportionmentMethod
 
 #: Days of membership before a poll opens that a member needs to be on its frozen roll.
@@ -81,6 +82,7 @@ class Constitution:
     cutoff_days: int = DEFAULT_CUTOFF_DAYS
     backdate_days: int = DEFAULT_BACKDATE_DAYS
     elections: ElectionRules = ElectionRules()
+    polls: PollRules = PollRules()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def tier(self, key: str) -> Tier:
@@ -151,7 +153,8 @@ def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution"
             f"not {backdate!r}"
         )
     elections = _election_rules(data.get("elections", {}), f"{source}: elections")
-    known = {"version", "tiers", "eligibility", "elections"}
+    polls = _poll_rules(data.get("polls", {}), f"{source}: polls")
+    known = {"version", "tiers", "eligibility", "elections", "polls"}
     extra = {k: v for k, v in data.items() if k not in known}
     return Constitution(
         version=version,
@@ -159,6 +162,7 @@ def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution"
         cutoff_days=cutoff,
         backdate_days=backdate,
         elections=elections,
+        polls=polls,
         extra=extra,
     )
 
@@ -186,6 +190,13 @@ def _election_rules(data: Any, where: str) -> ElectionRules:
     if unknown:
         raise ConstitutionError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
     return ElectionRules(**values)
+
+
+def _poll_rules(data: Any, where: str) -> PollRules:
+    try:
+        return poll_rules_from_dict(data, where)
+    except MajorityError as exc:
+        raise ConstitutionError(str(exc)) from None
 
 
 def _positive_int(data: dict[str, Any], key: str, where: str, default: int | None, low: int) -> int:
