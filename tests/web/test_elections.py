@@ -216,8 +216,10 @@ def test_tick_closes_due_elections_once(fed, capsys: pytest.CaptureFixture[str])
     """`communard tick` closes what is due, and running it again does nothing more."""
     election = open_election(fed, "w1", ["1", "2"])
     cast(election, "4", [1])
-    assert clock.run_due(now=NOW + 2 * DAY).summary() == "0 poll(s) opened, 1 election(s) closed"
-    assert clock.run_due(now=NOW + 3 * DAY).summary() == "0 poll(s) opened, 0 election(s) closed"
+    assert clock.run_due(now=NOW + 2 * DAY).summary() == (
+        "0 poll(s) opened, 1 election(s) closed, 0 poll roll(s) frozen, 0 poll(s) closed")
+    assert clock.run_due(now=NOW + 3 * DAY).summary() == (
+        "0 poll(s) opened, 0 election(s) closed, 0 poll roll(s) frozen, 0 poll(s) closed")
     assert Result.objects.filter(election=election).count() == 1
     # An entry that committed but was never sealed (the process died in between): tick seals it.
     with transaction.atomic():
@@ -225,7 +227,7 @@ def test_tick_closes_due_elections_once(fed, capsys: pytest.CaptureFixture[str])
     assert QueuedEntry.objects.count() == 1
     assert main(["tick"]) == 0
     out = capsys.readouterr().out
-    assert "0 election(s) closed, 1 queued record entries sealed" in out
+    assert "0 poll(s) closed, 1 queued record entries sealed" in out
     assert not QueuedEntry.objects.exists()
     assert recorded().filter(kind="test.entry").exists()
 
