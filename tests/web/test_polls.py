@@ -266,3 +266,24 @@ def test_members_of_other_councils_are_not_on_the_roll(fed: Federation) -> None:
     with pytest.raises(NotOnRoll, match="only members of Workshop one vote"):
         vote(poll, "7", [1])
     assert Member.objects.get(number="7").council.key == "w2"
+
+
+@pytest.mark.parametrize("one_statement", [True, False])
+def test_both_cast_paths_store_and_refuse_alike(fed: Federation, one_statement: bool,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one-statement path (PostgreSQL) and the ORM path store a ballot, refuse a second,
+    and refuse a cast against a close that committed after the caster read the poll (its copy
+    still says open): nothing stored then."""
+    from communard.web.polls.actions import cast
+
+    monkeypatch.setattr(cast, "ONE_STATEMENT_ON_POSTGRESQL", one_statement)
+    poll = open_poll(fed)
+    vote(poll, "1", [1])
+    with pytest.raises(AlreadyVoted):
+        vote(poll, "1", [2])
+    stale = Poll.objects.get(pk=poll.pk)
+    voter(fed, "2")
+    do_close_poll(poll, now=CLOSE)
+    with pytest.raises(WrongPhase, match="the poll has closed"):
+        vote(stale, "2", [1], when=NOW)
+    assert stored(poll)[:2] == (1, 1)

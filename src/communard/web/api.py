@@ -5,6 +5,7 @@ from ninja.openapi.docs import ABS_TPL_PATH, Swagger
 
 from communard.web.core.database_faults import DATABASE_FAULTS, ninja_fault
 from communard.web.elections.api import router as elections_router
+from communard.web.polls.api import router as polls_router
 
 
 class SwaggerFromThisSite(Swagger):
@@ -18,6 +19,7 @@ class SwaggerFromThisSite(Swagger):
 
 api = NinjaAPI(title="Communard", version="1", urls_namespace="api", docs=SwaggerFromThisSite())
 api.add_router("/elections/", elections_router)
+api.add_router("/polls/", polls_router)
 # Ninja handles its views' exceptions itself (a 500, or a traceback under DEBUG): a database
 # that cannot be reached is a JSON 503 with Retry-After instead (core/database_faults.py).
 for fault in DATABASE_FAULTS:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("e/<int:election_id>/box.blt", elections.box_blt, name="box_blt"),
     path("e/<int:election_id>/box.csv", elections.box_csv, name="box_csv"),
     path("e/<int:election_id>/track/", elections.track, name="track"),
+    path("p/", include("communard.web.polls.urls")),
     path("api/", api.urls),
     path("record/", include("communard.web.records.urls")),
     # The admin's own password form would save without the action that records the change.

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 
 class PollError(Exception):
-    """A poll action refused; nothing was changed."""
+    """A poll action refused; nothing was changed. ``status``: the HTTP status a page or the
+    API answers it with."""
+
+    status = 400
 
 
 class PollRefused(PollError):
@@ -12,24 +15,31 @@ class PollRefused(PollError):
 
 
 class PollNotFound(PollError):
-    pass
+    status = 404
 
 
 class WrongPhase(PollError):
-    pass
+    status = 409
 
 
 class NotOnRoll(PollError):
-    pass
+    status = 403
 
 
 class AlreadyVoted(PollError):
-    pass
+    status = 409
 
 
 class InvalidChoices(PollError):
     """A ballot that is not one of the question's (the message names the choice)."""
 
 
+class ChoicesNotOffered(InvalidChoices):
+    """Well-formed choices that this poll does not offer: an option it does not have, or more
+    choices than its question takes. 409: the request is sound; the poll's terms refuse it."""
+
+    status = 409
+
+
 class AlreadyClosed(PollError):
-    pass
+    status = 409
