@@ -42,12 +42,14 @@ def test_yes_no_result_has_the_sheet_shape() -> None:
     ("rows", "names", "message"),
     [([[0, 1]], YES_NO_ABSTAIN, "ballot 1 names 2 options; a yes/no ballot names at most 1"),
      ([[0]], ["Yes", "No", "Maybe", "Later"], "not 4"),
-     ([[0]], ["Yes"], "not 1")],
+     ([[0]], ["Yes"], "not 1"),
+     ([[0]], ["Yes", "No"], "cannot be withdrawn")],
 )
 def test_yes_no_refuses_what_is_not_a_yes_no_box(rows: list[list[int]], names: list[str],
                                                  message: str) -> None:
+    withdrawn = [1] if message == "cannot be withdrawn" else []
     with pytest.raises(CountError, match=message):
-        yes_no(Ballots.from_rankings(rows, names))
+        yes_no(Ballots.from_rankings(rows, names, withdrawn=withdrawn))
 
 
 @given(st.integers(1, 4), st.data())

@@ -47,6 +47,9 @@ def yes_no(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Resu
         )
     if seats not in (None, 1):
         raise CountError(f"a yes/no question decides one thing, not {seats} seats")
+    ballots.contenders()  # refuses a box in which every option withdrew, as every method does
+    if ballots.withdrawn:
+        raise CountError("a yes/no question's options cannot be withdrawn")
     _refuse_longer_than(ballots, 1, "a yes/no ballot")
     votes = first_preferences(ballots)
     yes, no = votes[YES], votes[NO]
@@ -69,6 +72,7 @@ def yes_no(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Resu
 def choose_n(ballots: Ballots, seats: int | None = None, *, seed: int = 0) -> Result:
     """The ``seats`` options approved on most ballots, each ballot approving at most ``seats``."""
     s = _seats(ballots, seats) if seats is not None or ballots.seats else 1
+    ballots.contenders()  # every option withdrawn: refused first, as every method does
     _refuse_longer_than(ballots, s, f"a choose-{s} ballot")
     return _by_votes("choose-n", ballots, approvals(ballots), s, seed)
 
