@@ -410,3 +410,29 @@ def recall_tables(draw: st.DrawFn) -> dict[str, Any]:
     }
     keys = draw(st.sets(st.sampled_from(sorted(settings))))
     return {k: draw(settings[k]) for k in sorted(keys)}
+# ------------------------------------------------------------------ polls: majorities and tallies
+
+
+@st.composite
+def majority_rules(draw: st.DrawFn) -> Any:
+    """Any majority rule a constitution can write: a named one or a share of a base."""
+    from communard.constitution.majority import parse_majority
+
+    named = st.sampled_from(["simple", "absolute", "absolute of roll", "two-thirds"])
+    q = draw(st.integers(1, 20))
+    p = draw(st.integers(1, q))
+    base = draw(st.sampled_from(["", " of yes-no", " of cast", " of roll"]))
+    return parse_majority(draw(st.one_of(named, st.just(f"{p}/{q}{base}"))))
+
+
+@st.composite
+def yes_no_tallies(draw: st.DrawFn) -> tuple[Any, int]:
+    """A yes/no/abstain tally and a roll at least as large as the ballots cast."""
+    from communard.constitution.majority import YesNoTally
+
+    tally = YesNoTally(draw(st.integers(0, 200)), draw(st.integers(0, 200)),
+                       draw(st.integers(0, 50)))
+    return tally, tally.cast + draw(st.integers(0, 300))
+
+
+turnout_floors = st.fractions(min_value=0, max_value=1, max_denominator=100)

@@ -175,3 +175,15 @@ def test_a_closed_election_is_never_due_again() -> None:
     assert due_transitions(unfrozen, CALLED + 6 * DAY) == ()
     assert due_transitions(unfrozen, CALLED + 7 * DAY) == (Transition.OPEN_POLL,)
     assert due_transitions(unfrozen, CALLED + 14 * DAY) == (Transition.OPEN_POLL, Transition.CLOSE)
+
+
+def test_poll_calendar_refuses_a_roll_cut_off_after_opening() -> None:
+    """A poll's roll is cut off no later than it opens; it opens before it closes; times are aware."""
+    from communard.constitution.calendar import RollAfterOpening, poll_calendar_refusal
+
+    assert poll_calendar_refusal(CALLED, CALLED + DAY, CALLED) is None
+    assert isinstance(poll_calendar_refusal(CALLED, CALLED + DAY, CALLED + DAY / 2),
+                      RollAfterOpening)
+    assert isinstance(poll_calendar_refusal(CALLED, CALLED, CALLED), CalendarOutOfOrder)
+    naive = CALLED.replace(tzinfo=None)
+    assert isinstance(poll_calendar_refusal(CALLED, CALLED + DAY, naive), TimeWithoutZone)

@@ -24,15 +24,17 @@ from communard.web.elections.actions import do_close_election
 from communard.web.elections.casting import do_cast_ballot
 from communard.web.elections.models import Election
 from communard.web.members.models import Member
+from communard.web.polls.actions.close import do_close_poll
 from communard.web.wsgi import application
 from tests.web.elections_helpers import DAY, PAST, open_election
 from tests.web.factories import member_login, small_federation
+from tests.web.polls_helpers import NOW, open_poll, vote
 
 # Hypothesis runs many examples inside one test, so the test's data must be committed where the
 # app's requests read it, and it is removed after the test whatever the examples did.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-EXAMPLES = 40  # per operation and run: 4 operations x 40 x 2 runs, about 320 requests
+EXAMPLES = 40  # per operation and run: 9 operations x 40 x 2 runs, about 720 requests
 BOUNDED = settings(
     max_examples=EXAMPLES,
     derandomize=True,
@@ -55,6 +57,13 @@ class Polls:
                                    now=PAST.opens + DAY / 2)
         do_close_election(closed, now=PAST.closes)
         self.closed = Election.objects.get(pk=closed.pk)
+        # A poll the member may vote in, and a closed one with a published ballot.
+        self.open_poll = open_poll(fed, "w1")
+        past = open_poll(fed, "w2", opens_at=NOW - 3 * DAY, closes_at=NOW - 2 * DAY,
+                         roll_at=NOW - 4 * DAY)
+        self.poll_code = vote(past, "7", [1], when=NOW - 3 * DAY + DAY / 2)
+        do_close_poll(past, now=NOW - 2 * DAY)
+        self.closed_poll = past
 
 
 @pytest.fixture
@@ -84,14 +93,19 @@ def aim(case: Any, polls: Polls, pick: str) -> None:
     each), and a tracking code at the closed election's real one, so the runs reach past 404;
     a value the schema forbids is left alone, or a negative case would stop being one."""
     params = case.path_parameters or {}
-    election_id = params.get("election_id")
-    valid = isinstance(election_id, int) and not isinstance(election_id, bool) \
-        and 1 <= election_id <= MAX_ID
+    key = "poll_id" if "poll_id" in params else "election_id"
+    given = params.get(key)
+    valid = isinstance(given, int) and not isinstance(given, bool) and 1 <= given <= MAX_ID
     if pick == "generated" or not valid:
         return
-    params["election_id"] = (polls.open if pick == "open" else polls.closed).pk
+    if key == "poll_id":
+        params[key] = (polls.open_poll if pick == "open" else polls.closed_poll).pk
+        code = polls.poll_code
+    else:
+        params[key] = (polls.open if pick == "open" else polls.closed).pk
+        code = polls.code
     if pick == "closed" and isinstance(params.get("code"), str):
-        params["code"] = polls.code
+        params["code"] = code
 
 
 @schema.parametrize()

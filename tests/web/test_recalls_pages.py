@@ -34,7 +34,7 @@ def test_a_member_opens_a_petition_others_sign_and_the_page_shows_progress(works
     opened = browser_of("12").post(f"/recall/{target.pk}/", {"grounds": "broke the mandate"})
     assert opened.status_code == 302
     petition = Petition.objects.get()
-    page = f"/p/{petition.pk}/"
+    page = f"/petitions/{petition.pk}/"
     assert opened["Location"] == page
     me = browser_of("9").get("/me/").content.decode()
     assert page in me and "Recall petitions I may sign" in me
@@ -54,7 +54,7 @@ def test_a_refused_signature_shows_its_reason_and_changes_nothing(workshop) -> N
     target = sitting()[0]
     browser_of("12").post(f"/recall/{target.pk}/", {"grounds": "g"})
     petition = Petition.objects.get()
-    refused = browser_of("13").post(f"/p/{petition.pk}/sign/")
+    refused = browser_of("13").post(f"/petitions/{petition.pk}/sign/")
     assert refused.status_code == 403
     assert "only members of the constituency" in refused.content.decode()
     assert Signature.objects.count() == 0

@@ -33,11 +33,13 @@ __all__ = [
     "PeriodTooShort",
     "Phase",
     "PollPeriodTooShort",
+    "RollAfterOpening",
     "TimeWithoutZone",
     "Transition",
     "due_transitions",
     "phase_at",
     "plan_calendar",
+    "poll_calendar_refusal",
 ]
 
 
@@ -240,3 +242,34 @@ def phase_at(state: ElectionState, now: dt.datetime) -> Phase:
     if now >= state.nominations_open_at:
         return Phase.NOMINATIONS
     return Phase.SCHEDULED
+
+
+# --------------------------------------------------------------------------- a poll's calendar
+
+
+@dataclass(frozen=True)
+class RollAfterOpening(CalendarRefusal):
+    """A roll cut off after the poll opens would let whoever is admitted meanwhile vote in a
+    poll already running (the mass intake before a decisive vote)."""
+
+    rule: str = "the roll's cut-off ≤ the poll opens < the poll closes"
+
+    def __str__(self) -> str:
+        return f"the roll must be cut off no later than the poll opens ({self.rule})"
+
+
+def poll_calendar_refusal(
+    opens_at: dt.datetime, closes_at: dt.datetime, roll_at: dt.datetime
+) -> CalendarRefusal | None:
+    """Why a poll's calendar cannot be held, or None. Polls other than elections have no
+    nomination period; their minimum periods are the calling purpose's rules (a recall's, a
+    motion's), checked by that purpose before it calls."""
+    for name, value in (("the poll opens", opens_at), ("the poll closes", closes_at),
+                        ("the roll's cut-off", roll_at)):
+        if not _is_aware(value):
+            return TimeWithoutZone(field=name)
+    if not opens_at < closes_at:
+        return CalendarOutOfOrder(rule="the poll opens < the poll closes")
+    if roll_at > opens_at:
+        return RollAfterOpening()
+    return None

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from communard.constitution.census import CensusError, CensusRule, parse_census
+from communard.constitution.majority import MajorityError, PollRules, poll_rules_from_dict
 from communard.constitution.meetings import MeetingRules, MeetingsError, parse_meetings
 from communard.constitution.recall import RecallRules, RecallRulesError, recall_rules_from_dict
 from communard.count import ApportionmentMethod
@@ -87,6 +88,7 @@ class Constitution:
     census: CensusRule = CensusRule()
     meetings: MeetingRules = MeetingRules()
     recall: RecallRules = RecallRules()
+    polls: PollRules = PollRules()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def tier(self, key: str) -> Tier:
@@ -169,7 +171,8 @@ def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution"
         recall = recall_rules_from_dict(data.get("recall", {}), f"{source}: recall")
     except RecallRulesError as e:
         raise ConstitutionError(str(e)) from None
-    known = {"version", "tiers", "eligibility", "elections", "seats", "meetings", "recall"}
+    polls = _poll_rules(data.get("polls", {}), f"{source}: polls")
+    known = {"version", "tiers", "eligibility", "elections", "seats", "meetings", "recall", "polls"}
     extra = {k: v for k, v in data.items() if k not in known}
     return Constitution(
         version=version,
@@ -180,6 +183,7 @@ def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution"
         census=census,
         meetings=meetings,
         recall=recall,
+        polls=polls,
         extra=extra,
     )
 
@@ -207,6 +211,13 @@ def _election_rules(data: Any, where: str) -> ElectionRules:
     if unknown:
         raise ConstitutionError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
     return ElectionRules(**values)
+
+
+def _poll_rules(data: Any, where: str) -> PollRules:
+    try:
+        return poll_rules_from_dict(data, where)
+    except MajorityError as exc:
+        raise ConstitutionError(str(exc)) from None
 
 
 def _positive_int(data: dict[str, Any], key: str, where: str, default: int | None, low: int) -> int:

@@ -16,6 +16,7 @@ from communard.count.errors import BallotFileError, CountError, UnknownMethodErr
 from communard.count.irv import irv
 from communard.count.meek import meek_stv
 from communard.count.methods import METHODS, count
+from communard.count.questions import choose_n, yes_no
 from communard.count.readers import parse_blt, parse_csv, parse_json, read_ballots, write_blt
 from communard.count.result import Lot, Result, Stage
 from communard.count.simple import approval, party_list, plurality
@@ -35,6 +36,7 @@ __all__ = [
     "UnknownMethodError",
     "apportion",
     "approval",
+    "choose_n",
     "count",
     "irv",
     "meek_stv",
@@ -50,4 +52,5 @@ __all__ = [
     "read_ballots",
     "scottish_stv",
     "write_blt",
+    "yes_no",
 ]

@@ -11,6 +11,7 @@ from communard.count.condorcet import ranked_pairs, schulze
 from communard.count.errors import UnknownMethodError
 from communard.count.irv import irv
 from communard.count.meek import meek_stv
+from communard.count.questions import choose_n, yes_no
 from communard.count.result import Result
 from communard.count.simple import approval, party_list, plurality
 from communard.count.stv import gregory_stv, scottish_stv
@@ -26,6 +27,8 @@ METHODS: dict[str, Method] = {
     "ranked-pairs": ranked_pairs,
     "plurality": plurality,
     "approval": approval,
+    "choose-n": choose_n,
+    "yes-no": yes_no,
     **{m.value: partial(party_list, method=m.value) for m in ApportionmentMethod},
 }
 

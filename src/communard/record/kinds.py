@@ -559,6 +559,75 @@ RECALL_DECIDED = Kind("recall.decided", 1, RecallDecided)
 OFFICE_VACATED = Kind("office.vacated", 1, OfficeVacated)
 RECALL_KINDS = (RECALL_PETITION_OPENED, RECALL_SIGNED, RECALL_SIGNATURE_WITHDRAWN,
                 RECALL_THRESHOLD_MET, RECALL_PETITION_LAPSED, RECALL_DECIDED, OFFICE_VACATED)
+# ------------------------------------------------------------------ polls (web/polls)
+# Every vote that is not an election (recall votes, motions, referendums) is a poll; elections
+# keep their own kinds above. Options are numbered 1…k in the order the call lists them.
+
+
+class PollRef(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    poll: int
+
+
+class PollCalled(PollRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    electorate: Key
+    voters: Annotated[str, msgspec.Meta(pattern=r"^(members|delegates)\Z")]
+    purpose: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    subject: Annotated[str, msgspec.Meta(max_length=200)]
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    question: Annotated[str, msgspec.Meta(pattern=r"^(ranked|yes-no|choose-n)\Z")]
+    method: str
+    seats: Position
+    options: list[str]
+    secret: bool
+    majority: str  # constitution.majority.parse_majority reads it
+    turnout_floor: Annotated[str, msgspec.Meta(pattern=r"^[0-9]+/[0-9]+\Z")]
+    opens_at: Moment
+    closes_at: Moment
+    roll_at: Moment
+
+
+class PollRollFrozen(PollRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    voters: Count
+    members_sha256: Sha256
+
+
+class PollBallotCast(PollRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Nothing about the voter: the roll's mark and the ballot are not linked."""
+
+
+class VoteNamed(PollRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A roll call: the voter's choice is public, with them."""
+
+    member: Commitment
+    choices: list[Position]
+
+
+class YesNoCounts(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    yes: Count
+    no: Count
+    abstain: Count
+
+
+class PollClosed(PollRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    ballots: Count
+    marks: Count
+    voters: Count
+    box_sha256: Sha256
+    seed: Seed
+    winners: list[Position]
+    tally: YesNoCounts | None
+    passed: bool
+    reason: Annotated[str, msgspec.Meta(max_length=1000)]
+    sheet_sha256: Sha256
+
+
+POLL_CALLED = Kind("poll.called", 1, PollCalled)
+POLL_ROLL_FROZEN = Kind("poll.roll_frozen", 1, PollRollFrozen)
+POLL_BALLOT_CAST = Kind("poll.ballot_cast", 1, PollBallotCast)
+VOTE_NAMED = Kind("vote.named", 1, VoteNamed)
+POLL_CLOSED = Kind("poll.closed", 1, PollClosed)
+POLL_KINDS = (POLL_CALLED, POLL_ROLL_FROZEN, POLL_BALLOT_CAST, VOTE_NAMED, POLL_CLOSED)
 
 
 def _registry(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:
@@ -584,6 +653,7 @@ KINDS: Mapping[str, Kind[Any]] = _registry(
     *_MEMBERS_KINDS,
     *MEETINGS_KINDS,
     *RECALL_KINDS,
+    *POLL_KINDS,
 )
 """Every declared kind by the tag stored in its entries."""
 

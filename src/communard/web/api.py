@@ -6,6 +6,7 @@ from ninja.openapi.docs import ABS_TPL_PATH, Swagger
 from communard.web.core.database_faults import DATABASE_FAULTS, ninja_fault
 from communard.web.elections.api import router as elections_router
 from communard.web.meetings.api import router as meetings_router
+from communard.web.polls.api import router as polls_router
 from communard.web.recalls.api import router as recalls_router
 from communard.web.records.public import router as public_router
 
@@ -24,6 +25,7 @@ api.add_router("/elections/", elections_router)
 api.add_router("/", meetings_router)
 api.add_router("/recalls/", recalls_router)
 api.add_router("/public/", public_router)
+api.add_router("/polls/", polls_router)
 # Ninja handles its views' exceptions itself (a 500, or a traceback under DEBUG): a database
 # that cannot be reached is a JSON 503 with Retry-After instead (core/database_faults.py).
 for fault in DATABASE_FAULTS:

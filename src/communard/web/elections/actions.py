@@ -63,8 +63,8 @@ from communard.web.elections.models import (
 from communard.web.elections.roll import constituency_of, roll_member_ids
 from communard.web.members.models import Member
 from communard.web.platforms.models import Platform
+from communard.web.polls.actions.common import recorded_where
 from communard.web.records import services as record
-from communard.web.records.models import Entry, QueuedEntry
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -311,21 +311,7 @@ def _on_record(kind: kinds.Kind[Any], election: Election) -> str | None:
     """Which entry of the record, sealed or still queued, says ``kind`` happened to the election.
     The record is the source of truth: a row changed behind its back (SQL, the shell) does not
     undo what it says, so an action that must happen once asks it, not only the row."""
-    federation = election.federation.slug
-    stored = kinds.tags(kind.name)  # every version of the kind
-    index = (
-        Entry.objects.filter(kind__in=stored, body__federation=federation,
-                             body__election=election.pk)
-        .values_list("index", flat=True)
-        .first()
-    )
-    if index is not None:
-        return f"entry #{index}"
-    for body in QueuedEntry.objects.filter(kind__in=stored).values_list("body", flat=True):
-        data = json.loads(body)
-        if data.get("federation") == federation and data.get("election") == election.pk:
-            return "a queued entry"
-    return None
+    return recorded_where(kind, election.federation.slug, "election", election.pk)
 
 
 def _freeze_roll(election: Election, now: dt.datetime) -> None:
@@ -530,7 +516,6 @@ def _refuse_second_close(election: Election) -> None:
 
 
 def _canonical(data: Any) -> str:
-    import json
 
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import re
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,27 +39,11 @@ from communard.web.elections.errors import (
 from communard.web.elections.models import Ballot, Election, Mark, Phase, RollEntry
 from communard.web.elections.roll import constituency_of
 from communard.web.members.models import Member
+from communard.web.polls.tracking import is_tracking_code, new_tracking_code
 from communard.web.records import services as record
 from communard.web.records.store import enqueue, enqueue_sql, enqueue_values
 
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U
-
-
-def new_tracking_code() -> str:
-    """80 random bits as 16 characters in four groups: easy to read out, impossible to guess."""
-    n = secrets.randbits(80)
-    chars = "".join(CODE_ALPHABET[(n >> (5 * i)) & 31] for i in range(16))
-    return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
-
-
-TRACKING_CODE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}")
-
-
-def is_tracking_code(text: str) -> bool:
-    """Whether ``text`` (already upper-cased) has a tracking code's shape. Whatever has not can
-    name no ballot, and is not sent to the database (PostgreSQL refuses a NUL byte in text)."""
-    return TRACKING_CODE.fullmatch(text) is not None
-
+__all__ = ["do_cast_ballot", "do_cast_ballot_as_user", "is_tracking_code", "new_tracking_code"]
 
 def candidate_numbers(election: Election) -> range | frozenset[int]:
     """The numbers of the candidates standing: 1…n once the poll has opened (kept on the

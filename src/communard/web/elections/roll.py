@@ -11,37 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from communard.constitution.membership import Change, end_of_day, roll
+from communard.constitution.membership import end_of_day
 from communard.web.councils.models import Council
-from communard.web.members.models import Member, MembershipEvent
+from communard.web.members.models import Member
+from communard.web.polls.roll import beneath, member_roll
 
-
-def subtree_ids(council: Council) -> set[int]:
-    """The council and every council beneath it."""
-    ids = {council.pk}
-    frontier = [council.pk]
-    while frontier:
-        frontier = list(Council.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        ids.update(frontier)
-    return ids
+#: The council and every council beneath it (one walk of the tree, the polls').
+subtree_ids = beneath
 
 
 def roll_member_ids(constituency: Council, cutoff: dt.date) -> list[int]:
     """Member ids on the roll of ``constituency`` as of the end of ``cutoff`` (in the
     federation's time zone), counting only changes recorded by then."""
-    councils = subtree_ids(constituency)
     cutoff_end = end_of_day(cutoff, zoneinfo.ZoneInfo(constituency.federation.time_zone))
-    # Anyone who was ever in one of these councils by the cut-off is a candidate for the roll.
-    touched = set(
-        MembershipEvent.objects.filter(
-            council_id__in=councils, on__lte=cutoff, recorded_at__lt=cutoff_end
-        ).values_list("member_id", flat=True)
-    )
-    events = MembershipEvent.objects.filter(member_id__in=touched).values_list(
-        "member_id", "kind", "council_id", "on", "recorded_at", "id"
-    )
-    changes = (Change(m, kind, council, on, at, order) for m, kind, council, on, at, order in events)
-    return sorted(roll(changes, councils, cutoff, cutoff_end))
+    return member_roll(constituency, cutoff_end, day=cutoff)
 
 
 def constituency_of(member: Member, constituency: Council) -> bool:

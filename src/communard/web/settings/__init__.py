@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "communard.web.members",
     "communard.web.platforms",
     "communard.web.elections",
+    # After elections: the clock runs duties in the order apps register them (elections first).
+    "communard.web.polls",
     "communard.web.meetings",
     "communard.web.recalls",
 ]

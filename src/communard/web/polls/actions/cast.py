@@ -1,0 +1,158 @@
+"""Casting a vote in a poll: the one cast action, for the page and the API alike.
+
+:func:`do_cast` checks first (the actor is the voter, the poll is open by the calendar, the
+choices are the question's, the voter is on the frozen roll), then, in one transaction, marks
+the voter, stores the ballot with a tracking code and nothing that names the voter or the time
+(a roll call stores the named vote too, and records it), and queues the record entry. It runs no
+transition: a poll the clock has not opened or closed yet is refused, not opened or closed here.
+
+Two paths behind the same checks. PostgreSQL, for a secret ballot: one plain-SQL statement
+(mark, ballot, queued entry, under the poll's row held FOR SHARE, so a close that locked it
+first makes the cast store nothing), one round trip, as the elections' cast bench found it
+pays. Everywhere else (SQLite, and roll calls): the ordinary ORM in a transaction; SQLite's
+IMMEDIATE transactions hold the write lock from their start, so the open-poll check inside it
+stays current until the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from communard.constitution.calendar import Phase
+from communard.constitution.permissions import Actor, MemberActor, NotAllowed, Refusal
+from communard.record.kinds import POLL_BALLOT_CAST, VOTE_NAMED
+from communard.web.core.actors import record_name
+from communard.web.members.models import Member
+from communard.web.polls.choices import check_choices
+from communard.web.polls.errors import AlreadyVoted, NotOnRoll, WrongPhase
+from communard.web.polls.models import Ballot, Mark, NamedVote, Poll, RollEntry
+from communard.web.polls.roll import beneath
+from communard.web.polls.tracking import new_tracking_code
+from communard.web.records import services as record
+from communard.web.records.store import enqueue_sql, enqueue_values
+
+#: Whether PostgreSQL takes the one-statement path for secret ballots. Only the poll cast bench
+#: (bench/poll_cast_bench.py, measuring both paths on one server) and the tests that run the
+#: ordinary path on PostgreSQL turn it off.
+ONE_STATEMENT_ON_POSTGRESQL = True
+
+_NOT_OPEN = {
+    Phase.SCHEDULED: "the poll has not opened yet",
+    Phase.NOMINATIONS: "the poll has not opened yet",
+    Phase.OPENING: "the poll is opening (its roll is being frozen): try again in a minute",
+}
+
+
+def may_cast(actor: Actor, voter: Member) -> Refusal | None:
+    """A vote is cast only by the voter, signed in as themself: no operator, no clock, no
+    other member casts it for them."""
+    login = voter.user.get_username() if voter.user_id is not None else None
+    if isinstance(actor, MemberActor) and login is not None and actor.account == login:
+        return None
+    return Refusal("own-vote-only", "a vote is cast only by the voter, signed in")
+
+
+def do_cast(poll: Poll, voter: Member, choices: object, *, actor: Actor,
+            now: dt.datetime | None = None) -> str:
+    """Cast ``voter``'s vote; returns the ballot's tracking code."""
+    now = now or timezone.now()
+    refusal = may_cast(actor, voter)
+    if refusal is not None:
+        raise NotAllowed(refusal)
+    phase = poll.phase(now)
+    if phase != Phase.POLL:
+        raise WrongPhase(_NOT_OPEN.get(phase, "the poll has closed"))
+    chosen = check_choices(poll.question, _options(poll), poll.seats, choices)
+    entry_id = (RollEntry.objects.filter(poll=poll, member=voter)
+                .values_list("pk", flat=True).first())
+    if entry_id is None:
+        raise NotOnRoll(_why_not_on_roll(poll, voter))
+    code = new_tracking_code()
+    try:
+        if connection.vendor == "postgresql" and poll.secret and ONE_STATEMENT_ON_POSTGRESQL:
+            stored = _store_in_one_statement(poll, entry_id, code, chosen, now)
+        else:
+            stored = _store(poll, voter, entry_id, code, chosen, now, actor)
+    except IntegrityError as exc:
+        if "polls_mark" in str(exc):  # the mark's unique key (PostgreSQL names the
+            raise AlreadyVoted("you have already voted in this poll") from None  # constraint)
+        raise
+    if not stored:
+        raise WrongPhase("the poll has closed")
+    return code
+
+
+@functools.lru_cache(maxsize=1024)
+def _option_count(poll_id: int) -> int:
+    from communard.web.polls.models import Option
+
+    return Option.objects.filter(poll_id=poll_id).count()
+
+
+def _options(poll: Poll) -> int:
+    """The number of options; fixed at the call, so read once per process and poll."""
+    return _option_count(poll.pk)
+
+
+def _store(poll: Poll, voter: Member, entry_id: int, code: str, chosen: list[int],
+           now: dt.datetime, actor: Actor) -> bool:
+    with transaction.atomic():
+        is_open = Poll.objects.filter(pk=poll.pk, closed_at__isnull=True, opens_at__lte=now,
+                                      closes_at__gt=now).exists()
+        if not is_open:
+            return False
+        Mark.objects.create(entry_id=entry_id)
+        Ballot.objects.create(tracking_code=code, poll=poll, choices=chosen)
+        body = {"federation": poll.federation.slug, "poll": poll.pk}
+        if poll.secret:
+            record.append(POLL_BALLOT_CAST, body, actor="voter")
+        else:
+            NamedVote.objects.create(entry_id=entry_id, choices=chosen)
+            record.append(VOTE_NAMED,
+                          {**body, "member": record.personal(voter.number), "choices": chosen},
+                          actor=record_name(actor))
+    return True
+
+
+def _store_in_one_statement(poll: Poll, entry_id: int, code: str, chosen: list[int],
+                            now: dt.datetime) -> bool:
+    at = connection.ops.adapt_datetimefield_value(now)
+    body = {"federation": poll.federation.slug, "poll": poll.pk}
+    entry = record.entry(POLL_BALLOT_CAST, body, actor="voter", in_statement=True)
+    with connection.cursor() as cursor:
+        cursor.execute(_cast_sql(), [poll.pk, at, at, entry_id, code, json.dumps(chosen),
+                                     *enqueue_values(entry)])
+        stored = bool(cursor.fetchone()[0] == 1)
+    if stored:
+        record.statement_committed()
+    return stored
+
+
+@functools.cache
+def _cast_sql() -> str:
+    q = connection.ops.quote_name
+    poll, mark, ballot = (q(m._meta.db_table) for m in (Poll, Mark, Ballot))
+    return (
+        f"WITH p AS (SELECT id FROM {poll} WHERE id = %s AND closed_at IS NULL "
+        "AND opens_at <= %s AND %s < closes_at FOR SHARE), "
+        f"m AS (INSERT INTO {mark} (entry_id) SELECT %s::bigint FROM p), "
+        f"b AS (INSERT INTO {ballot} (tracking_code, poll_id, choices) "
+        "SELECT %s, p.id, %s::jsonb FROM p), "
+        f"q AS ({enqueue_sql(source='p')}) "
+        "SELECT count(*) FROM p"
+    )
+
+
+def _why_not_on_roll(poll: Poll, voter: Member) -> str:
+    """The refusal speaks only of the voter's own case."""
+    if poll.voters == "delegates":
+        return f"only the delegates seated in {poll.electorate.name} vote in this poll"
+    if voter.council_id not in beneath(poll.electorate):
+        return f"only members of {poll.electorate.name} vote in this poll"
+    return (f"the roll counts membership recorded by {poll.roll_at:%d %B %Y %H:%M %Z}; "
+            "you are not on it")

@@ -1,0 +1,102 @@
+"""The polls audit (``communard verify``): each poll's row, options, result and ballot box
+against its ``poll.called`` and ``poll.closed`` entries, as the elections audit does for
+elections. It finds a poll re-timed or re-worded after its call, a closed poll re-opened or
+counted twice, and a result that is not what the record counted or what a recount of the stored
+box gives.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from communard.record import kinds as K
+from communard.web.polls.box import tally
+from communard.web.polls.models import Poll, Result
+from communard.web.records.audit import Divergence, audit, entries
+
+_POLL, _RESULT, _BALLOT = "polls_poll", "polls_result", "polls_ballot"
+
+#: The fields of ``poll.called`` the row keeps, as the entry writes them.
+def _column(name: str) -> Callable[[Poll], Any]:
+    return lambda p: getattr(p, name)
+
+
+def _moment(name: str) -> Callable[[Poll], Any]:
+    return lambda p: getattr(p, name).isoformat()
+
+
+_CALLED: dict[str, Callable[[Poll], Any]] = {
+    "electorate": lambda p: p.electorate.key,
+    **{f: _column(f) for f in ("voters", "purpose", "subject", "title", "question", "method",
+                               "seats", "secret", "majority", "turnout_floor")},
+    **{f: _moment(f) for f in ("opens_at", "closes_at", "roll_at")},
+    "options": lambda p: list(p.options.order_by("number").values_list("label", flat=True)),
+}
+_CLOSED = {"ballots": "ballots", "marks": "marks", "box_sha256": "box_sha256", "seed": "seed",
+           "winners": "winners", "passed": "passed"}
+
+
+def _by_poll(kind: K.Kind[Any]) -> dict[tuple[str, int], list[tuple[int, dict[str, Any]]]]:
+    found: dict[tuple[str, int], list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    for index, _, body in entries(kind):
+        found[(str(body.get("federation")), body.get("poll"))].append((index, body))
+    return found
+
+
+def _called(poll: Poll, row: str, called: list[tuple[int, dict[str, Any]]]
+            ) -> Iterator[Divergence]:
+    if not called:
+        yield Divergence(_POLL, row, "a poll no poll.called entry called")
+        return
+    index, body = called[0]
+    for field, value_of in _CALLED.items():
+        if field in body and body[field] != value_of(poll):
+            yield Divergence(_POLL, row, f"{field} is {value_of(poll)!r}; it was called with "
+                             f"{body[field]!r}", index)
+
+
+def _closed(poll: Poll, row: str, closed: list[tuple[int, dict[str, Any]]]
+            ) -> Iterator[Divergence]:
+    result = Result.objects.filter(poll=poll).first()
+    if len(closed) > 1:
+        yield Divergence(_POLL, row, f"closed {len(closed)} times on the record; a result is "
+                         "never superseded by counting again", closed[1][0])
+    if not closed:
+        if poll.closed_at is not None:
+            yield Divergence(_POLL, row, "closed with no poll.closed entry")
+        if result is not None:
+            yield Divergence(_RESULT, f"poll={poll.pk}", "a result no poll.closed entry recorded")
+        return
+    index, body = closed[0]
+    if poll.closed_at is None:
+        yield Divergence(_POLL, row, "re-opened: the record closed it but closed_at is empty",
+                         index)
+    if result is None:
+        yield Divergence(_RESULT, f"poll={poll.pk}", "the record closed it but there is no "
+                         "result row", index)
+        return
+    for field, column in _CLOSED.items():
+        if field in body and body[field] != getattr(result, column):
+            yield Divergence(_RESULT, f"poll={poll.pk}", f"{column} is "
+                             f"{getattr(result, column)!r}; the record counted {body[field]!r}",
+                             index)
+    recount = tally(poll)
+    if recount.box_sha256 != body.get("box_sha256"):
+        yield Divergence(_BALLOT, f"poll={poll.pk}", f"the box rebuilt from the "
+                         f"{recount.ballots} stored ballots hashes to {recount.box_sha256[:16]}…, "
+                         f"the record counted {str(body.get('box_sha256'))[:16]}…", index)
+    elif recount.winners != body.get("winners"):
+        yield Divergence(_RESULT, f"poll={poll.pk}", f"a recount of the box chooses "
+                         f"{recount.winners}; the record says {body.get('winners')}", index)
+
+
+@audit
+def audit_polls() -> Iterator[Divergence]:
+    called, closed = _by_poll(K.POLL_CALLED), _by_poll(K.POLL_CLOSED)
+    for poll in Poll.objects.select_related("federation", "electorate").order_by("pk"):
+        key = (poll.federation.slug, poll.pk)
+        row = f"id={poll.pk} ({poll.title})"
+        yield from _called(poll, row, called.get(key, []))
+        yield from _closed(poll, row, closed.get(key, []))
