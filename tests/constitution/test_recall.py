@@ -288,3 +288,23 @@ def test_bad_grounds_are_refused(grounds: str, rule: str) -> None:
     assert refusal is not None and refusal.rule == rule
     assert may_open_petition(RecallRules(), SEATED, opener_may_sign=True, grounds="x" * 2000,
                              now=NOW) is None
+
+
+@given(majority=st.sampled_from(["simple", "two-thirds", "three-fifths"]),
+       floor=st.integers(0, 100), yes=st.integers(0, 60), no=st.integers(0, 60),
+       abstain=st.integers(0, 20), absent=st.integers(0, 60))
+def test_the_recall_poll_decides_as_the_recall_rules_do(majority: str, floor: int, yes: int,
+                                                        no: int, abstain: int,
+                                                        absent: int) -> None:
+    """The recall vote is a poll decided by the polls' majority rule: the rule made from
+    ``[recall]`` (``vote_majority``) passes exactly the tallies ``recall_outcome`` passes."""
+    from dataclasses import replace
+
+    from communard.constitution.majority import YesNoTally, decide
+    from communard.constitution.recall import RecallRules, recall_outcome, vote_majority
+
+    rules = replace(RecallRules(), majority=majority, turnout_floor=Fraction(floor, 100))
+    roll = yes + no + abstain + absent
+    ours = decide(vote_majority(rules), rules.turnout_floor, YesNoTally(yes, no, abstain), roll)
+    assert ours.passed == recall_outcome(rules, yes=yes, no=no, abstain=abstain,
+                                         roll_size=roll).passed

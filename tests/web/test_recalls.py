@@ -339,3 +339,53 @@ def test_an_office_holder_is_recalled_by_the_body_that_elected_them(workshop, ca
     assert recorded().filter(kind="office.vacated").count() == 1
     status, out = verify_output(capsys)
     assert status == 0 and "state: matches the record" in out, out
+
+
+def test_the_recall_vote_runs_on_the_clock_and_a_yes_seats_the_countback(workshop, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The whole recall through the poll machinery: the threshold met, the clock calls a secret
+    yes/no poll of the roll as filed, opens it, members vote, the clock closes and counts it,
+    and the yes recalls the delegate and seats the countback's winner in the council above,
+    all in the close's transaction. Then the replacement is recalled the same way, and a vote
+    that says no keeps the next one and starts the cool-off. verify replays all of it."""
+    from communard.web.polls.models import Poll
+    from tests.web.polls_helpers import vote
+
+    fed, election = workshop
+    target, when = sitting()[0], AFTER
+    for voters_yes, outcome in ((("9", "10", "11"), State.RECALLED),
+                                (("9", "10", "11"), State.RECALLED)):
+        petition = petition_to_threshold(target, ["9", "10", "11"], when=when, opener="12")
+        assert petition.state == State.THRESHOLD_MET
+        assert "1 recall vote(s) called" in clock.run_due(now=when + 2 * DAY / 24).summary()
+        petition.refresh_from_db()
+        assert petition.state == State.VOTE_CALLED
+        poll = Poll.objects.get(purpose="recall", subject=f"recall-petition:{petition.pk}")
+        assert (poll.question, poll.secret, poll.roll_at) == ("yes-no", True, petition.filed_at)
+        opened = clock.run_due(now=poll.opens_at)
+        assert "1 poll roll(s) frozen" in opened.summary(), opened.summary()
+        poll.refresh_from_db()
+        for number in voters_yes:
+            vote(poll, number, [1], when=poll.opens_at + DAY / 24)
+        vote(poll, "5", [2], when=poll.opens_at + DAY / 24)
+        clock.run_due(now=poll.closes_at)
+        petition.refresh_from_db()
+        assert petition.state == outcome and petition.decided_by == f"poll:{poll.pk}"
+        successor = [d for d in sitting() if d.began_at >= poll.closes_at]
+        assert len(sitting()) == 2 and target.member not in [d.member for d in sitting()]
+        assert len(successor) == 1 and successor[0].council == election.council
+        target, when = successor[0], poll.closes_at + DAY
+    # A vote that says no: the delegate stays, and the cool-off starts.
+    petition = petition_to_threshold(target, ["9", "10", "11"], when=when, opener="12")
+    clock.run_due(now=when + 2 * DAY / 24)
+    poll = Poll.objects.get(purpose="recall", subject=f"recall-petition:{petition.pk}")
+    clock.run_due(now=poll.opens_at)
+    poll.refresh_from_db()
+    vote(poll, "9", [1], when=poll.opens_at + DAY / 24)
+    for number in ("5", "6"):
+        vote(poll, number, [2], when=poll.opens_at + DAY / 24)
+    clock.run_due(now=poll.closes_at)
+    petition.refresh_from_db()
+    assert petition.state == State.KEPT and target in sitting()
+    assert poll.result.reason and not poll.result.passed
+    status, out = verify_output(capsys)
+    assert status == 0 and "state: matches the record" in out, out

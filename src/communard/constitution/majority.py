@@ -94,11 +94,12 @@ class MajorityRule:
         return words if self.base == "yes-no" else f"{words} of {self.base}"
 
     def needed(self, base_size: int) -> int:
-        """The fewest yes votes that pass, out of ``base_size``."""
+        """The fewest yes votes that pass, out of ``base_size``: never none, so a question
+        nobody voted for does not pass by reaching "two thirds of nothing"."""
         threshold = self.share * base_size
         if self.strict:
             return math.floor(threshold) + 1
-        return math.ceil(threshold)
+        return max(1, math.ceil(threshold))
 
 
 def _default_name(rule: MajorityRule) -> str:

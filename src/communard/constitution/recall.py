@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from communard.constitution.majority import MajorityRule
 from communard.constitution.membership import Change, roll
 from communard.constitution.permissions import Actor, ClockActor, Refusal
 
@@ -325,6 +326,14 @@ def recall_outcome(rules: RecallRules, *, yes: int, no: int, abstain: int,
     passed = got >= share if reach else got > share
     word = "reaches" if passed else "does not reach"
     return VoteOutcome(passed, f"yes {yes}, no {no}: {word} the {rules.majority} majority")
+
+
+def vote_majority(rules: RecallRules) -> MajorityRule:
+    """The recall vote's majority as the polls' rule (``constitution.majority``), the same
+    decision as :func:`recall_outcome`: a share of the yes-or-no votes that "yes" must exceed
+    (simple) or reach (two-thirds, three-fifths); abstentions count for turnout only."""
+    share, reach = MAJORITIES[rules.majority]
+    return MajorityRule(share, "yes-no", strict=not reach, name=rules.majority)
 
 
 def may_decide_recall(actor: Actor) -> Refusal | None:

@@ -35,4 +35,7 @@ LAPSE_PETITIONS = clock.Duty(
 
 
 def register() -> None:
+    from communard.web.recalls.vote import CALL_RECALL_VOTES  # (also registers the poll's handler)
+
     clock.register(LAPSE_PETITIONS)
+    clock.register(CALL_RECALL_VOTES)
