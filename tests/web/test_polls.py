@@ -32,7 +32,7 @@ from communard.web.polls.errors import (
 )
 from communard.web.polls.models import Ballot, Mark, NamedVote, Poll, Result, RollEntry
 from tests.web.elections_helpers import PAST, open_election
-from tests.web.factories import recorded, small_federation
+from tests.web.factories import TEST_OPERATOR, recorded, small_federation
 from tests.web.polls_helpers import CALLER, DAY, NOW, open_poll, spec, vote, voter
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -130,7 +130,7 @@ def test_roll_counts_membership_recorded_by_its_cut_off(fed: Federation) -> None
     """A member admitted (recorded) after the roll's cut-off instant is not on it, whatever
     date the admission claims, and is told why."""
     newcomer = do_admit_member(fed, number="99", name="Late", council=fed.councils.get(key="w1"),
-                               admitted_on=dt.date.today(), actor="operator:test")
+                               admitted_on=dt.date.today(), actor=TEST_OPERATOR)
     poll = open_poll(fed)
     assert not RollEntry.objects.filter(poll=poll, member=newcomer).exists()
     voter(fed, "99")  # their login, made before counting what the refusal leaves
