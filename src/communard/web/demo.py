@@ -12,6 +12,7 @@ import random
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from communard.constitution.permissions import OperatorActor
 from communard.web.accounts.actions import do_create_member_account, do_create_operator
@@ -260,8 +261,9 @@ def load_demo_elections(seed: int = 1917) -> None:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     day = dt.timedelta(days=1)
     east = Council.objects.get(federation__slug=DEMO_SLUG, key="east")
-    closed = do_call_election(east, nominations_open_at=now - 20 * day, poll_opens_at=now - 10 * day,
-                              poll_closes_at=now - 3 * day, actor=SYSTEM, now=now - 21 * day)
+    # Closed a week ago: time for a recall of one of its delegates to run its course since.
+    closed = do_call_election(east, nominations_open_at=now - 24 * day, poll_opens_at=now - 14 * day,
+                              poll_closes_at=now - 7 * day, actor=SYSTEM, now=now - 25 * day)
     eligible = list(Member.objects.filter(council__parent=east, admitted_on__lte=(now - 45 * day).date())
                     .order_by("number"))
     platforms = list(Platform.objects.filter(federation__slug=DEMO_SLUG))
@@ -272,19 +274,19 @@ def load_demo_elections(seed: int = 1917) -> None:
     for i, m in enumerate(standing):
         turn = platforms[i % len(platforms):] + platforms[:i % len(platforms)]
         platform = next((p for p in turn if m.pk in joined[p.pk]), None) if i < 6 else None
-        do_nominate(closed, m, nominated_by=m, platform=platform, actor=SYSTEM, now=now - 18 * day,
+        do_nominate(closed, m, nominated_by=m, platform=platform, actor=SYSTEM, now=now - 22 * day,
                     statement=rng.choice(STATEMENTS))
     from communard.web.elections.actions import do_open_poll
 
-    do_open_poll(closed, now=now - 10 * day)  # what the clock did then
+    do_open_poll(closed, now=now - 14 * day)  # what the clock did then
     closed.refresh_from_db()
     roll = list(RollEntry.objects.filter(election=closed).select_related("member"))
     numbers = list(closed.candidates.filter(number__isnull=False).values_list("number", flat=True))
     for entry in roll:
         if rng.random() < 0.78:
             ranking = rng.sample(numbers, rng.randint(1, len(numbers)))
-            do_cast_ballot(closed, entry.member, ranking, now=now - rng.randint(4, 9) * day)
-    do_close_election(closed, now=now - 3 * day)
+            do_cast_ballot(closed, entry.member, ranking, now=now - rng.randint(8, 13) * day)
+    do_close_election(closed, now=now - 7 * day)
 
     bakery = Council.objects.get(federation__slug=DEMO_SLUG, key="harbour-bakery")
     # Its poll's time has just come: the server's clock opens it (freezes its roll) as soon as
@@ -301,11 +303,11 @@ def load_demo_recalls() -> None:
     """A completed recall of an East delegate, replaced by countback on the ballots that elected
     them, and a petition in progress against another that the demo member can sign (opened by
     the demo delegate, a member of the East district's constituency)."""
-    from communard.constitution.permissions import ClockActor, MemberActor
+    from communard.constitution.permissions import MemberActor
     from communard.constitution.recall import threshold_signatures
     from communard.web.councils.models import Council
     from communard.web.elections.models import Election
-    from communard.web.recalls.actions import do_open_petition, do_recall, do_sign
+    from communard.web.recalls.actions import do_open_petition, do_sign
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     day = dt.timedelta(days=1)
@@ -326,15 +328,37 @@ def load_demo_recalls() -> None:
     # there would call a by-election beside the demo's running election).
     if election.candidates.filter(number__isnull=False).count() > election.seats:
         recalled = do_open_petition(first, grounds="Voted for the rent rise the assemblies "
-                                    "rejected.", actor=delegate, now=now - 2 * day)
-        for m in signers[: recalled.threshold]:
-            do_sign(recalled, actor=MemberActor(f"signer{m.number}"), now=now - 2 * day)
-        # The recall vote (a poll of the petition's roll) decided it; the clock carried it.
-        do_recall(first, source="demo: recall vote", actor=ClockActor(), now=now - day)
+                                    "rejected.", actor=delegate, now=now - 6 * day)
+        voters = signers[: recalled.threshold]
+        for m in voters:
+            do_sign(recalled, actor=MemberActor(f"signer{m.number}"), now=now - 6 * day)
+        _recall_vote(recalled, voters)
     running = do_open_petition(second, grounds="Has not reported back to an assembly since "
                                "the election.", actor=delegate, now=now - day)
     for m in signers[: max(1, running.threshold // 3)]:
         do_sign(running, actor=MemberActor(f"signer{m.number}"), now=now - day / 2)
+
+
+def _recall_vote(petition: Any, voters: Sequence[Member]) -> None:
+    """What the clock did with the petition that met its threshold: it called the recall vote
+    (a secret yes/no poll of the petition's roll, ``web/recalls/vote.py``), opened it, and,
+    after the signers voted yes, closed it: the delegate recalled, the seat refilled by
+    countback in the same transaction."""
+    from communard.constitution.permissions import MemberActor
+    from communard.web.core import clock
+    from communard.web.polls.actions.cast import do_cast
+    from communard.web.polls.models import Poll
+    from communard.web.recalls.vote import subject_of
+
+    petition.refresh_from_db()
+    clock.run_due(now=petition.vote_opens_at)
+    poll = Poll.objects.get(purpose="recall", subject=subject_of(petition))
+    clock.run_due(now=poll.opens_at)
+    poll.refresh_from_db()
+    for m in Member.objects.filter(pk__in=[v.pk for v in voters]).select_related("user"):
+        do_cast(poll, m, [1], actor=MemberActor(f"signer{m.number}"),
+                now=poll.opens_at + dt.timedelta(hours=2))
+    clock.run_due(now=poll.closes_at)
 
 
 STATEMENTS = [
