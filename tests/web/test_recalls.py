@@ -389,3 +389,16 @@ def test_the_recall_vote_runs_on_the_clock_and_a_yes_seats_the_countback(worksho
     assert poll.result.reason and not poll.result.passed
     status, out = verify_output(capsys)
     assert status == 0 and "state: matches the record" in out, out
+
+
+def test_a_recall_vote_called_late_still_gets_its_whole_length(workshop) -> None:  # type: ignore[no-untyped-def]
+    """Stopping the clock until the vote's window has passed does not defeat a recall: the
+    vote is called with its whole length from when the clock runs again."""
+    from communard.web.polls.models import Poll
+
+    petition = petition_to_threshold(sitting()[0], ["9", "10", "11"])
+    late = petition.vote_closes_at + 5 * DAY
+    clock.run_due(now=late)
+    poll = Poll.objects.get(purpose="recall", subject=f"recall-petition:{petition.pk}")
+    assert poll.opens_at == late
+    assert poll.closes_at - poll.opens_at == petition.vote_closes_at - petition.vote_opens_at

@@ -53,6 +53,11 @@ def do_call_recall_vote(petition_id: int, now: dt.datetime) -> bool:
         if petition.state != State.THRESHOLD_MET:
             return False
         assert petition.vote_opens_at is not None and petition.vote_closes_at is not None
+        opens, closes = petition.vote_opens_at, petition.vote_closes_at
+        if now > opens:
+            # No clock ran when the vote was due (a server stopped, perhaps on purpose): the
+            # vote still gets its whole length from now, never a window already gone by.
+            opens, closes = now, closes + (now - opens)
         recall = petition.federation.constitution.recall
         do_call_poll(PollSpec(
             federation=petition.federation, electorate=petition.constituency, voters="members",
@@ -60,7 +65,7 @@ def do_call_recall_vote(petition_id: int, now: dt.datetime) -> bool:
             title=f"Recall {petition.mandate}?"[:200], question="yes-no", options=(),
             abstain=True, method=None, seats=1, secret=True,
             majority=rules.vote_majority(recall), turnout_floor=recall.turnout_floor,
-            opens_at=petition.vote_opens_at, closes_at=petition.vote_closes_at,
+            opens_at=opens, closes_at=closes,
             roll_at=petition.filed_at,
         ), actor=ClockActor())
         petition.state = State.VOTE_CALLED
