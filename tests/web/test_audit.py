@@ -98,6 +98,18 @@ ATTACKS = {
     "result edited": (
         "UPDATE elections_result SET winners = JSON(%s)",
         "winners is [3]; the record counted"),
+    "voter added to a roll": (
+        "INSERT INTO elections_rollentry (election_id, member_id) SELECT id, "
+        "(SELECT id FROM members_member WHERE number = '13') FROM elections_election",
+        "the roll on file holds 13 members hashing to"),
+    "candidacy by decree": (
+        "INSERT INTO elections_candidate (election_id, member_id, statement, accepted, number, "
+        "nominated_by_id, platform_id) SELECT id, (SELECT id FROM members_member WHERE "
+        "number = '9'), '', TRUE, NULL, NULL, NULL FROM elections_election",
+        "candidate 9: a candidacy no entry nominated"),
+    "candidates renumbered": (
+        "UPDATE elections_candidate SET number = 4 - number WHERE number IS NOT NULL",
+        "on the ballot; the roll's freeze numbered them"),
 }
 PARAMS = {"ballots rewritten": ("[3]",), "result edited": ("[3]",)}
 
@@ -165,3 +177,24 @@ def test_a_countback_and_a_by_election_replay_to_the_seats_held(
     sql("UPDATE councils_delegate SET ended_at = NULL")
     status, out = verify_output(capsys)
     assert status == 1 and f"member {leaving.member.number} (for w1): sits with no" in out, out
+
+
+def test_a_roll_frozen_from_members_the_record_never_admitted_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A member slipped into a workplace by SQL before its roll is frozen gets on the roll,
+    and the roll's own rows then agree with its freeze: the roll recomputed from the members'
+    record is what finds it."""
+    fed = small_federation(tmp_path, {"w1": 12, "w2": 3, "w3": 5})
+    sql("INSERT INTO members_member (federation_id, number, name, email, council_id, "
+        "admitted_on, status, user_id) SELECT federation_id, '99', 'Smuggled', '', council_id, "
+        "admitted_on, status, NULL FROM members_member WHERE number = '1'")
+    sql("INSERT INTO members_membershipevent (member_id, kind, \"on\", council_id, note, "
+        "recorded_at) SELECT (SELECT id FROM members_member WHERE number = '99'), kind, "
+        "\"on\", council_id, note, recorded_at FROM members_membershipevent WHERE member_id = "
+        "(SELECT id FROM members_member WHERE number = '1')")
+    open_election(fed, "w1", ["1", "2", "3"])
+    recorded()
+    status, out = verify_output(capsys)
+    assert status == 1, out
+    assert "the members' record gives a roll of 12 at the cut-off" in out, out

@@ -9,4 +9,4 @@ class ElectionsConfig(AppConfig):
         from communard.web.elections import transitions
 
         transitions.register()
-        from communard.web.elections import audit  # noqa: F401  (registers verify's audit)
+        from communard.web.elections import audit, roll_audit  # noqa: F401  (verify's audits)
