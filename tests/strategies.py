@@ -336,3 +336,31 @@ def json_ballot_documents(draw: st.DrawFn) -> dict[str, object]:
         if draw(st.booleans()):
             doc[key] = draw(good | json_values)
     return doc
+
+
+# --- Sealed ballots (communard.sealing) ---------------------------------------------------------
+
+TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+@st.composite
+def teller_splits(draw: st.DrawFn) -> tuple[list[str], int]:
+    """A poll's tellers (distinct names) and a threshold 2 ≤ t ≤ n."""
+    n = draw(st.integers(2, 9))
+    names = draw(st.lists(st.text(min_size=1, max_size=12), min_size=n, max_size=n, unique=True))
+    return names, draw(st.integers(2, n))
+
+
+@st.composite
+def tracking_codes(draw: st.DrawFn) -> str:
+    """A tracking code of the shape the cast path makes: four groups of four base-32 characters."""
+    chars = draw(st.text(TRACKING_ALPHABET, min_size=16, max_size=16))
+    return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
+
+
+@st.composite
+def sealed_ballots(draw: st.DrawFn, options: int) -> tuple[str, list[int]]:
+    """One plaintext ballot of a poll with ``options`` options: a code and a (maybe blank) ranking
+    of distinct options numbered from 1."""
+    perm = draw(st.permutations(range(1, options + 1)))
+    return draw(tracking_codes()), list(perm[: draw(st.integers(0, options))])

@@ -1,0 +1,79 @@
+"""Sealed ballots: the secret ballot against whoever holds the database (issue 16).
+
+- :func:`make_poll_key` makes a poll's X25519 key pair and splits its private half t-of-n among
+  the tellers (Shamir over a 16-byte seed), with a public commitment per share;
+  :func:`rebuild_key` rebuilds it in memory from at least t shares that match their commitments
+- :func:`seal` puts one ballot in a fixed-size envelope (libsodium's sealed box);
+  :func:`open_all` opens a whole box and returns the ballots in a CSPRNG-shuffled order
+- :func:`encode_ballot` / :func:`decode_ballot`: the canonical plaintext (tracking code and
+  ranking), and :func:`ballot_capacity`, the poll's envelope size from its number of options
+- :func:`write_share_file` / :func:`read_share_file`: a teller's share at rest, encrypted under
+  their passphrase (Argon2id, XChaCha20-Poly1305)
+
+No web framework is imported here; the schemes are described in ``docs/sealing.md``.
+"""
+
+from communard.sealing._at_rest import (
+    DEFAULT_STRENGTH,
+    STRENGTHS,
+    protect_share,
+    read_share_file,
+    unprotect_share,
+    write_share_file,
+)
+from communard.sealing._ballot import (
+    TRACKING_CODE_LENGTH,
+    ballot_capacity,
+    decode_ballot,
+    encode_ballot,
+)
+from communard.sealing._envelope import ENVELOPE_VERSION, envelope_size, open_all, seal
+from communard.sealing._keys import (
+    PublicPollKey,
+    ShareCommitment,
+    SplitPollKey,
+    TellerShare,
+    check_share,
+    make_poll_key,
+    rebuild_key,
+)
+from communard.sealing.errors import (
+    BadShareText,
+    BallotRefused,
+    EnvelopeRefused,
+    SealingError,
+    ShareFileError,
+    ShareRefused,
+    TooFewShares,
+)
+
+__all__ = [
+    "DEFAULT_STRENGTH",
+    "ENVELOPE_VERSION",
+    "STRENGTHS",
+    "TRACKING_CODE_LENGTH",
+    "BadShareText",
+    "BallotRefused",
+    "EnvelopeRefused",
+    "PublicPollKey",
+    "SealingError",
+    "ShareCommitment",
+    "ShareFileError",
+    "ShareRefused",
+    "SplitPollKey",
+    "TellerShare",
+    "TooFewShares",
+    "ballot_capacity",
+    "check_share",
+    "decode_ballot",
+    "encode_ballot",
+    "envelope_size",
+    "make_poll_key",
+    "open_all",
+    "protect_share",
+    "read_share_file",
+    "rebuild_key",
+    "seal",
+    "unprotect_share",
+    "write_share_file",
+]
