@@ -364,3 +364,19 @@ def sealed_ballots(draw: st.DrawFn, options: int) -> tuple[str, list[int]]:
     of distinct options numbered from 1."""
     perm = draw(st.permutations(range(1, options + 1)))
     return draw(tracking_codes()), list(perm[: draw(st.integers(0, options))])
+
+
+@st.composite
+def teller_draws(draw: st.DrawFn) -> tuple[Any, dict[str, str], list[str], bytes]:
+    """Teller rules, platforms' nominees (on the roll), a roll and a seed that admit a draw."""
+    from communard.constitution.tellers import TellerRules
+
+    roll = draw(st.lists(st.text("abcdefghij0123456789", min_size=1, max_size=6),
+                         min_size=2, max_size=40, unique=True))
+    count = draw(st.integers(2, min(len(roll), 9)))
+    rules = TellerRules(count=count, threshold=draw(st.integers(2, count)))
+    platforms = draw(st.lists(st.sampled_from(["left", "centre", "right", "green", "red", "blue",
+                                               "black", "white", "grey", "gold", "pink"]),
+                              max_size=11, unique=True))
+    nominees = {p: draw(st.sampled_from(roll)) for p in platforms}
+    return rules, nominees, roll, draw(st.binary(min_size=16, max_size=48))

@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+from communard.constitution.tellers import TellerRules, parse_tellers
 from communard.count import ApportionmentMethod
 
 #: Days of membership before a poll opens that a member needs to be on its frozen roll.
@@ -81,6 +82,7 @@ class Constitution:
     cutoff_days: int = DEFAULT_CUTOFF_DAYS
     backdate_days: int = DEFAULT_BACKDATE_DAYS
     elections: ElectionRules = ElectionRules()
+    tellers: TellerRules = TellerRules()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def tier(self, key: str) -> Tier:
@@ -151,7 +153,8 @@ def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution"
             f"not {backdate!r}"
         )
     elections = _election_rules(data.get("elections", {}), f"{source}: elections")
-    known = {"version", "tiers", "eligibility", "elections"}
+    tellers = parse_tellers(data.get("tellers", {}), f"{source}: tellers")
+    known = {"version", "tiers", "eligibility", "elections", "tellers"}
     extra = {k: v for k, v in data.items() if k not in known}
     return Constitution(
         version=version,
@@ -159,6 +162,7 @@ def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution"
         cutoff_days=cutoff,
         backdate_days=backdate,
         elections=elections,
+        tellers=tellers,
         extra=extra,
     )
 
