@@ -4,7 +4,8 @@
   the tellers (Shamir over a 16-byte seed), with a public commitment per share;
   :func:`rebuild_key` rebuilds it in memory from at least t shares that match their commitments
 - :func:`seal` puts one ballot in a fixed-size envelope (libsodium's sealed box);
-  :func:`open_all` opens a whole box and returns the ballots in a CSPRNG-shuffled order
+  :func:`open_all` opens a whole box and returns the ballots in a CSPRNG-shuffled order;
+  :func:`open_ballots` also decodes and checks them; :func:`box_digest` names a box's envelopes
 - :func:`encode_ballot` / :func:`decode_ballot`: the canonical plaintext (tracking code and
   ranking), and :func:`ballot_capacity`, the poll's envelope size from its number of options
 - :func:`write_share_file` / :func:`read_share_file`: a teller's share at rest, encrypted under
@@ -27,6 +28,7 @@ from communard.sealing._ballot import (
     decode_ballot,
     encode_ballot,
 )
+from communard.sealing._box import box_digest, open_ballots
 from communard.sealing._envelope import ENVELOPE_VERSION, envelope_size, open_all, seal
 from communard.sealing._keys import (
     PublicPollKey,
@@ -64,12 +66,14 @@ __all__ = [
     "TellerShare",
     "TooFewShares",
     "ballot_capacity",
+    "box_digest",
     "check_share",
     "decode_ballot",
     "encode_ballot",
     "envelope_size",
     "make_poll_key",
     "open_all",
+    "open_ballots",
     "protect_share",
     "read_share_file",
     "rebuild_key",
