@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from pathlib import Path
 
@@ -100,3 +101,52 @@ def test_a_missing_share_file_is_named(tmp_path, passfile, capsys) -> None:
     missing = tmp_path / "nowhere.share"
     assert main(["teller", "check", str(missing), "--passphrase-file", str(passfile)]) == 2
     assert capsys.readouterr().err.startswith(f"communard teller: {missing}: cannot be read")
+
+
+def test_a_share_sealed_to_the_tellers_key_is_kept(tmp_path, passfile, monkeypatch, capsys) -> None:
+    """init makes a key; a share sealed to its public half is kept, and hands in as dealt."""
+    from communard.sealing import seal_share
+
+    keyfile = tmp_path / "ana.key"
+    assert main(["teller", "init", str(keyfile), "--teller", "ana", "--strength", "interactive",
+                 "--passphrase-file", str(passfile)]) == 0
+    out = capsys.readouterr().out
+    public = base64.b64decode(out.split("register it as your teller key): ")[1].strip())
+    monkeypatch.setattr("sys.stdin", io.StringIO(seal_share(public, SHARE) + "\n"))
+    path = tmp_path / "ana.share"
+    assert main(["teller", "keep", str(path), "--key", str(keyfile), "--strength", "interactive",
+                 "--passphrase-file", str(passfile)]) == 0
+    capsys.readouterr()
+    assert main(["teller", "hand-in", str(path), "--passphrase-file", str(passfile)]) == 0
+    assert TellerShare.from_text(capsys.readouterr().out) == SHARE
+
+
+def test_another_tellers_sealed_share_is_refused(tmp_path, passfile, monkeypatch, capsys) -> None:
+    """A share sealed to ben's key cannot be kept with ana's: exit 2, nothing written."""
+    from communard.sealing import TellerKey, seal_share, write_teller_key_file
+
+    keyfile = tmp_path / "ana.key"
+    write_teller_key_file(keyfile, TellerKey.generate("ana"), b"commune-de-paris",
+                          strength="interactive")
+    monkeypatch.setattr("sys.stdin", io.StringIO(
+        seal_share(TellerKey.generate("ben").public_key, KEY.shares[1]) + "\n"))
+    path = tmp_path / "ana.share"
+    assert main(["teller", "keep", str(path), "--key", str(keyfile), "--strength", "interactive",
+                 "--passphrase-file", str(passfile)]) == 2
+    assert "does not open with this key" in capsys.readouterr().err
+    assert not path.exists()
+
+
+def test_a_share_of_another_teller_sealed_to_my_key_is_refused(tmp_path, passfile, monkeypatch, capsys) -> None:
+    """ben's share sealed to ana's key (a mistaken or malicious dealing) is not kept as ana's."""
+    from communard.sealing import TellerKey, seal_share, write_teller_key_file
+
+    key = TellerKey.generate("ana")
+    keyfile = tmp_path / "ana.key"
+    write_teller_key_file(keyfile, key, b"commune-de-paris", strength="interactive")
+    monkeypatch.setattr("sys.stdin", io.StringIO(seal_share(key.public_key, KEY.shares[1]) + "\n"))
+    path = tmp_path / "ana.share"
+    assert main(["teller", "keep", str(path), "--key", str(keyfile), "--strength", "interactive",
+                 "--passphrase-file", str(passfile)]) == 2
+    assert "the share is teller 'ben''s" in capsys.readouterr().err
+    assert not path.exists()

@@ -1,7 +1,8 @@
 """``communard teller``: a teller keeps their share of a poll's key, and hands it in at the close.
 
 Framework-free: imports only ``communard.sealing``, and runs on the teller's own machine. The
-share is never written in the clear: ``keep`` seals it under the teller's passphrase at once
+share is never written in the clear: ``init`` makes the teller's delivery key (shares are dealt
+sealed to it), ``keep`` seals a share under the teller's passphrase at once
 (Argon2id, XChaCha20-Poly1305; ``docs/sealing.md``), ``check`` proves the file and passphrase
 without showing the share, and ``hand-in`` prints it only when the close asks for it.
 Bad input (a wrong passphrase, a truncated or altered file, a mangled share) prints one line
@@ -21,9 +22,14 @@ from communard.sealing import (
     DEFAULT_STRENGTH,
     STRENGTHS,
     SealingError,
+    TellerKey,
     TellerShare,
+    open_sealed_share,
+    public_text,
     read_share_file,
+    read_teller_key_file,
     write_share_file,
+    write_teller_key_file,
 )
 
 BAD_INPUT = 2
@@ -38,16 +44,27 @@ def register(sub: Any) -> None:
     )
     actions = p.add_subparsers(dest="teller_action", metavar="ACTION", required=True)
 
+    init = _action(
+        actions, "init", cmd_init, "the new key file",
+        help="make your delivery key: the organisation seals your shares to its public half",
+        description="Make an X25519 key pair, write it to FILE encrypted under a passphrase "
+        "you choose, and print its public half for you to register as your teller key. Shares "
+        "dealt to you are then sealed to it, so the organisation never holds them in the clear. "
+        "Never overwrites a file.",
+    )
+    init.add_argument("--teller", required=True, help="your name as a teller (as the poll lists it)")
+    _strength_option(init)
     keep = _action(
         actions, "keep", cmd_keep, "the new share file",
-        help="seal the share you were shown into a new file under your passphrase",
-        description="Read the share shown to you once (pasted at the prompt, not echoed, or "
-        "one line on standard input), and write it to FILE encrypted under a passphrase you "
-        "choose. Never overwrites a file. Prints the share's public commitment: compare it "
-        "with the one the record shows for you.",
+        help="seal the share you were given into a new file under your passphrase",
+        description="Read the share given to you (pasted at the prompt, not echoed, or one line "
+        "on standard input) — as shown once, or sealed to your delivery key with --key — and "
+        "write it to FILE encrypted under your passphrase. Never overwrites a file. Prints the "
+        "share's public commitment: compare it with the one the record shows for you.",
     )
-    keep.add_argument("--strength", choices=sorted(STRENGTHS), default=DEFAULT_STRENGTH,
-                      help=f"Argon2id work factor (default: {DEFAULT_STRENGTH})")
+    keep.add_argument("--key", type=Path, metavar="KEYFILE",
+                      help="the share is sealed to your delivery key in KEYFILE (same passphrase)")
+    _strength_option(keep)
     _action(
         actions, "check", cmd_check, "your share file",
         help="open a share file and show whose share it is, never the share itself",
@@ -77,9 +94,33 @@ def _action(
     return p
 
 
-def cmd_keep(args: argparse.Namespace) -> int:
-    share = TellerShare.from_text(_read_share_text())
+def _strength_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--strength", choices=sorted(STRENGTHS), default=DEFAULT_STRENGTH,
+                   help=f"Argon2id work factor (default: {DEFAULT_STRENGTH})")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    key = TellerKey.generate(args.teller)
     passphrase = _passphrase(args.passphrase_file, confirm=True)
+    write_teller_key_file(args.file, key, passphrase, strength=args.strength)
+    print(f"made the delivery key of teller {key.teller!r} in {args.file}")
+    print(f"public key (register it as your teller key): {public_text(key.public_key)}")
+    return 0
+
+
+def cmd_keep(args: argparse.Namespace) -> int:
+    text = _read_share_text()
+    if args.key is not None:
+        passphrase = _passphrase(args.passphrase_file)
+        key = read_teller_key_file(args.key, passphrase)
+        share = open_sealed_share(key.private, text)
+        if share.teller != key.teller:
+            raise SealingError(
+                f"the share is teller {share.teller!r}'s, and {args.key} is {key.teller!r}'s key"
+            )
+    else:
+        share = TellerShare.from_text(text)
+        passphrase = _passphrase(args.passphrase_file, confirm=True)
     write_share_file(args.file, share, passphrase, strength=args.strength)
     print(f"kept the share of teller {share.teller!r} for poll {share.poll!r} in {args.file}")
     print(f"its commitment (compare with the record's): {share.commitment().digest}")
@@ -106,7 +147,7 @@ def cmd_hand_in(args: argparse.Namespace) -> int:
 def _read_share_text() -> str:
     if sys.stdin.isatty():
         # Not echoed, so the share never shows on the screen or in the terminal's scrollback.
-        return getpass.getpass("paste the share you were shown, then Enter: ")
+        return getpass.getpass("paste the share you were given, then Enter: ")
     line = sys.stdin.readline()
     if not line.strip():
         raise SealingError("standard input: no share given (expected one line)")

@@ -10,6 +10,8 @@
   ranking), and :func:`ballot_capacity`, the poll's envelope size from its number of options
 - :func:`write_share_file` / :func:`read_share_file`: a teller's share at rest, encrypted under
   their passphrase (Argon2id, XChaCha20-Poly1305)
+- :func:`seal_share` / :func:`open_sealed_share`: a share in transit, sealed to a teller's own
+  delivery key (:class:`TellerKey`) or to the close's in-memory key, never in the clear
 
 No web framework is imported here; the schemes are described in ``docs/sealing.md``.
 """
@@ -29,6 +31,14 @@ from communard.sealing._ballot import (
     encode_ballot,
 )
 from communard.sealing._box import box_digest, open_ballots
+from communard.sealing._delivery import (
+    TellerKey,
+    open_sealed_share,
+    public_text,
+    read_teller_key_file,
+    seal_share,
+    write_teller_key_file,
+)
 from communard.sealing._envelope import ENVELOPE_VERSION, envelope_size, open_all, seal
 from communard.sealing._keys import (
     PublicPollKey,
@@ -63,6 +73,7 @@ __all__ = [
     "ShareFileError",
     "ShareRefused",
     "SplitPollKey",
+    "TellerKey",
     "TellerShare",
     "TooFewShares",
     "ballot_capacity",
@@ -74,10 +85,15 @@ __all__ = [
     "make_poll_key",
     "open_all",
     "open_ballots",
+    "open_sealed_share",
     "protect_share",
+    "public_text",
     "read_share_file",
+    "read_teller_key_file",
     "rebuild_key",
     "seal",
+    "seal_share",
     "unprotect_share",
     "write_share_file",
+    "write_teller_key_file",
 ]
