@@ -10,6 +10,8 @@
   ranking), and :func:`ballot_capacity`, the poll's envelope size from its number of options
 - :func:`write_share_file` / :func:`read_share_file`: a teller's share at rest, encrypted under
   their passphrase (Argon2id, XChaCha20-Poly1305)
+- :func:`public_key_body` / :func:`public_key_from_body`: the public key and commitments as the
+  record holds them
 - :func:`seal_share` / :func:`open_sealed_share`: a share in transit, sealed to a teller's own
   delivery key (:class:`TellerKey`) or to the close's in-memory key, never in the clear
 
@@ -49,6 +51,7 @@ from communard.sealing._keys import (
     make_poll_key,
     rebuild_key,
 )
+from communard.sealing._record_body import public_key_body, public_key_from_body
 from communard.sealing.errors import (
     BadShareText,
     BallotRefused,
@@ -87,6 +90,8 @@ __all__ = [
     "open_ballots",
     "open_sealed_share",
     "protect_share",
+    "public_key_body",
+    "public_key_from_body",
     "public_text",
     "read_share_file",
     "read_teller_key_file",
