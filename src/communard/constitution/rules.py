@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from communard.constitution.majority import MajorityError, PollRules, poll_rules_from_dict
+from communard.constitution.tellers import TellerRules, parse_tellers
 from communard.count import ApportionmentMethod
 
 #: Days of membership before a poll opens that a member needs to be on its frozen roll.
@@ -83,6 +84,7 @@ class Constitution:
     backdate_days: int = DEFAULT_BACKDATE_DAYS
     elections: ElectionRules = ElectionRules()
     polls: PollRules = PollRules()
+    tellers: TellerRules = TellerRules()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def tier(self, key: str) -> Tier:
@@ -154,7 +156,8 @@ def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution"
         )
     elections = _election_rules(data.get("elections", {}), f"{source}: elections")
     polls = _poll_rules(data.get("polls", {}), f"{source}: polls")
-    known = {"version", "tiers", "eligibility", "elections", "polls"}
+    tellers = parse_tellers(data.get("tellers", {}), f"{source}: tellers")
+    known = {"version", "tiers", "eligibility", "elections", "polls", "tellers"}
     extra = {k: v for k, v in data.items() if k not in known}
     return Constitution(
         version=version,
@@ -163,6 +166,7 @@ def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution"
         backdate_days=backdate,
         elections=elections,
         polls=polls,
+        tellers=tellers,
         extra=extra,
     )
 
