@@ -30,8 +30,9 @@ from communard.web.core.actors import record_name
 from communard.web.members.models import Member
 from communard.web.polls.choices import check_choices
 from communard.web.polls.errors import AlreadyVoted, NotOnRoll, WrongPhase
-from communard.web.polls.models import Ballot, Mark, NamedVote, Poll, RollEntry
+from communard.web.polls.models import Ballot, Envelope, Mark, NamedVote, Poll, RollEntry
 from communard.web.polls.roll import beneath
+from communard.web.polls.sealed import envelope, sealing_of
 from communard.web.polls.tracking import new_tracking_code
 from communard.web.records import services as record
 from communard.web.records.store import enqueue_sql, enqueue_values
@@ -73,11 +74,14 @@ def do_cast(poll: Poll, voter: Member, choices: object, *, actor: Actor,
     if entry_id is None:
         raise NotOnRoll(_why_not_on_roll(poll, voter))
     code = new_tracking_code()
+    # A sealed poll stores the ballot only as an envelope (issue 16, web/polls/sealed.py).
+    sealing = sealing_of(poll) if poll.secret else None
+    sealed = None if sealing is None else envelope(poll, sealing, code, chosen, _options(poll))
     try:
         if connection.vendor == "postgresql" and poll.secret and ONE_STATEMENT_ON_POSTGRESQL:
-            stored = _store_in_one_statement(poll, entry_id, code, chosen, now)
+            stored = _store_in_one_statement(poll, entry_id, code, chosen, now, sealed)
         else:
-            stored = _store(poll, voter, entry_id, code, chosen, now, actor)
+            stored = _store(poll, voter, entry_id, code, chosen, now, actor, sealed)
     except IntegrityError as exc:
         if "polls_mark" in str(exc):  # the mark's unique key (PostgreSQL names the
             raise AlreadyVoted("you have already voted in this poll") from None  # constraint)
@@ -100,14 +104,17 @@ def _options(poll: Poll) -> int:
 
 
 def _store(poll: Poll, voter: Member, entry_id: int, code: str, chosen: list[int],
-           now: dt.datetime, actor: Actor) -> bool:
+           now: dt.datetime, actor: Actor, sealed: bytes | None = None) -> bool:
     with transaction.atomic():
         is_open = Poll.objects.filter(pk=poll.pk, closed_at__isnull=True, opens_at__lte=now,
                                       closes_at__gt=now).exists()
         if not is_open:
             return False
         Mark.objects.create(entry_id=entry_id)
-        Ballot.objects.create(tracking_code=code, poll=poll, choices=chosen)
+        if sealed is not None:
+            Envelope.objects.create(poll=poll, sealed=sealed)
+        else:
+            Ballot.objects.create(tracking_code=code, poll=poll, choices=chosen)
         body = {"federation": poll.federation.slug, "poll": poll.pk}
         if poll.secret:
             record.append(POLL_BALLOT_CAST, body, actor="voter")
@@ -120,13 +127,17 @@ def _store(poll: Poll, voter: Member, entry_id: int, code: str, chosen: list[int
 
 
 def _store_in_one_statement(poll: Poll, entry_id: int, code: str, chosen: list[int],
-                            now: dt.datetime) -> bool:
+                            now: dt.datetime, sealed: bytes | None = None) -> bool:
     at = connection.ops.adapt_datetimefield_value(now)
     body = {"federation": poll.federation.slug, "poll": poll.pk}
     entry = record.entry(POLL_BALLOT_CAST, body, actor="voter", in_statement=True)
     with connection.cursor() as cursor:
-        cursor.execute(_cast_sql(), [poll.pk, at, at, entry_id, code, json.dumps(chosen),
-                                     *enqueue_values(entry)])
+        if sealed is not None:
+            cursor.execute(_sealed_cast_sql(), [poll.pk, at, at, entry_id, sealed,
+                                                *enqueue_values(entry)])
+        else:
+            cursor.execute(_cast_sql(), [poll.pk, at, at, entry_id, code, json.dumps(chosen),
+                                         *enqueue_values(entry)])
         stored = bool(cursor.fetchone()[0] == 1)
     if stored:
         record.statement_committed()
@@ -143,6 +154,22 @@ def _cast_sql() -> str:
         f"m AS (INSERT INTO {mark} (entry_id) SELECT %s::bigint FROM p), "
         f"b AS (INSERT INTO {ballot} (tracking_code, poll_id, choices) "
         "SELECT %s, p.id, %s::jsonb FROM p), "
+        f"q AS ({enqueue_sql(source='p')}) "
+        "SELECT count(*) FROM p"
+    )
+
+
+@functools.cache
+def _sealed_cast_sql() -> str:
+    """The one statement of a sealed poll's cast: the mark, the envelope (no ballot row, no
+    tracking code, no time) and the queued entry, under the poll's row held FOR SHARE."""
+    q = connection.ops.quote_name
+    poll, mark, envelope = (q(m._meta.db_table) for m in (Poll, Mark, Envelope))
+    return (
+        f"WITH p AS (SELECT id FROM {poll} WHERE id = %s AND closed_at IS NULL "
+        "AND opens_at <= %s AND %s < closes_at FOR SHARE), "
+        f"m AS (INSERT INTO {mark} (entry_id) SELECT %s::bigint FROM p), "
+        f"e AS (INSERT INTO {envelope} (poll_id, sealed) SELECT p.id, %s::bytea FROM p), "
         f"q AS ({enqueue_sql(source='p')}) "
         "SELECT count(*) FROM p"
     )
