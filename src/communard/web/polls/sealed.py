@@ -95,12 +95,13 @@ def _unsealed(poll: Poll, reason: str) -> None:
     record.append(POLL_UNSEALED, {**ref(poll), "reason": reason[:500]}, actor="clock")
 
 
-def sealing_of(poll: Poll) -> tuple[bytes, int] | None:
-    """The poll's public key and envelope capacity, or None for a poll cast in the clear.
-    Read at every cast (one lookup by key): a per-process cache would outlive a test database
-    or a restored backup whose poll ids are reused."""
-    row = PollSeal.objects.filter(poll_id=poll.pk).values_list("public_key", "capacity").first()
-    return None if row is None else (bytes.fromhex(row[0]), row[1])
+def sealing_from(public_key: str | None, capacity: int | None) -> tuple[bytes, int] | None:
+    """The poll's public key and envelope capacity as the cast reads them with the voter's
+    roll entry (at every cast: a per-process cache would outlive a test database or a restored
+    backup whose poll ids are reused), or None for a poll cast in the clear."""
+    if public_key is None or capacity is None:
+        return None
+    return bytes.fromhex(public_key), capacity
 
 
 def envelope(poll: Poll, sealing: tuple[bytes, int], code: str, chosen: list[int],

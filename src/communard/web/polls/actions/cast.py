@@ -29,11 +29,11 @@ from communard.record.kinds import POLL_BALLOT_CAST, VOTE_NAMED
 from communard.web.core.actors import record_name
 from communard.web.members.models import Member
 from communard.web.polls.choices import check_choices
-from communard.web.polls.errors import AlreadyVoted, NotOnRoll, WrongPhase
+from communard.web.polls.errors import AlreadyVoted, InvalidChoices, NotOnRoll, WrongPhase
 from communard.web.polls.models import Ballot, Envelope, Mark, NamedVote, Poll, RollEntry
 from communard.web.polls.roll import beneath
-from communard.web.polls.sealed import envelope, sealing_of
-from communard.web.polls.tracking import new_tracking_code
+from communard.web.polls.sealed import envelope, sealing_from
+from communard.web.polls.tracking import is_tracking_code, new_tracking_code
 from communard.web.records import services as record
 from communard.web.records.store import enqueue_sql, enqueue_values
 
@@ -59,8 +59,10 @@ def may_cast(actor: Actor, voter: Member) -> Refusal | None:
 
 
 def do_cast(poll: Poll, voter: Member, choices: object, *, actor: Actor,
-            now: dt.datetime | None = None) -> str:
-    """Cast ``voter``'s vote; returns the ballot's tracking code."""
+            now: dt.datetime | None = None, code: str | None = None) -> str:
+    """Cast ``voter``'s vote; returns the ballot's tracking code: ``code`` when the caller
+    made it beforehand and showed it to the voter (so an answer lost after the commit loses
+    them nothing, issue 16), else a new one."""
     now = now or timezone.now()
     refusal = may_cast(actor, voter)
     if refusal is not None:
@@ -69,13 +71,18 @@ def do_cast(poll: Poll, voter: Member, choices: object, *, actor: Actor,
     if phase != Phase.POLL:
         raise WrongPhase(_NOT_OPEN.get(phase, "the poll has closed"))
     chosen = check_choices(poll.question, _options(poll), poll.seats, choices)
-    entry_id = (RollEntry.objects.filter(poll=poll, member=voter)
-                .values_list("pk", flat=True).first())
+    # The voter's entry and, in the same query, the poll's key if it is sealed (issue 16).
+    found = (RollEntry.objects.filter(poll=poll, member=voter)
+             .values_list("pk", "poll__seal__public_key", "poll__seal__capacity").first())
+    entry_id, sealing = (None, None) if found is None else (found[0], sealing_from(*found[1:]))
     if entry_id is None:
         raise NotOnRoll(_why_not_on_roll(poll, voter))
-    code = new_tracking_code()
+    made_before = code is not None
+    if code is None:
+        code = new_tracking_code()
+    elif not is_tracking_code(code):
+        raise InvalidChoices("tracking_code: four groups of four letters or digits")
     # A sealed poll stores the ballot only as an envelope (issue 16, web/polls/sealed.py).
-    sealing = sealing_of(poll) if poll.secret else None
     sealed = None if sealing is None else envelope(poll, sealing, code, chosen, _options(poll))
     try:
         if connection.vendor == "postgresql" and poll.secret and ONE_STATEMENT_ON_POSTGRESQL:
@@ -83,8 +90,11 @@ def do_cast(poll: Poll, voter: Member, choices: object, *, actor: Actor,
         else:
             stored = _store(poll, voter, entry_id, code, chosen, now, actor, sealed)
     except IntegrityError as exc:
-        if "polls_mark" in str(exc):  # the mark's unique key (PostgreSQL names the
-            raise AlreadyVoted("you have already voted in this poll") from None  # constraint)
+        # The mark's unique key (PostgreSQL names the constraint); or, for a code made before
+        # the cast and signed for this voter, their own ballot's key: a retry of a cast whose
+        # answer was lost, which PostgreSQL's one statement may find before the mark.
+        if "polls_mark" in str(exc) or (made_before and "polls_ballot" in str(exc)):
+            raise AlreadyVoted("you have already voted in this poll") from None
         raise
     if not stored:
         raise WrongPhase("the poll has closed")

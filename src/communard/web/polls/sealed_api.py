@@ -1,6 +1,7 @@
-"""JSON API of sealed polls' tellers (issue 16), on the polls router: a member registers their
-delivery key; a teller hands in their share at the close (``communard teller hand-in`` prints
-the body). Both are POSTs by the signed-in member, with CSRF; a share never travels in a URL."""
+"""JSON API of sealed polls (issue 16), on the polls router: a member registers their delivery
+key; a teller hands in their share at the close (``communard teller hand-in`` prints the body);
+anyone finds a ballot by a posted tracking code. A share or a code never travels in a URL,
+where access logs would keep it beside the sender's address."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from communard.web.polls.actions.hand_in import do_hand_in, try_close
 from communard.web.polls.actions.teller_key import do_register_teller_key
 from communard.web.polls.api import Invalid, PollId, Refusal, _poll, router
 from communard.web.polls.errors import PollError
-from communard.web.polls.models import HandIn, PollSeal
+from communard.web.polls.models import Ballot, HandIn, PollSeal
+from communard.web.polls.tracking import is_tracking_code
 from communard.web.polls.views import voter_of
 
 
@@ -73,3 +75,28 @@ def hand_in(request: HttpRequest, poll_id: PollId, body: ShareIn) -> Any:
     return Status(202, {"handed_in": HandIn.objects.filter(teller__poll=poll).count(),
                         "threshold": PollSeal.objects.get(poll=poll).threshold,
                         "counted": counted})
+
+
+class TrackIn(Schema):
+    tracking_code: str = Field(max_length=40)
+
+
+class FoundBallot(Schema):
+    tracking_code: str
+    choices: list[int]
+
+
+@router.post("/{poll_id}/track",
+             response={200: FoundBallot, 404: Refusal, 409: Refusal, 422: Invalid})
+def find_ballot(request: HttpRequest, poll_id: PollId, body: TrackIn) -> Any:
+    """A ballot of the published box by its tracking code, posted. 409: the poll is not
+    counted yet; 404: no ballot has that code."""
+    poll = _poll(poll_id)
+    if poll.closed_at is None:
+        return Status(409, {"detail": "ballots are published when the poll is counted"})
+    code = body.tracking_code.strip().upper()
+    ballot = (Ballot.objects.filter(poll=poll, tracking_code=code).first()
+              if is_tracking_code(code) else None)
+    if ballot is None:
+        return Status(404, {"detail": "no ballot with that tracking code in this poll"})
+    return {"tracking_code": ballot.tracking_code, "choices": ballot.choices}
