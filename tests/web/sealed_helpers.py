@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.test import Client
+
 from communard.sealing import TellerKey as DeliveryKey
 from communard.sealing import open_sealed_share, public_text
 from communard.web.councils.models import Federation
@@ -36,3 +38,14 @@ def hand_in(poll: Poll, teller: PollTeller, text: str | None = None) -> PollTell
     member, actor = voter(poll.federation, teller.member.number)
     return do_hand_in(poll, member, share_text(teller) if text is None else text, actor=actor,
                       now=poll.closes_at + dt.timedelta(hours=1))
+
+
+PASSWORD = "a long test password 1871"  # polls_helpers.voter's logins
+
+
+def client_for(federation: Federation, number: str) -> Client:
+    """A browser-less client signed in as member ``number``."""
+    member, _ = voter(federation, number)
+    client = Client()
+    assert client.login(username=member.user.get_username(), password=PASSWORD)
+    return client

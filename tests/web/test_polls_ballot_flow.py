@@ -13,22 +13,16 @@ from communard.web.councils.models import Federation
 from communard.web.polls.actions.close import do_close_poll
 from communard.web.polls.models import Ballot, Mark
 from tests.web.factories import small_federation
-from tests.web.polls_helpers import DAY, NOW, open_poll, voter
+from tests.web.polls_helpers import DAY, NOW, open_poll
+from tests.web.sealed_helpers import client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "a long test password 1871"
 
 
 @pytest.fixture
 def fed(tmp_path: Path) -> Federation:
     return small_federation(tmp_path, {"w1": 5, "w2": 2})
 
-
-def client_for(fed: Federation, number: str) -> Client:
-    member, _ = voter(fed, number)
-    client = Client()
-    assert client.login(username=member.user.get_username(), password=PASSWORD)
-    return client
 
 
 def shown_code(html: str) -> str:

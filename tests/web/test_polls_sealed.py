@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.test import Client
 
 from communard.record.kinds import POLL_BOX_OPENED, POLL_SEALED, POLL_UNSEALED
 from communard.web.core import clock
@@ -25,8 +24,8 @@ from communard.web.polls.models import (
     Result,
 )
 from tests.web.factories import recorded, small_federation
-from tests.web.polls_helpers import DAY, NOW, open_poll, vote, voter
-from tests.web.sealed_helpers import hand_in, register_tellers, share_text
+from tests.web.polls_helpers import DAY, NOW, open_poll, vote
+from tests.web.sealed_helpers import client_for, hand_in, register_tellers, share_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -157,14 +156,6 @@ def test_a_poll_without_teller_keys_opens_unsealed_on_the_record(fed: Federation
     assert "threshold needs 3" in recorded().get(kind=POLL_UNSEALED.tag).body["reason"]
 
 
-PASSWORD = "a long test password 1871"
-
-
-def client_for(fed: Federation, number: str) -> Client:
-    member, _ = voter(fed, number)
-    client = Client()
-    assert client.login(username=member.user.get_username(), password=PASSWORD)
-    return client
 
 
 def test_tellers_hand_in_through_the_api_and_the_page_counts_it(fed: Federation) -> None:
