@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from communard.record.kinds import POLL_BOX_OPENED, POLL_SEALED, POLL_UNSEALED
+from communard.record.kinds import (
+    POLL_BOX_OPENED,
+    POLL_SEALED,
+    POLL_UNSEALED,
+    TELLER_KEY_REGISTERED,
+)
+from communard.sealing import TellerKey as DeliveryKey
+from communard.sealing import public_text
 from communard.web.core import clock
 from communard.web.councils.models import Federation
 from communard.web.polls.actions.hand_in import ShareNotAccepted, try_close
@@ -22,6 +29,7 @@ from communard.web.polls.models import (
     PollSeal,
     PollTeller,
     Result,
+    TellerKey,
 )
 from tests.web.factories import recorded, small_federation
 from tests.web.polls_helpers import DAY, NOW, open_poll, vote
@@ -184,3 +192,17 @@ def test_tellers_hand_in_through_the_api_and_the_page_counts_it(fed: Federation)
     assert last.status_code == 200 and 'id="counted"' in last.content.decode()
     assert Ballot.objects.get(poll=poll).tracking_code == code
     assert Result.objects.get(poll=poll).tally == {"yes": 0, "no": 1, "abstain": 0}
+
+
+def test_a_member_registers_a_delivery_key_on_the_page(fed: Federation) -> None:
+    """Registered and on the record; a key that is not 32 bytes of base64 is a 400 naming the
+    field, and changes nothing."""
+    client = client_for(fed, "1")
+    bad = client.post("/p/tellers/key/", {"public_key": "AAAA"})
+    assert bad.status_code == 400 and "public_key: an X25519 key is 32 bytes, not 3" in bad.text
+    assert not TellerKey.objects.exists()
+    key = DeliveryKey.generate("m1")
+    ok = client.post("/p/tellers/key/", {"public_key": public_text(key.public_key)})
+    assert ok.status_code == 200 and 'id="registered"' in ok.text
+    assert TellerKey.objects.get().public_key == key.public_key.hex()
+    assert recorded().filter(kind=TELLER_KEY_REGISTERED.tag).count() == 1

@@ -1,6 +1,6 @@
-"""JSON API of sealed polls (issue 16), on the polls router: a member registers their delivery
-key; a teller hands in their share at the close (``communard teller hand-in`` prints the body);
-anyone finds a ballot by a posted tracking code. A share or a code never travels in a URL,
+"""JSON API of sealed polls (issue 16), on the polls router: a teller hands in their share at
+the close (``communard teller hand-in`` prints the body); anyone finds a ballot by a posted
+tracking code. (A member registers their delivery key on a page, /p/tellers/key/.) A share or a code never travels in a URL,
 where access logs would keep it beside the sender's address."""
 
 from __future__ import annotations
@@ -12,18 +12,12 @@ from ninja import Field, Schema, Status
 from ninja.security import django_auth
 
 from communard.constitution.permissions import MemberActor, NotAllowed
-from communard.web.members.models import Member
 from communard.web.polls.actions.hand_in import do_hand_in, try_close
-from communard.web.polls.actions.teller_key import do_register_teller_key
 from communard.web.polls.api import Invalid, PollId, Refusal, _poll, router
 from communard.web.polls.errors import PollError
 from communard.web.polls.models import Ballot, HandIn, PollSeal
 from communard.web.polls.tracking import is_tracking_code
 from communard.web.polls.views import voter_of
-
-
-class TellerKeyIn(Schema):
-    public_key: str = Field(max_length=100, description="as `communard teller init` prints it")
 
 
 class ShareIn(Schema):
@@ -34,24 +28,6 @@ class HandInOut(Schema):
     handed_in: int
     threshold: int
     counted: bool
-
-
-@router.post("/teller-key", response={204: None, 400: Refusal, 401: Refusal, 403: Refusal,
-                                      422: Invalid}, auth=django_auth)
-def register_teller_key(request: HttpRequest, body: TellerKeyIn) -> Status:
-    """Register (or replace) your delivery key: shares dealt to you as a teller of polls that
-    open later are sealed to it. 400: not a 32-byte key in base64."""
-    member = Member.objects.filter(user=request.user).first()
-    if member is None:
-        return Status(403, {"detail": "only members register a teller's key"})
-    try:
-        do_register_teller_key(member, body.public_key,
-                               actor=MemberActor(request.user.get_username()))
-    except PollError as refusal:
-        return Status(refusal.status, {"detail": str(refusal)})
-    except NotAllowed as refusal:
-        return Status(403, {"detail": str(refusal)})
-    return Status(204, None)
 
 
 @router.post("/{poll_id}/shares",
@@ -87,10 +63,11 @@ class FoundBallot(Schema):
 
 
 @router.post("/{poll_id}/track",
-             response={200: FoundBallot, 404: Refusal, 409: Refusal, 422: Invalid})
+             response={200: FoundBallot, 400: Refusal, 404: Refusal, 409: Refusal,
+                       422: Invalid})
 def find_ballot(request: HttpRequest, poll_id: PollId, body: TrackIn) -> Any:
-    """A ballot of the published box by its tracking code, posted. 409: the poll is not
-    counted yet; 404: no ballot has that code."""
+    """A ballot of the published box by its tracking code, posted. 400: the body is not
+    JSON; 409: the poll is not counted yet; 404: no ballot has that code."""
     poll = _poll(poll_id)
     if poll.closed_at is None:
         return Status(409, {"detail": "ballots are published when the poll is counted"})

@@ -4,16 +4,19 @@ hand-in form and who has not yet handed in. Shares are posted, never put in a UR
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from communard.constitution.permissions import MemberActor, NotAllowed
+from communard.web.members.models import Member
 from communard.web.polls.actions.hand_in import do_hand_in, try_close
+from communard.web.polls.actions.teller_key import do_register_teller_key
 from communard.web.polls.closing import teller_label
 from communard.web.polls.errors import PollError
-from communard.web.polls.models import HandIn, Poll, PollSeal, PollTeller
+from communard.web.polls.models import HandIn, Poll, PollSeal, PollTeller, TellerKey
 from communard.web.polls.views import load, voter_of
 
 
@@ -53,3 +56,26 @@ def tellers_page(request: HttpRequest, poll_id: int) -> HttpResponse:
                 status, errors = 403, [str(refusal)]
     context = tellers_context(request, poll) | {"errors": errors, "accepted": accepted}
     return render(request, "polls/tellers.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def teller_key_page(request: HttpRequest) -> HttpResponse:
+    """A member registers (or replaces) their delivery key: the public line `communard teller
+    init` prints. Shares dealt to them as a teller of polls opening later are sealed to it."""
+    member = Member.objects.filter(user=request.user).first()
+    status, errors, done = 200, [], False
+    if member is None:
+        status, errors = 403, ["only members register a teller's key"]
+    elif request.method == "POST":
+        try:
+            do_register_teller_key(member, request.POST.get("public_key", ""),
+                                   actor=MemberActor(request.user.get_username()))
+            done = True
+        except PollError as refusal:
+            status, errors = refusal.status, [str(refusal)]
+        except NotAllowed as refusal:
+            status, errors = 403, [str(refusal)]
+    current = TellerKey.objects.filter(member=member).first() if member else None
+    return render(request, "polls/teller_key.html",
+                  {"errors": errors, "done": done, "current": current}, status=status)

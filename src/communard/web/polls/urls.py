@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:poll_id>/box.csv", views.box_csv, name="poll_box_csv"),
     path("<int:poll_id>/track/", views.track, name="poll_track"),
     path("<int:poll_id>/tellers/", tellers.tellers_page, name="poll_tellers"),
+    path("tellers/key/", tellers.teller_key_page, name="teller_key"),
 ]
