@@ -436,3 +436,45 @@ def yes_no_tallies(draw: st.DrawFn) -> tuple[Any, int]:
 
 
 turnout_floors = st.fractions(min_value=0, max_value=1, max_denominator=100)
+# --- Sealed ballots (communard.sealing) ---------------------------------------------------------
+
+TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+@st.composite
+def teller_splits(draw: st.DrawFn) -> tuple[list[str], int]:
+    """A poll's tellers (distinct names) and a threshold 2 ≤ t ≤ n."""
+    n = draw(st.integers(2, 9))
+    names = draw(st.lists(st.text(min_size=1, max_size=12), min_size=n, max_size=n, unique=True))
+    return names, draw(st.integers(2, n))
+
+
+@st.composite
+def tracking_codes(draw: st.DrawFn) -> str:
+    """A tracking code of the shape the cast path makes: four groups of four base-32 characters."""
+    chars = draw(st.text(TRACKING_ALPHABET, min_size=16, max_size=16))
+    return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
+
+
+@st.composite
+def sealed_ballots(draw: st.DrawFn, options: int) -> tuple[str, list[int]]:
+    """One plaintext ballot of a poll with ``options`` options: a code and a (maybe blank) ranking
+    of distinct options numbered from 1."""
+    perm = draw(st.permutations(range(1, options + 1)))
+    return draw(tracking_codes()), list(perm[: draw(st.integers(0, options))])
+
+
+@st.composite
+def teller_draws(draw: st.DrawFn) -> tuple[Any, dict[str, str], list[str], bytes]:
+    """Teller rules, platforms' nominees (on the roll), a roll and a seed that admit a draw."""
+    from communard.constitution.tellers import TellerRules
+
+    roll = draw(st.lists(st.text("abcdefghij0123456789", min_size=1, max_size=6),
+                         min_size=2, max_size=40, unique=True))
+    count = draw(st.integers(2, min(len(roll), 9)))
+    rules = TellerRules(count=count, threshold=draw(st.integers(2, count)))
+    platforms = draw(st.lists(st.sampled_from(["left", "centre", "right", "green", "red", "blue",
+                                               "black", "white", "grey", "gold", "pink"]),
+                              max_size=11, unique=True))
+    nominees = {p: draw(st.sampled_from(roll)) for p in platforms}
+    return rules, nominees, roll, draw(st.binary(min_size=16, max_size=48))

@@ -74,7 +74,8 @@ def test_yes_no_poll_runs_from_call_to_decision(fed: Federation) -> None:
     assert decided[-1] == (poll.pk, True, "thing:7")
     kinds = list(recorded().values_list("kind", flat=True))
     assert [k for k in kinds if k.startswith("poll.")] == [
-        "poll.called", "poll.roll_frozen", *["poll.ballot_cast"] * 4, "poll.closed"]
+        "poll.called", "poll.roll_frozen", "poll.unsealed", *["poll.ballot_cast"] * 4,
+        "poll.closed"]
     closed = recorded().get(kind="poll.closed").body
     assert closed["tally"] == {"yes": 2, "no": 1, "abstain": 1} and closed["passed"] is True
 

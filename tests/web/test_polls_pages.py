@@ -93,7 +93,7 @@ def test_result_page_box_and_recount(fed: Federation, tmp_path: Path,
     assert main(["count", str(tmp_path / "box.blt"), "--method", "yes-no", "--format",
                  "json"]) == 0
     assert json.loads(capsys.readouterr().out)["extra"] == result.sheet["extra"]
-    found = client.get(f"/p/{poll.pk}/track/", {"code": codes[2].lower()})
+    found = client.post(f"/p/{poll.pk}/track/", {"code": codes[2].lower()})
     assert '<ol id="found"><li>No</li></ol>' in found.text
     api = client.get(f"/api/polls/{poll.pk}/result").json()
     assert (api["passed"], api["reason"], api["tally"]) == (True, result.reason,

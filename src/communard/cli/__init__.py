@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 
 from communard import __version__
-from communard.cli import count_cmd, record_cmd, web_cmd
+from communard.cli import count_cmd, record_cmd, teller_cmd, web_cmd
 
-MODULES = (web_cmd, count_cmd, record_cmd)
+MODULES = (web_cmd, count_cmd, record_cmd, teller_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

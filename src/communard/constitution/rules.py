@@ -15,6 +15,7 @@ from communard.constitution.census import CensusError, CensusRule, parse_census
 from communard.constitution.majority import MajorityError, PollRules, poll_rules_from_dict
 from communard.constitution.meetings import MeetingRules, MeetingsError, parse_meetings
 from communard.constitution.recall import RecallRules, RecallRulesError, recall_rules_from_dict
+from communard.constitution.tellers import TellerRules, parse_tellers
 from communard.count import ApportionmentMethod
 
 #: Days of membership before a poll opens that a member needs to be on its frozen roll.
@@ -89,6 +90,7 @@ class Constitution:
     meetings: MeetingRules = MeetingRules()
     recall: RecallRules = RecallRules()
     polls: PollRules = PollRules()
+    tellers: TellerRules = TellerRules()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def tier(self, key: str) -> Tier:
@@ -172,7 +174,9 @@ def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution"
     except RecallRulesError as e:
         raise ConstitutionError(str(e)) from None
     polls = _poll_rules(data.get("polls", {}), f"{source}: polls")
-    known = {"version", "tiers", "eligibility", "elections", "seats", "meetings", "recall", "polls"}
+    tellers = parse_tellers(data.get("tellers", {}), f"{source}: tellers")
+    known = {"version", "tiers", "eligibility", "elections", "seats", "meetings", "recall", "polls",
+             "tellers"}
     extra = {k: v for k, v in data.items() if k not in known}
     return Constitution(
         version=version,
@@ -184,6 +188,7 @@ def constitution_from_dict(data: dict[str, Any], *, source: str = "constitution"
         meetings=meetings,
         recall=recall,
         polls=polls,
+        tellers=tellers,
         extra=extra,
     )
 

@@ -630,6 +630,65 @@ POLL_CLOSED = Kind("poll.closed", 1, PollClosed)
 POLL_KINDS = (POLL_CALLED, POLL_ROLL_FROZEN, POLL_BALLOT_CAST, VOTE_NAMED, POLL_CLOSED)
 
 
+# ------------------------------------------------------------------ sealed ballots (issue 16)
+# A secret poll's key: its public half, threshold and tellers' share commitments on the record
+# at the opening (docs/sealing.md), the box's envelopes counted at the close. Tellers appear
+# only as salted commitments.
+
+
+class TellerKeyRegistered(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A member's delivery key: the shares they are dealt as a teller are sealed to it."""
+
+    federation: Key
+    member: Commitment
+    public_key: Sha256  # 32 bytes of X25519, as 64 hex digits
+
+
+class SealedTeller(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One teller: ``member`` is also the teller's name in their share and its commitment."""
+
+    member: Commitment
+    index: Position
+    commitment: Sha256
+    named_by: list[str]
+
+
+class PollSealed(PollRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The poll's public key: every envelope is sealed to it; t of the tellers open the box."""
+
+    key: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]  # the key's poll name
+    public_key: Sha256
+    threshold: Annotated[int, msgspec.Meta(ge=2)]
+    capacity: Count
+    envelope_version: Position
+    members: list[SealedTeller]  # the tellers, by index (named so: they are people)
+    draw_tree_size: Count  # the record's tree the draw's seed came from (teller_seed)
+    draw_root: Sha256
+
+
+class PollUnsealed(PollRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A secret poll opened without a key, and why (too few members with a delivery key)."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class PollBoxOpened(PollRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The close opened the box: envelopes = marks = ballots, and the envelopes' digest."""
+
+    envelopes: Count
+    marks: Count
+    ballots: Count
+    envelopes_sha256: Sha256
+    tellers: list[Position]  # the indexes of the tellers whose shares opened it
+
+
+TELLER_KEY_REGISTERED = Kind("teller.key_registered", 1, TellerKeyRegistered)
+POLL_SEALED = Kind("poll.sealed", 1, PollSealed)
+POLL_UNSEALED = Kind("poll.unsealed", 1, PollUnsealed)
+POLL_BOX_OPENED = Kind("poll.box_opened", 1, PollBoxOpened)
+SEALING_KINDS = (TELLER_KEY_REGISTERED, POLL_SEALED, POLL_UNSEALED, POLL_BOX_OPENED)
+
+
 def _registry(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:
     table: dict[str, Kind[Any]] = {}
     for k in kinds:
@@ -654,6 +713,7 @@ KINDS: Mapping[str, Kind[Any]] = _registry(
     *MEETINGS_KINDS,
     *RECALL_KINDS,
     *POLL_KINDS,
+    *SEALING_KINDS,
 )
 """Every declared kind by the tag stored in its entries."""
 

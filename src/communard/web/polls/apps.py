@@ -9,4 +9,7 @@ class PollsConfig(AppConfig):
         from communard.web.polls import transitions
 
         transitions.register()
-        from communard.web.polls import audit  # noqa: F401  (registers verify's audit)
+        from communard.web.polls import (
+            audit,  # noqa: F401  (registers verify's audit)
+            sealed_audit,  # noqa: F401  (sealed polls' audit)
+        )

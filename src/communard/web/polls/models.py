@@ -152,3 +152,14 @@ class Result(WriteOnce):
     def tally(self) -> dict[str, Any] | None:
         extra = self.sheet.get("extra", {})
         return extra if {"yes", "no", "abstain"} <= set(extra) else None
+
+
+# Sealed ballots (issue 16) keep their rows in their own module.
+from communard.web.polls.sealed_models import (  # noqa: E402,F401
+    ClosingKey,
+    Envelope,
+    HandIn,
+    PollSeal,
+    PollTeller,
+    TellerKey,
+)

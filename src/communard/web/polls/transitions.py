@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.db import transaction
+
 from communard.constitution.calendar import Transition, due_transitions
 from communard.web.core import clock
 from communard.web.polls.errors import PollError
@@ -34,10 +36,20 @@ def _open(poll_id: int, now: dt.datetime) -> bool:
 
 def _close(poll_id: int, now: dt.datetime) -> bool:
     from communard.web.polls.actions.close import do_close_poll
+    from communard.web.polls.closing import AwaitingTellers, ensure_closing_key, is_sealed
 
     poll = Poll.objects.select_for_update().get(pk=poll_id)
     if Transition.CLOSE not in due_transitions(poll.state(), now):
         return False  # another clock closed it since it was found due
+    if is_sealed(poll):
+        # The closing key commits whatever the close does: tellers hand in to it (issue 16).
+        ensure_closing_key(poll)
+        try:
+            with transaction.atomic():
+                do_close_poll(poll, now=now)
+        except AwaitingTellers:
+            return False  # closed and uncounted until t tellers have handed in
+        return True
     do_close_poll(poll, now=now)
     return True
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from communard.web.polls import views
+from communard.web.polls import tellers, views
 
 urlpatterns = [
     path("<int:poll_id>/", views.poll_page, name="poll"),
@@ -8,4 +8,6 @@ urlpatterns = [
     path("<int:poll_id>/box.blt", views.box_blt, name="poll_box_blt"),
     path("<int:poll_id>/box.csv", views.box_csv, name="poll_box_csv"),
     path("<int:poll_id>/track/", views.track, name="poll_track"),
+    path("<int:poll_id>/tellers/", tellers.tellers_page, name="poll_tellers"),
+    path("tellers/key/", tellers.teller_key_page, name="teller_key"),
 ]

@@ -19,9 +19,10 @@ from communard.constitution.permissions import MemberActor, NotAllowed
 from communard.count import write_blt
 from communard.web.members.models import Member
 from communard.web.polls.actions.cast import do_cast
+from communard.web.polls.ballot_flow import code_of_ticket, has_voted, new_ticket, with_ranks
 from communard.web.polls.box import ballot_box, boxed_ballots
 from communard.web.polls.choices import check_choices
-from communard.web.polls.errors import PollError
+from communard.web.polls.errors import AlreadyVoted, InvalidChoices, PollError
 from communard.web.polls.models import Ballot, NamedVote, Poll, Question
 from communard.web.polls.tracking import is_tracking_code
 
@@ -90,6 +91,7 @@ def vote(request: HttpRequest, poll_id: int) -> HttpResponse:
         context["errors"] = ["Only members of the federation vote."]
         return render(request, "polls/vote.html", context, status=403)
     if request.method == "GET":
+        context["voted"] = has_voted(poll, me)  # told before, not after casting again
         return render(request, "polls/vote.html", context)
     choices = _choices_from_form(poll, request.POST)
     context["chosen"] = choices
@@ -97,14 +99,27 @@ def vote(request: HttpRequest, poll_id: int) -> HttpResponse:
     if not choices:
         context["errors"] = ["Choose at least one option."]
         return render(request, "polls/vote.html", context, status=400)
+    if request.POST.get("change") == "yes":  # back from the confirmation, choices kept
+        context["options"] = with_ranks(options, choices)
+        return render(request, "polls/vote.html", context)
+    code = None
     try:
         check_choices(poll.question, len(options), poll.seats, choices)
         if request.POST.get("confirm") != "yes":
             context["labels"] = [labels[n] for n in choices]
+            context["code"], context["ticket"] = new_ticket(poll, me)
             return render(request, "polls/confirm.html", context)
-        code = do_cast(poll, me, choices, actor=MemberActor(request.user.get_username()))
+        if "ticket" in request.POST:
+            code = code_of_ticket(poll, me, request.POST["ticket"])
+            if code is None:
+                raise InvalidChoices("the confirmation step's tracking code was altered; "
+                                     "review your vote again")
+        code = do_cast(poll, me, choices, actor=MemberActor(request.user.get_username()),
+                       code=code)
     except (PollError, NotAllowed) as refusal:
         context["errors"] = [str(refusal)]
+        if isinstance(refusal, AlreadyVoted):
+            context["voted"], context["code"] = True, code
         status = refusal.status if isinstance(refusal, PollError) else 403
         return render(request, "polls/vote.html", context, status=status)
     return render(request, "polls/receipt.html",
@@ -143,9 +158,12 @@ def box_csv(request: HttpRequest, poll_id: int) -> HttpResponse:
     return response
 
 
+@require_http_methods(["GET", "POST"])
 def track(request: HttpRequest, poll_id: int) -> HttpResponse:
+    """Find a ballot by its tracking code, posted: a code in a URL would sit in access logs
+    beside the voter's address (issue 16)."""
     poll = load(poll_id)
-    code = request.GET.get("code", "").strip().upper()
+    code = request.POST.get("code", "").strip().upper()
     ballot = None
     if is_tracking_code(code) and poll.closed_at is not None:
         ballot = Ballot.objects.filter(poll=poll, tracking_code=code).first()

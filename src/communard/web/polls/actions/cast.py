@@ -29,10 +29,11 @@ from communard.record.kinds import POLL_BALLOT_CAST, VOTE_NAMED
 from communard.web.core.actors import record_name
 from communard.web.members.models import Member
 from communard.web.polls.choices import check_choices
-from communard.web.polls.errors import AlreadyVoted, NotOnRoll, WrongPhase
-from communard.web.polls.models import Ballot, Mark, NamedVote, Poll, RollEntry
+from communard.web.polls.errors import AlreadyVoted, InvalidChoices, NotOnRoll, WrongPhase
+from communard.web.polls.models import Ballot, Envelope, Mark, NamedVote, Poll, RollEntry
 from communard.web.polls.roll import beneath
-from communard.web.polls.tracking import new_tracking_code
+from communard.web.polls.sealed import envelope, sealing_from
+from communard.web.polls.tracking import is_tracking_code, new_tracking_code
 from communard.web.records import services as record
 from communard.web.records.store import enqueue_sql, enqueue_values
 
@@ -58,8 +59,10 @@ def may_cast(actor: Actor, voter: Member) -> Refusal | None:
 
 
 def do_cast(poll: Poll, voter: Member, choices: object, *, actor: Actor,
-            now: dt.datetime | None = None) -> str:
-    """Cast ``voter``'s vote; returns the ballot's tracking code."""
+            now: dt.datetime | None = None, code: str | None = None) -> str:
+    """Cast ``voter``'s vote; returns the ballot's tracking code: ``code`` when the caller
+    made it beforehand and showed it to the voter (so an answer lost after the commit loses
+    them nothing, issue 16), else a new one."""
     now = now or timezone.now()
     refusal = may_cast(actor, voter)
     if refusal is not None:
@@ -68,19 +71,30 @@ def do_cast(poll: Poll, voter: Member, choices: object, *, actor: Actor,
     if phase != Phase.POLL:
         raise WrongPhase(_NOT_OPEN.get(phase, "the poll has closed"))
     chosen = check_choices(poll.question, _options(poll), poll.seats, choices)
-    entry_id = (RollEntry.objects.filter(poll=poll, member=voter)
-                .values_list("pk", flat=True).first())
+    # The voter's entry and, in the same query, the poll's key if it is sealed (issue 16).
+    found = (RollEntry.objects.filter(poll=poll, member=voter)
+             .values_list("pk", "poll__seal__public_key", "poll__seal__capacity").first())
+    entry_id, sealing = (None, None) if found is None else (found[0], sealing_from(*found[1:]))
     if entry_id is None:
         raise NotOnRoll(_why_not_on_roll(poll, voter))
-    code = new_tracking_code()
+    made_before = code is not None
+    if code is None:
+        code = new_tracking_code()
+    elif not is_tracking_code(code):
+        raise InvalidChoices("tracking_code: four groups of four letters or digits")
+    # A sealed poll stores the ballot only as an envelope (issue 16, web/polls/sealed.py).
+    sealed = None if sealing is None else envelope(poll, sealing, code, chosen, _options(poll))
     try:
         if connection.vendor == "postgresql" and poll.secret and ONE_STATEMENT_ON_POSTGRESQL:
-            stored = _store_in_one_statement(poll, entry_id, code, chosen, now)
+            stored = _store_in_one_statement(poll, entry_id, code, chosen, now, sealed)
         else:
-            stored = _store(poll, voter, entry_id, code, chosen, now, actor)
+            stored = _store(poll, voter, entry_id, code, chosen, now, actor, sealed)
     except IntegrityError as exc:
-        if "polls_mark" in str(exc):  # the mark's unique key (PostgreSQL names the
-            raise AlreadyVoted("you have already voted in this poll") from None  # constraint)
+        # The mark's unique key (PostgreSQL names the constraint); or, for a code made before
+        # the cast and signed for this voter, their own ballot's key: a retry of a cast whose
+        # answer was lost, which PostgreSQL's one statement may find before the mark.
+        if "polls_mark" in str(exc) or (made_before and "polls_ballot" in str(exc)):
+            raise AlreadyVoted("you have already voted in this poll") from None
         raise
     if not stored:
         raise WrongPhase("the poll has closed")
@@ -100,14 +114,17 @@ def _options(poll: Poll) -> int:
 
 
 def _store(poll: Poll, voter: Member, entry_id: int, code: str, chosen: list[int],
-           now: dt.datetime, actor: Actor) -> bool:
+           now: dt.datetime, actor: Actor, sealed: bytes | None = None) -> bool:
     with transaction.atomic():
         is_open = Poll.objects.filter(pk=poll.pk, closed_at__isnull=True, opens_at__lte=now,
                                       closes_at__gt=now).exists()
         if not is_open:
             return False
         Mark.objects.create(entry_id=entry_id)
-        Ballot.objects.create(tracking_code=code, poll=poll, choices=chosen)
+        if sealed is not None:
+            Envelope.objects.create(poll=poll, sealed=sealed)
+        else:
+            Ballot.objects.create(tracking_code=code, poll=poll, choices=chosen)
         body = {"federation": poll.federation.slug, "poll": poll.pk}
         if poll.secret:
             record.append(POLL_BALLOT_CAST, body, actor="voter")
@@ -120,13 +137,17 @@ def _store(poll: Poll, voter: Member, entry_id: int, code: str, chosen: list[int
 
 
 def _store_in_one_statement(poll: Poll, entry_id: int, code: str, chosen: list[int],
-                            now: dt.datetime) -> bool:
+                            now: dt.datetime, sealed: bytes | None = None) -> bool:
     at = connection.ops.adapt_datetimefield_value(now)
     body = {"federation": poll.federation.slug, "poll": poll.pk}
     entry = record.entry(POLL_BALLOT_CAST, body, actor="voter", in_statement=True)
     with connection.cursor() as cursor:
-        cursor.execute(_cast_sql(), [poll.pk, at, at, entry_id, code, json.dumps(chosen),
-                                     *enqueue_values(entry)])
+        if sealed is not None:
+            cursor.execute(_sealed_cast_sql(), [poll.pk, at, at, entry_id, sealed,
+                                                *enqueue_values(entry)])
+        else:
+            cursor.execute(_cast_sql(), [poll.pk, at, at, entry_id, code, json.dumps(chosen),
+                                         *enqueue_values(entry)])
         stored = bool(cursor.fetchone()[0] == 1)
     if stored:
         record.statement_committed()
@@ -143,6 +164,22 @@ def _cast_sql() -> str:
         f"m AS (INSERT INTO {mark} (entry_id) SELECT %s::bigint FROM p), "
         f"b AS (INSERT INTO {ballot} (tracking_code, poll_id, choices) "
         "SELECT %s, p.id, %s::jsonb FROM p), "
+        f"q AS ({enqueue_sql(source='p')}) "
+        "SELECT count(*) FROM p"
+    )
+
+
+@functools.cache
+def _sealed_cast_sql() -> str:
+    """The one statement of a sealed poll's cast: the mark, the envelope (no ballot row, no
+    tracking code, no time) and the queued entry, under the poll's row held FOR SHARE."""
+    q = connection.ops.quote_name
+    poll, mark, envelope = (q(m._meta.db_table) for m in (Poll, Mark, Envelope))
+    return (
+        f"WITH p AS (SELECT id FROM {poll} WHERE id = %s AND closed_at IS NULL "
+        "AND opens_at <= %s AND %s < closes_at FOR SHARE), "
+        f"m AS (INSERT INTO {mark} (entry_id) SELECT %s::bigint FROM p), "
+        f"e AS (INSERT INTO {envelope} (poll_id, sealed) SELECT p.id, %s::bytea FROM p), "
         f"q AS ({enqueue_sql(source='p')}) "
         "SELECT count(*) FROM p"
     )

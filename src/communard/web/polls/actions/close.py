@@ -16,6 +16,7 @@ from communard.web.polls import outcomes
 from communard.web.polls.actions.common import locked, on_record, ref
 from communard.web.polls.actions.open import freeze_roll
 from communard.web.polls.box import Tally, tally
+from communard.web.polls.closing import is_sealed, open_box
 from communard.web.polls.errors import AlreadyClosed, WrongPhase
 from communard.web.polls.models import Mark, Poll, Question, Result
 from communard.web.records import services as record
@@ -49,6 +50,8 @@ def do_close_poll(poll: Poll | int, *, now: dt.datetime | None = None) -> Result
             raise WrongPhase("the poll is still open")
         if poll.roll_frozen_at is None:
             freeze_roll(poll, now)
+        if is_sealed(poll):
+            open_box(poll)  # t tellers' shares, or AwaitingTellers and nothing changes
         counted = tally(poll)
         roll_size = poll.roll_size or 0
         outcome, votes = judge(poll, counted, roll_size)

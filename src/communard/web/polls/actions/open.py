@@ -13,6 +13,7 @@ from communard.web.polls.actions.common import locked, on_record, ref
 from communard.web.polls.errors import PollError, WrongPhase
 from communard.web.polls.models import Poll, RollEntry, Voters
 from communard.web.polls.roll import delegate_roll, member_roll, roll_digest
+from communard.web.polls.sealed import seal_poll
 from communard.web.records import services as record
 
 
@@ -26,6 +27,7 @@ def do_open_poll(poll: Poll | int, *, now: dt.datetime | None = None) -> bool:
                 raise WrongPhase(f"the poll opens {poll.opens_at:%Y-%m-%d %H:%M %Z}, not before")
             return False
         freeze_roll(poll, now)
+        seal_poll(poll)  # a secret poll's key, its tellers' shares dealt sealed (issue 16)
     return True
 
 

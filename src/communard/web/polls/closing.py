@@ -1,0 +1,146 @@
+"""The close of a sealed poll (issue 16, docs/sealing.md): the key the tellers' hand-ins are
+sealed to, and the opening of the box once t of them are in.
+
+A hand-in waits in the database sealed to the close's key, whose private half lives only in
+the memory of the process that runs the close (the clock's: ``communard serve``'s sealer
+process or ``communard seal --follow``). A database reader holding every hand-in still holds
+nothing it can open. A restart loses that key: the next round makes a new one, drops the
+hand-ins sealed to the old one, and the tellers are asked again. Shares are never stored
+readable, not even for a restart's sake.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from nacl.public import PrivateKey
+
+from communard.record.kinds import POLL_BOX_OPENED
+from communard.sealing import (
+    PublicPollKey,
+    SealingError,
+    ShareCommitment,
+    TellerShare,
+    TooFewShares,
+    box_digest,
+    open_ballots,
+    open_sealed_share,
+    rebuild_key,
+)
+from communard.web.polls.actions.common import ref
+from communard.web.polls.errors import PollError
+from communard.web.polls.models import (
+    Ballot,
+    ClosingKey,
+    Envelope,
+    HandIn,
+    Mark,
+    Option,
+    Poll,
+    PollSeal,
+    PollTeller,
+)
+from communard.web.records import services as record
+
+#: Which process holds a closing key's private half: this one's name, made when it starts.
+HOLDER = secrets.token_hex(16)
+#: The private halves this process holds, by public key (hex). Never written anywhere.
+_PRIVATE: dict[str, PrivateKey] = {}
+
+
+class AwaitingTellers(PollError):
+    """Fewer than t tellers have handed in a valid share: the poll stays closed, uncounted."""
+
+    status = 409
+
+    def __init__(self, message: str, missing: list[str]) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
+def is_sealed(poll: Poll) -> bool:
+    return PollSeal.objects.filter(poll=poll).exists()
+
+
+def holds_closing_key(poll: Poll) -> bool:
+    key = ClosingKey.objects.filter(poll=poll).values_list("public_key", flat=True).first()
+    return key is not None and key in _PRIVATE
+
+
+def ensure_closing_key(poll: Poll) -> ClosingKey:
+    """The poll's closing key, held by this process: kept if it is, else made anew (a key made
+    by a process that has since ended can open nothing, so its hand-ins are dropped)."""
+    current = ClosingKey.objects.filter(poll=poll).first()
+    if current is not None and current.public_key in _PRIVATE:
+        return current
+    if current is not None:
+        HandIn.objects.filter(teller__poll=poll).delete()
+        current.delete()
+    private = PrivateKey.generate()
+    public = bytes(private.public_key).hex()
+    _PRIVATE[public] = private
+    return ClosingKey.objects.create(poll=poll, public_key=public, holder=HOLDER)
+
+
+def public_poll_key(poll: Poll) -> PublicPollKey:
+    seal = PollSeal.objects.get(poll=poll)
+    tellers = PollTeller.objects.filter(poll=poll).order_by("index")
+    return PublicPollKey(seal.key_name, bytes.fromhex(seal.public_key), seal.threshold,
+                         tuple(ShareCommitment(t.name, t.index, t.commitment) for t in tellers))
+
+
+def teller_label(teller: PollTeller) -> str:
+    return f"teller {teller.index} ({teller.member.name})"
+
+
+def open_box(poll: Poll) -> None:
+    """Rebuild the key from the hand-ins (in memory), open every envelope, write the ballots
+    in the shuffled order in one batch, record the box's opening, and drop the key and the
+    hand-ins. Inside the close's transaction: a refusal leaves the poll uncounted."""
+    shares, tellers = _handed_in(poll)
+    public = public_poll_key(poll)
+    try:
+        key = rebuild_key(public, shares)
+    except TooFewShares:
+        handed = {s.teller for s in shares}
+        missing = [teller_label(t) for t in tellers if t.name not in handed]
+        raise AwaitingTellers(
+            f"the poll is closed and waits for its tellers: {len(handed)} of "
+            f"{public.threshold} shares needed are in; not yet handed in: {', '.join(missing)}",
+            missing) from None
+    seal = PollSeal.objects.get(poll=poll)
+    envelopes = [bytes(e) for e in Envelope.objects.filter(poll=poll).values_list("sealed",
+                                                                                  flat=True)]
+    options = Option.objects.filter(poll=poll).count()
+    try:
+        opened = open_ballots(key, envelopes, capacity=seal.capacity, options=options)
+    except SealingError as exc:
+        raise PollError(f"the box of poll {poll.pk} cannot be opened: {exc}") from None
+    finally:
+        del key  # the last reference: nothing keeps the rebuilt key past the opening
+    # In the shuffled order, in one batch, with no time and no id that follows the casts.
+    Ballot.objects.bulk_create([Ballot(tracking_code=code, poll=poll, choices=list(ranking))
+                                for code, ranking in opened])
+    record.append(POLL_BOX_OPENED, {
+        **ref(poll), "envelopes": len(envelopes),
+        "marks": Mark.objects.filter(entry__poll=poll).count(), "ballots": len(opened),
+        "envelopes_sha256": box_digest(envelopes),
+        "tellers": sorted(t.index for t in tellers if t.name in {s.teller for s in shares}),
+    }, actor="clock")
+    closing = ClosingKey.objects.filter(poll=poll).first()
+    HandIn.objects.filter(teller__poll=poll).delete()
+    if closing is not None:
+        _PRIVATE.pop(closing.public_key, None)
+        closing.delete()
+
+
+def _handed_in(poll: Poll) -> tuple[list[TellerShare], list[PollTeller]]:
+    tellers = list(PollTeller.objects.filter(poll=poll).select_related("member")
+                   .order_by("index"))
+    closing = ClosingKey.objects.filter(poll=poll).first()
+    private = None if closing is None else _PRIVATE.get(closing.public_key)
+    if private is None or closing is None:
+        return [], tellers
+    shares = [open_sealed_share(private, h.sealed_share)
+              for h in HandIn.objects.filter(teller__poll=poll, closing_key=closing.public_key)]
+    return shares, tellers
