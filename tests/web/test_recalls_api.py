@@ -127,6 +127,12 @@ def test_the_signature_that_meets_the_threshold_answers_as_the_petition_reads(wo
     late = post(client_of("8"), f"{path}/signature")
     assert (late.status_code, late.json()["rule"]) == (409, "petition-not-open")
     assert recorded().filter(kind="recall.threshold_met").count() == 1
+    # Every member of the roll (workshop one's 12), and nobody else, hears that it was met.
+    from communard.web.recalls.models import Notification
+
+    heard = Notification.objects.filter(petition_id=opened["id"], text__contains="met its")
+    assert sorted(heard.values_list("member__number", flat=True), key=int) == [
+        str(n) for n in range(1, 13)]
 
 
 def test_signing_needs_a_member_a_login_a_csrf_token_and_a_petition(workshop) -> None:  # type: ignore[no-untyped-def]
