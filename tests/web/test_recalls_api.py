@@ -153,6 +153,8 @@ def test_signing_needs_a_member_a_login_a_csrf_token_and_a_petition(workshop) ->
     assert member.post(path).status_code == 403  # no X-CSRFToken
     refused = post(staff, path)
     assert (refused.status_code, refused.json()["rule"]) == (403, "members-only")
+    assert refused.json()["detail"] == (f"only a member of {workshop[0].name} signed in as "
+                                        "themself petitions and signs")
     missing = post(member, "/api/recalls/petitions/999999/signature")
     assert (missing.status_code, missing.json()["detail"]) == (404, "no such petition")
     assert (Signature.objects.count(), recorded().count()) == before

@@ -52,6 +52,7 @@ class SignRead:
     user: AbstractBaseUser | None
     petition: dict[str, Any] | None  # the API's PetitionOut, as it stands before this signature
     federation: str
+    federation_name: str
     deadline: dt.datetime | None
     member_id: int | None
     member_number: str
@@ -67,7 +68,8 @@ def read_for_session(petition_id: int, session_key: str) -> SignRead:
     n = len(user_fields())
     session_data, user_row, rest = row[0], row[1 : n + 1], row[n + 1 :]
     (pid, state, deadline, filed_at, roll_size, threshold, signatures, grounds, kind,
-     mandate_id, holder, council, constituency, office, federation, member_id, number,
+     mandate_id, holder, council, constituency, office, federation, federation_name,
+     member_id, number,
      on_roll, signature_id, withdrawn) = rest
     found = user_row[user_fields().index(model._meta.pk.attname)] is not None
     petition = None if pid is None else {
@@ -81,7 +83,8 @@ def read_for_session(petition_id: int, session_key: str) -> SignRead:
     return SignRead(
         session_data=session_data,
         user=model_from_row(model, user_fields(), user_row) if found else None,
-        petition=petition, federation=federation or "", deadline=deadline,
+        petition=petition, federation=federation or "", federation_name=federation_name or "",
+        deadline=deadline,
         member_id=member_id, member_number=number or "",
         signer=rules.SignerFacts(bool(on_roll), signature_id is not None, bool(withdrawn)),
     )
@@ -99,8 +102,8 @@ def do_sign_as_user(read: SignRead, user: AbstractBaseUser,
     assert petition is not None and read.deadline is not None
     if user.is_staff or user.is_superuser or read.member_id is None:
         # As acting_member: operators act as operators, never as a signing member.
-        raise NotAllowed(Refusal("members-only", "only a member of this federation signed in "
-                                 "as themself petitions and signs"))
+        raise NotAllowed(Refusal("members-only", f"only a member of {read.federation_name} "
+                                 "signed in as themself petitions and signs"))
     check(rules.may_sign(petition["state"], read.deadline, read.signer, now))
     at = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic(durable=True):
@@ -148,7 +151,7 @@ def _sql() -> dict[str, str]:
         "p.id, p.state, p.deadline, p.filed_at, p.roll_size, p.threshold, p.signatures, "
         "p.grounds, CASE WHEN p.delegate_id IS NULL THEN 'office' ELSE 'delegate' END, "
         "COALESCE(p.delegate_id, p.office_holder_id), hm.name, mc.key, c.key, o.office, "
-        "f.slug, m.id, m.number, "
+        "f.slug, f.name, m.id, m.number, "
         f"EXISTS (SELECT 1 FROM {t(RollMember)} r "
         "WHERE r.petition_id = p.id AND r.member_id = m.id), "
         f"sg.id, EXISTS (SELECT 1 FROM {t(Withdrawal)} w WHERE w.signature_id = sg.id) "
