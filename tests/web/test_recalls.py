@@ -402,3 +402,84 @@ def test_a_recall_vote_called_late_still_gets_its_whole_length(workshop) -> None
     poll = Poll.objects.get(purpose="recall", subject=f"recall-petition:{petition.pk}")
     assert poll.opens_at == late
     assert poll.closes_at - poll.opens_at == petition.vote_closes_at - petition.vote_opens_at
+def test_the_roll_is_frozen_into_its_own_table_at_filing(workshop) -> None:  # type: ignore[no-untyped-def]
+    """Workshop one's 12 members are the petition's roll, as rows the database never lets
+    change."""
+    from communard.web.core.writeonce import Immutable
+    from communard.web.recalls.models import RollMember
+
+    petition = do_open_petition(sitting()[0], grounds="g", actor=as_member("12"), now=AFTER)
+    on_roll = set(RollMember.objects.filter(petition=petition)
+                  .values_list("member__number", flat=True))
+    assert on_roll == {str(n) for n in range(1, 13)}
+    for statement in ("UPDATE recalls_rollmember SET member_id = member_id",
+                      "DELETE FROM recalls_rollmember"):
+        with pytest.raises(Immutable, match="recalls_rollmember"), transaction.atomic(), \
+                connection.cursor() as c:
+            c.execute(statement)
+    assert RollMember.objects.filter(petition=petition).count() == 12
+
+
+def test_signing_checks_the_frozen_roll_not_the_membership_history(workshop) -> None:  # type: ignore[no-untyped-def]
+    """A signature reads the roll frozen at filing by its key: no statement of it reads the
+    membership history (whose replay made signing slow in a large constituency)."""
+    from django.test.utils import CaptureQueriesContext
+
+    petition = do_open_petition(sitting()[0], grounds="g", actor=as_member("12"), now=AFTER)
+    with CaptureQueriesContext(connection) as queries:
+        do_sign(petition, actor=as_member("9"), now=AFTER + DAY)
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert not [s for s in statements if "members_membershipevent" in s], statements
+    assert any("recalls_rollmember" in s for s in statements), statements
+
+
+def test_verify_names_a_place_added_to_a_petitions_roll_by_sql(workshop, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Workshop two's member 13 put on workshop one's petition roll with SQL (guards do not
+    stop an INSERT: the roll is insert-only) is named against the filing's entry."""
+    petition = do_open_petition(sitting()[0], grounds="g", actor=as_member("12"), now=AFTER)
+    outsider = Member.objects.get(number="13")
+    with connection.cursor() as c:
+        c.execute("INSERT INTO recalls_rollmember (petition_id, member_id) VALUES (%s, %s)",
+                  [petition.pk, outsider.pk])
+    status, out = verify_output(capsys)
+    assert status == 1
+    opened = recorded().get(kind="recall.petition_opened").index
+    assert (f"(entry #{opened}): recalls_petition {petition.federation.slug}/petition "
+            f"{petition.pk}: the frozen roll's size is 13; the record filed it with 12") in out, out
+
+
+def test_concurrent_signatures_meet_the_threshold_exactly_once(workshop) -> None:  # type: ignore[no-untyped-def]
+    """Eight members sign at once a petition that needs three: three signatures count, the
+    threshold is met by one of them, once, and the other five are refused as no longer
+    collecting, with nothing of theirs written (threads, each its own connection)."""
+    import threading
+
+    petition = do_open_petition(sitting()[0], grounds="g", actor=as_member("12"), now=AFTER)
+    signers = ["3", "4", "5", "6", "7", "8", "9", "10"]
+    start, outcomes = threading.Barrier(len(signers)), []
+
+    def sign(number: str) -> None:
+        try:
+            start.wait(10)
+            with transaction.atomic(durable=True):
+                do_sign(Petition(pk=petition.pk), actor=as_member(number), now=AFTER + DAY)
+            outcomes.append("signed")
+        except NotAllowed as refused:
+            outcomes.append(refused.refusal.rule)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign, args=(n,)) for n in signers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["petition-not-open"] * 5 + ["signed"] * 3
+    petition.refresh_from_db()
+    assert (petition.signatures, petition.state) == (3, State.THRESHOLD_MET)
+    assert Signature.objects.filter(petition=petition).count() == 3
+    assert recorded().filter(kind="recall.threshold_met").count() + QueuedEntry.objects.filter(
+        kind="recall.threshold_met").count() == 1
+    counts = sorted(e.parsed()["body"]["signatures"]
+                    for e in recorded().filter(kind="recall.signed"))
+    assert counts == [1, 2, 3]

@@ -109,3 +109,72 @@ def test_every_recall_operation_is_in_the_openapi_document() -> None:
     assert "post" in paths["/api/recalls/petitions"]
     assert "get" in paths["/api/recalls/petitions/{petition_id}"]
     assert Delegate  # (imported for the fixture's types)
+
+
+def test_the_signature_that_meets_the_threshold_answers_as_the_petition_reads(workshop) -> None:  # type: ignore[no-untyped-def]
+    """Each signature's answer is the petition as a read of it then shows (on PostgreSQL the
+    signature's own door builds it from its one read; on SQLite the ninja operation does),
+    the threshold's included."""
+    opened = post(client_of("12"), "/api/recalls/petitions",
+                  {"mandate": {"kind": "delegate", "id": sitting()[0].pk}, "grounds": "g"}).json()
+    path = f"/api/recalls/petitions/{opened['id']}"
+    for number, count in (("9", 1), ("10", 2), ("11", 3)):
+        signed = post(client_of(number), f"{path}/signature")
+        assert signed.status_code == 200, signed.content
+        assert signed.json() == Client().get(path).json()
+        assert signed.json()["signatures"] == count
+    assert signed.json()["state"] == "threshold-met" and signed.json()["vote_opens_at"]
+    late = post(client_of("8"), f"{path}/signature")
+    assert (late.status_code, late.json()["rule"]) == (409, "petition-not-open")
+    assert recorded().filter(kind="recall.threshold_met").count() == 1
+    # Every member of the roll (workshop one's 12), and nobody else, hears that it was met.
+    from communard.web.recalls.models import Notification
+
+    heard = Notification.objects.filter(petition_id=opened["id"], text__contains="met its")
+    assert sorted(heard.values_list("member__number", flat=True), key=int) == [
+        str(n) for n in range(1, 13)]
+
+
+def test_signing_needs_a_member_a_login_a_csrf_token_and_a_petition(workshop) -> None:  # type: ignore[no-untyped-def]
+    """401 without a login, 403 without the CSRF header or as an operator, 404 for no such
+    petition: nothing written."""
+    from tests.web.factories import operator_login
+
+    opened = post(client_of("12"), "/api/recalls/petitions",
+                  {"mandate": {"kind": "delegate", "id": sitting()[0].pk}, "grounds": "g"}).json()
+    path = f"/api/recalls/petitions/{opened['id']}/signature"
+    operator = operator_login("op", "a long operator passphrase 1871")
+    staff = Client(enforce_csrf_checks=True)
+    staff.force_login(operator)
+    staff.get("/login/")
+    member = client_of("9")
+    before = (Signature.objects.count(), recorded().count())
+    assert Client().post(path).status_code == 401
+    assert member.post(path).status_code == 403  # no X-CSRFToken
+    refused = post(staff, path)
+    assert (refused.status_code, refused.json()["rule"]) == (403, "members-only")
+    assert refused.json()["detail"] == (f"only a member of {workshop[0].name} signed in as "
+                                        "themself petitions and signs")
+    missing = post(member, "/api/recalls/petitions/999999/signature")
+    assert (missing.status_code, missing.json()["detail"]) == (404, "no such petition")
+    assert (Signature.objects.count(), recorded().count()) == before
+
+
+def test_a_signature_on_postgresql_is_two_statements_and_the_commit(workshop) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL the signature's door reads once and writes once (plus the entry's queue
+    row); on SQLite the ninja operation and the ORM action answer (more statements)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    opened = post(client_of("12"), "/api/recalls/petitions",
+                  {"mandate": {"kind": "delegate", "id": sitting()[0].pk}, "grounds": "g"}).json()
+    client = client_of("9")
+    with CaptureQueriesContext(connection) as queries:
+        assert post(client, f"/api/recalls/petitions/{opened['id']}/signature").status_code == 200
+    captured = [q["sql"] for q in queries.captured_queries]
+    # Up to the commit: after it, the inline sealer (a test server's) seals the entry.
+    statements = [s for s in captured[:captured.index("COMMIT")] if s != "BEGIN"]
+    if connection.vendor == "postgresql":
+        assert len(statements) == 3, statements
+    else:
+        assert len(statements) > 3, statements

@@ -15,9 +15,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Count
+
 from communard.constitution import recall as rules
 from communard.record import kinds as K
-from communard.web.recalls.models import Petition, Signature
+from communard.web.recalls.models import Petition, RollMember, Signature
 from communard.web.records.audit import Divergence, audit, entries, openings
 
 
@@ -88,22 +90,28 @@ def audit_recalls() -> Iterator[Divergence]:
     for petition_id, number in (Signature.objects.filter(withdrawal__isnull=True)
                                 .values_list("petition_id", "member__number")):
         active.setdefault(petition_id, Counter())[number] += 1
+    # The roll frozen at filing decides who may sign: a place added or taken away with SQL
+    # changes its size, which the record filed.
+    roll_sizes = dict(RollMember.objects.values_list("petition_id").annotate(n=Count("id")))
     rows = Petition.objects.select_related("federation", "delegate", "office_holder")
     for petition in rows.order_by("pk"):
         p = replayed.pop((petition.federation.slug, petition.pk), None)
         if p is None:
             yield Divergence("recalls_petition", _row(petition), "a petition no entry opened")
             continue
-        yield from _compare(petition, p, active.get(petition.pk, Counter()))
+        yield from _compare(petition, p, active.get(petition.pk, Counter()),
+                            roll_sizes.get(petition.pk, 0))
     for (fed, pk), p in sorted(replayed.items()):
         yield Divergence("recalls_petition", f"{fed}/petition {pk}",
                          "opened on the record but missing", p.index)
 
 
-def _compare(petition: Petition, p: _Replayed, signers: Counter[str]) -> Iterator[Divergence]:
+def _compare(petition: Petition, p: _Replayed, signers: Counter[str],
+             roll_rows: int) -> Iterator[Divergence]:
     row = _row(petition)
     terms: list[tuple[str, Any, Any]] = [
-        ("threshold", petition.threshold, p.threshold), ("roll_size", petition.roll_size, p.roll)]
+        ("threshold", petition.threshold, p.threshold), ("roll_size", petition.roll_size, p.roll),
+        ("the frozen roll's size", roll_rows, p.roll)]
     for name, held, recorded in terms:
         if held != recorded:
             yield Divergence("recalls_petition", row,

@@ -101,6 +101,22 @@ class Signature(WriteOnce):
         ]
 
 
+class RollMember(WriteOnce):
+    """One member on a petition's roll: who may sign it, frozen at the filing (the
+    constituency's members by the record's time then). Written in one statement when the
+    petition is filed and never changed, so signing checks the signer by this table's key
+    instead of replaying their membership history; its size is the petition's ``roll_size``,
+    which the record holds (the audit compares the two)."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="roll_rows")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "member"], name="one_roll_place_each"),
+        ]
+
+
 class Withdrawal(WriteOnce):
     """A signature taken back (while the petition was open): a row of its own, never an edit."""
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from communard.constitution.permissions import Actor, MemberActor, NotAllowed, Refusal
 from communard.web.councils.models import Federation
 from communard.web.members.models import Member
-from communard.web.recalls.models import Notification, Petition
+from communard.web.recalls.models import Petition
 
 
 def now_or(now: dt.datetime | None) -> dt.datetime:
@@ -33,10 +33,3 @@ def acting_member(actor: Actor, federation: Federation) -> Member:
 def ref(petition: Petition) -> dict[str, Any]:
     return {"federation": petition.federation.slug, "petition": petition.pk}
 
-
-def notify(petition: Petition, member_ids: set[int] | list[int], text: str,
-           at: dt.datetime) -> None:
-    """A line on each member's page (in batches: a constituency may have 100,000 members)."""
-    rows = (Notification(member_id=m, petition=petition, text=text[:300], created_at=at)
-            for m in sorted(member_ids))
-    Notification.objects.bulk_create(rows, batch_size=2000)

@@ -11,16 +11,17 @@ from communard.constitution.permissions import Actor, check
 from communard.record.kinds import RECALL_PETITION_OPENED
 from communard.web.core.actors import record_name
 from communard.web.councils.models import Delegate, OfficeHolder
-from communard.web.recalls import facts
-from communard.web.recalls.actions.common import acting_member, notify, now_or, ref
+from communard.web.recalls import facts, roll
+from communard.web.recalls.actions.common import acting_member, now_or, ref
 from communard.web.recalls.models import Petition
 from communard.web.records import services as record
 
 
 def do_open_petition(mandate: Delegate | OfficeHolder, *, grounds: str, actor: Actor,
                      now: dt.datetime | None = None) -> Petition:
-    """File the petition: its roll is the constituency as recorded at this moment, and its
-    threshold (a share of that roll) and deadline are frozen with it."""
+    """File the petition: its roll is the constituency as recorded at this moment, frozen into
+    the petition's roll table (signing checks the signer there), and its threshold (a share of
+    that roll) and deadline are frozen with it."""
     now = now_or(now)
     with transaction.atomic():
         # The mandate's row is the lock two filings against it take in turn (the database's
@@ -59,7 +60,9 @@ def do_open_petition(mandate: Delegate | OfficeHolder, *, grounds: str, actor: A
             "roll": petition.roll_size,
             "threshold": petition.threshold,
         }, actor=record_name(actor))
-        notify(petition, voters - {mandate.member_id},
-               f"A petition to recall {mandate.member.name} ({mandate}) is open until "
-               f"{petition.deadline:%Y-%m-%d}: {petition.threshold} signatures needed.", now)
+        roll.freeze(petition, voters)
+        roll.notify_roll(
+            petition, f"A petition to recall {mandate.member.name} ({mandate}) is open until "
+            f"{petition.deadline:%Y-%m-%d}: {petition.threshold} signatures needed.", now,
+            but=mandate.member_id)
     return petition

@@ -4,28 +4,33 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 
 from communard.constitution import recall as rules
 from communard.constitution.permissions import Actor, check
 from communard.record.kinds import RECALL_SIGNATURE_WITHDRAWN, RECALL_SIGNED, RECALL_THRESHOLD_MET
 from communard.web.core.actors import record_name
 from communard.web.members.models import Member
-from communard.web.recalls import facts
-from communard.web.recalls.actions.common import acting_member, notify, now_or, ref
+from communard.web.recalls import roll
+from communard.web.recalls.actions.common import acting_member, now_or, ref
 from communard.web.recalls.models import Petition, Signature, State, Withdrawal
 from communard.web.records import services as record
 
 
 def _read(petition: Petition, *, locked: bool = False) -> Petition:
-    rows = Petition.objects.select_related("federation", "constituency__federation")
+    rows = Petition.objects.select_related("federation")
     return (rows.select_for_update(of=("self",)) if locked else rows).get(pk=petition.pk)
 
 
 def _standing(petition: Petition, member: Member) -> tuple[rules.SignerFacts, Signature | None]:
-    signature = Signature.objects.filter(petition=petition, member=member).first()
-    withdrawn = signature is not None and Withdrawal.objects.filter(signature=signature).exists()
-    on_roll = facts.is_on_roll(member, petition.constituency, petition.filed_at)
+    """The signer's facts: on the roll frozen at the filing (a lookup by key), and their
+    signature and its withdrawal, if any."""
+    signature = (Signature.objects.filter(petition=petition, member=member)
+                 .annotate(withdrawn=Exists(Withdrawal.objects.filter(signature=OuterRef("pk"))))
+                 .first())
+    on_roll = roll.is_on_roll(petition.pk, member.pk)
+    withdrawn = signature is not None and bool(signature.withdrawn)  # type: ignore[attr-defined]
     return rules.SignerFacts(on_roll, signature is not None, withdrawn), signature
 
 
@@ -34,10 +39,14 @@ def do_sign(petition: Petition, *, actor: Actor, now: dt.datetime | None = None)
     commitment. The signature that meets the threshold closes the collection and sets the
     recall vote's calendar (the poll itself is called by the polls app: docs/recall.md).
 
-    Everyone signs the same petition at once, so its row (the count, the state) is locked only
-    for the last steps: who signs, whether they may, and their signature row are settled
-    first (the row's unique index stops a second signature of the same member racing this
-    one), and the rules that depend on the petition's state are checked again under the lock.
+    Everyone signs the same petition at once, so nothing here waits for the petition's row
+    until the last two statements: the signer is checked against the roll frozen at filing,
+    the signature row's unique key (petition, member) is the one-signature guard (a second
+    signature racing this one inserts nothing), and then one ``UPDATE … SET signatures =
+    signatures + 1 … WHERE state = 'open' RETURNING`` counts it, taking the row's lock only
+    from there to the commit, with the record entry queued after it (so the entries' counts
+    follow the record's order). Only the signature whose count reaches the threshold, while
+    the petition is still open, meets it: exactly one, whatever signs at once.
     """
     now = now_or(now)
     with transaction.atomic():
@@ -45,24 +54,46 @@ def do_sign(petition: Petition, *, actor: Actor, now: dt.datetime | None = None)
         member = acting_member(actor, petition.federation)
         standing, _ = _standing(petition, member)
         check(rules.may_sign(petition.state, petition.deadline, standing, now))
-        try:
-            with transaction.atomic():
-                Signature.objects.create(petition=petition, member=member, signed_at=now)
-        except IntegrityError:  # the same member, signing twice at once: the other came first
+        if not _insert_signature(petition, member, now):
+            # The same member, signing twice at once: the other came first.
             check(rules.may_sign(petition.state, petition.deadline,
                                  rules.SignerFacts(True, True, False), now))
-        body = {"signer": record.personal(member.number)}
-        by = record_name(actor)
-        petition = _read(petition, locked=True)
-        check(rules.may_sign(petition.state, petition.deadline, standing, now))
-        petition.signatures += 1
-        record.append(RECALL_SIGNED, {**ref(petition), **body,
-                                      "signatures": petition.signatures}, actor=by)
-        changed = ["signatures"]
+        counted = _count_one_more(petition)
+        if counted is None:  # closed since it was read (the threshold met, or lapsed)
+            petition = _read(petition)
+            check(rules.may_sign(petition.state, petition.deadline, standing, now))
+            raise AssertionError("a petition no longer open was refused above")
+        petition.signatures = counted
+        record.append(RECALL_SIGNED, {**ref(petition), "signer": record.personal(member.number),
+                                      "signatures": counted}, actor=record_name(actor))
         if rules.is_threshold_met(petition.signatures, petition.threshold):
-            changed += _threshold_met(petition, now)
-        petition.save(update_fields=changed)
+            petition.save(update_fields=_threshold_met(petition, now))
     return petition
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _insert_signature(petition: Petition, member: Member, now: dt.datetime) -> bool:
+    """Whether the row went in: the unique key refuses a second one without an error, so no
+    savepoint is needed around it (both databases know ``ON CONFLICT DO NOTHING``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_q(Signature._meta.db_table)} (petition_id, member_id, signed_at) "
+            "VALUES (%s, %s, %s) ON CONFLICT (petition_id, member_id) DO NOTHING",
+            [petition.pk, member.pk, connection.ops.adapt_datetimefield_value(now)])
+        return cursor.rowcount == 1
+
+
+def _count_one_more(petition: Petition) -> int | None:
+    """The petition's count after this signature, or None if it no longer collects."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_q(Petition._meta.db_table)} SET signatures = signatures + 1 "
+            "WHERE id = %s AND state = %s RETURNING signatures", [petition.pk, State.OPEN])
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def _threshold_met(petition: Petition, now: dt.datetime) -> list[str]:
@@ -76,9 +107,8 @@ def _threshold_met(petition: Petition, now: dt.datetime) -> list[str]:
         **ref(petition), "signatures": petition.signatures,
         "vote_opens_at": planned[0].isoformat(), "vote_closes_at": planned[1].isoformat(),
     }, actor="clock")
-    notify(petition, facts.roll_at(petition.constituency, petition.filed_at),
-           f"The petition to recall {petition.mandate} met its threshold: the recall "
-           f"vote opens {planned[0]:%Y-%m-%d %H:%M %Z}.", now)
+    roll.notify_roll(petition, f"The petition to recall {petition.mandate} met its threshold: "
+                     f"the recall vote opens {planned[0]:%Y-%m-%d %H:%M %Z}.", now)
     return ["state", "threshold_met_at", "vote_opens_at", "vote_closes_at"]
 
 

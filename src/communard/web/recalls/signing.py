@@ -1,0 +1,177 @@
+"""Signing a petition on PostgreSQL in few round trips: the hot path of a recall.
+
+A whole constituency signs the same petition within days, so a signature's cost per request sets
+what a server can take (bench/recall_bench.py). Through the ORM (``actions/sign.py``) it is about
+a dozen statements, each compiled anew. Here, as casting does (``elections/casting.py``):
+
+1. one prepared read (:func:`read_for_session`): the session's data, its login's user row, the
+   petition's state and what its answer shows, the signer's member row, their place on the roll
+   frozen at filing, and their signature and its withdrawal, if any;
+2. in one transaction, one prepared statement that inserts the signature (its unique key
+   (petition, member) is the one-signature guard) and counts it with ``UPDATE … SET signatures =
+   signatures + 1 … WHERE state = 'open' RETURNING``, then the ``recall.signed`` entry queued
+   with its commitments' openings (``store.enqueue``): the petition's row is locked only from
+   the UPDATE to the commit, and the entries' counts follow the record's order.
+
+The rules are the same functions the ORM path calls (``constitution/recall.py``), and the
+signature that meets the threshold runs the same ``_threshold_met``. SQLite keeps the ORM path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import connection, transaction
+from django.utils import timezone
+
+from communard.constitution import recall as rules
+from communard.constitution.permissions import NotAllowed, Refusal, check
+from communard.record.kinds import RECALL_SIGNED
+from communard.web.accounts.actions import actor_for
+from communard.web.core.actors import record_name
+from communard.web.core.models import LoginSession
+from communard.web.core.prepared import prepared_cursor
+from communard.web.core.rows import model_from_row
+from communard.web.core.sessions import user_columns, user_fields
+from communard.web.councils.models import Council, Delegate, Federation, OfficeHolder
+from communard.web.members.models import Member
+from communard.web.recalls.models import Petition, RollMember, Signature, State, Withdrawal
+from communard.web.records import services as record
+
+
+@dataclass(frozen=True)
+class SignRead:
+    """What the one read finds (``None`` fields: no such session, user, petition or member)."""
+
+    session_data: str | None
+    user: AbstractBaseUser | None
+    petition: dict[str, Any] | None  # the API's PetitionOut, as it stands before this signature
+    federation: str
+    federation_name: str
+    deadline: dt.datetime | None
+    member_id: int | None
+    member_number: str
+    signer: rules.SignerFacts
+
+
+def read_for_session(petition_id: int, session_key: str) -> SignRead:
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with prepared_cursor() as cursor:
+        cursor.execute(_sql()["read"], [session_key, now, petition_id])
+        row = cursor.fetchone()
+    model = get_user_model()
+    n = len(user_fields())
+    session_data, user_row, rest = row[0], row[1 : n + 1], row[n + 1 :]
+    (pid, state, deadline, filed_at, roll_size, threshold, signatures, grounds, kind,
+     mandate_id, holder, council, constituency, office, federation, federation_name,
+     member_id, number,
+     on_roll, signature_id, withdrawn) = rest
+    found = user_row[user_fields().index(model._meta.pk.attname)] is not None
+    petition = None if pid is None else {
+        "id": pid, "state": state, "grounds": grounds,
+        "against": {"kind": kind, "id": mandate_id, "member": holder, "council": council,
+                    "constituency": constituency, "office": office or ""},
+        "filed_at": filed_at.isoformat(), "deadline": deadline.isoformat(),
+        "roll_size": roll_size, "threshold": threshold, "signatures": signatures,
+        "vote_opens_at": None, "vote_closes_at": None,
+    }
+    return SignRead(
+        session_data=session_data,
+        user=model_from_row(model, user_fields(), user_row) if found else None,
+        petition=petition, federation=federation or "", federation_name=federation_name or "",
+        deadline=deadline,
+        member_id=member_id, member_number=number or "",
+        signer=rules.SignerFacts(bool(on_roll), signature_id is not None, bool(withdrawn)),
+    )
+
+
+def do_sign_as_user(read: SignRead, user: AbstractBaseUser,
+                    now: dt.datetime | None = None) -> dict[str, Any]:
+    """Sign as the login ``user`` (already checked against the session), from ``read``;
+    returns the petition as the API shows it after this signature. Raises ``NotAllowed``
+    with the rule refused, having written nothing."""
+    from communard.web.recalls.actions.sign import _threshold_met
+
+    now = now or timezone.now()
+    petition = read.petition
+    assert petition is not None and read.deadline is not None
+    if user.is_staff or user.is_superuser or read.member_id is None:
+        # As acting_member: operators act as operators, never as a signing member.
+        raise NotAllowed(Refusal("members-only", f"only a member of {read.federation_name} "
+                                 "signed in as themself petitions and signs"))
+    check(rules.may_sign(petition["state"], read.deadline, read.signer, now))
+    at = connection.ops.adapt_datetimefield_value(now)
+    with transaction.atomic(durable=True):
+        with prepared_cursor() as cursor:
+            cursor.execute(_sql()["sign"], [petition["id"], read.member_id, at,
+                                            petition["id"], State.OPEN])
+            inserted, counted = cursor.fetchone()
+        if not inserted:  # the same member, signing twice at once: the other came first
+            check(rules.may_sign(petition["state"], read.deadline,
+                                 rules.SignerFacts(True, True, False), now))
+        if counted is None:  # closed since it was read: this signature must not stand
+            state = Petition.objects.filter(pk=petition["id"]).values_list("state", flat=True)
+            raise NotAllowed(rules.may_sign(state[0], read.deadline, read.signer, now)
+                             or Refusal("petition-not-open", "the petition is no longer open"))
+        record.append(RECALL_SIGNED, {
+            "federation": read.federation, "petition": petition["id"],
+            "signer": record.personal(read.member_number), "signatures": counted,
+        }, actor=record_name(actor_for(user)))
+        out = {**petition, "signatures": counted}
+        if rules.is_threshold_met(counted, petition["threshold"]):
+            row = Petition.objects.select_related("federation").get(pk=petition["id"])
+            row.signatures = counted
+            row.save(update_fields=_threshold_met(row, now))
+            out.update(state=row.state, vote_opens_at=_iso(row.vote_opens_at),
+                       vote_closes_at=_iso(row.vote_closes_at))
+    return out
+
+
+def _iso(at: dt.datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+@functools.cache
+def _sql() -> dict[str, str]:
+    q = connection.ops.quote_name
+
+    def t(model: Any) -> str:
+        return str(q(model._meta.db_table))
+
+    user, user_key = t(get_user_model()), q(get_user_model()._meta.pk.column)
+    petition, signature = t(Petition), t(Signature)
+    return {
+        # A row even when the session, the user, the petition or the member is missing.
+        "read": f"SELECT s.session_data, {user_columns('u')}, "
+        "p.id, p.state, p.deadline, p.filed_at, p.roll_size, p.threshold, p.signatures, "
+        "p.grounds, CASE WHEN p.delegate_id IS NULL THEN 'office' ELSE 'delegate' END, "
+        "COALESCE(p.delegate_id, p.office_holder_id), hm.name, mc.key, c.key, o.office, "
+        "f.slug, f.name, m.id, m.number, "
+        f"EXISTS (SELECT 1 FROM {t(RollMember)} r "
+        "WHERE r.petition_id = p.id AND r.member_id = m.id), "
+        f"sg.id, EXISTS (SELECT 1 FROM {t(Withdrawal)} w WHERE w.signature_id = sg.id) "
+        "FROM (SELECT 1 AS one) one "
+        f"LEFT JOIN {t(LoginSession)} s ON s.session_key = %s AND s.expire_date > %s "
+        f"LEFT JOIN {user} u ON u.{user_key} = s.user_id "
+        f"LEFT JOIN {petition} p ON p.id = %s "
+        f"LEFT JOIN {t(Federation)} f ON f.id = p.federation_id "
+        f"LEFT JOIN {t(Council)} c ON c.id = p.constituency_id "
+        f"LEFT JOIN {t(Delegate)} d ON d.id = p.delegate_id "
+        f"LEFT JOIN {t(OfficeHolder)} o ON o.id = p.office_holder_id "
+        f"LEFT JOIN {t(Member)} hm ON hm.id = COALESCE(d.member_id, o.member_id) "
+        f"LEFT JOIN {t(Council)} mc ON mc.id = COALESCE(d.council_id, o.council_id) "
+        f"LEFT JOIN {t(Member)} m ON m.user_id = u.{user_key} "
+        "AND m.federation_id = p.federation_id "
+        f"LEFT JOIN {signature} sg ON sg.petition_id = p.id AND sg.member_id = m.id",
+        # The signature, and its count only if it went in; (inserted, count after it).
+        "sign": f"WITH s AS (INSERT INTO {signature} (petition_id, member_id, signed_at) "
+        "VALUES (%s, %s, %s) ON CONFLICT (petition_id, member_id) DO NOTHING RETURNING 1), "
+        f"p AS (UPDATE {petition} SET signatures = signatures + 1 "
+        "WHERE id = %s AND state = %s AND EXISTS (SELECT 1 FROM s) RETURNING signatures) "
+        "SELECT EXISTS (SELECT 1 FROM s), (SELECT signatures FROM p)",
+    }
