@@ -134,15 +134,27 @@ def _django() -> None:
 
 def _election(council: Any, opens: dt.datetime) -> Any:
     """Call an election of the workplace's delegates, nominate eight members, open its poll."""
+    from communard.constitution.permissions import MemberActor, OperatorActor
+    from communard.web.accounts.actions import do_create_member_account
     from communard.web.elections.actions import do_call_election, do_nominate, do_open_poll
     from communard.web.members.models import Member
+
+    def candidate_login(m: Any) -> MemberActor:
+        # The candidate nominates themself, as a member does (``may_nominate``), with the
+        # login an earlier round gave them, or a new one.
+        m.refresh_from_db()
+        if m.user_id is not None:
+            return MemberActor(m.user.get_username())
+        do_create_member_account(m, username=f"candidate-{m.pk}", password=None,
+                                 actor=OperatorActor("bench"))
+        return MemberActor(f"candidate-{m.pk}")
 
     day = dt.timedelta(days=1)
     election = do_call_election(council, nominations_open_at=opens - 7 * day,
                                 poll_opens_at=opens, poll_closes_at=opens + 7 * day,
-                                actor="operator:bench", now=opens - 8 * day)
+                                actor=OperatorActor("bench"), now=opens - 8 * day)
     for m in Member.objects.filter(council=council).order_by("id")[:CANDIDATES]:
-        do_nominate(election, m, nominated_by=m, actor="operator:bench", now=opens - 6 * day)
+        do_nominate(election, m, nominated_by=m, actor=candidate_login(m), now=opens - 6 * day)
     do_open_poll(election, now=opens)
     election.refresh_from_db()
     return election

@@ -122,7 +122,7 @@ def setup_election(candidates: int, seats: int | None) -> tuple[Any, list[int]]:
     """Call the election with nominations in the past and the poll open now; freeze the roll."""
     from django.utils import timezone
 
-    from communard.web.core.actors import operator
+    from communard.constitution.permissions import OperatorActor
     from communard.web.councils.models import Council
     from communard.web.elections.actions import do_call_election, do_nominate, do_open_poll
     from communard.web.elections.models import RollEntry
@@ -137,18 +137,30 @@ def setup_election(candidates: int, seats: int | None) -> tuple[Any, list[int]]:
         seats = min(3, candidates - 1)
     election = do_call_election(
         d0, nominations_open_at=called, poll_opens_at=now - dt.timedelta(hours=1),
-        poll_closes_at=now + dt.timedelta(days=7), actor=operator("bench"), now=called,
+        poll_closes_at=now + dt.timedelta(days=7), actor=OperatorActor("bench"), now=called,
         seats=seats,
     )
     rng = random.Random(3)
     pool = list(Member.objects.filter(council__parent=d0).order_by("number")[:5000])
     for m in rng.sample(pool, candidates):
         do_nominate(election, m, nominated_by=m, statement=f"I am {m.name}.",
-                    actor=f"member:{m.number}", now=called + dt.timedelta(minutes=1))
+                    actor=candidate_login(m), now=called + dt.timedelta(minutes=1))
     do_open_poll(election, now=now)
     election.refresh_from_db()
     roll = list(RollEntry.objects.filter(election=election).values_list("member_id", flat=True))
     return election, roll
+
+
+def candidate_login(member: Any) -> Any:
+    """A candidate's own login, named as ``create_voter_sessions`` names a voter's (which then
+    reuses it), so that the candidate nominates themself as a member does (``may_nominate``)."""
+    from communard.constitution.permissions import MemberActor, OperatorActor
+    from communard.web.accounts.actions import do_create_member_account
+
+    username = f"bench-voter-{member.pk}"
+    do_create_member_account(member, username=username, password=None,
+                             actor=OperatorActor("bench"))
+    return MemberActor(username)
 
 
 def create_voter_sessions(member_ids: list[int], path: Path) -> None:
@@ -171,15 +183,23 @@ def create_voter_sessions(member_ids: list[int], path: Path) -> None:
     store = SessionStore()
     lines = []
     batch = 5000
+    already = 0
     with transaction.atomic():
         for i in range(0, len(member_ids), batch):
             ids = member_ids[i : i + batch]
+            # Candidates have their logins already (``candidate_login``): reuse them.
+            existing = list(User.objects.filter(
+                username__in=[f"bench-voter-{mid}" for mid in ids]))
+            had = {u.username for u in existing}
+            already += len(existing)
             users = []
             for mid in ids:
+                if f"bench-voter-{mid}" in had:
+                    continue
                 u = User(username=f"bench-voter-{mid}")
                 u.set_unusable_password()
                 users.append(u)
-            users = User.objects.bulk_create(users)  # PostgreSQL returns the new ids
+            users = User.objects.bulk_create(users) + existing  # PostgreSQL returns the new ids
             sessions = []
             for u in users:
                 key = secrets.token_hex(16)  # 32 chars of [0-9a-f], valid session key chars
@@ -196,7 +216,7 @@ def create_voter_sessions(member_ids: list[int], path: Path) -> None:
                 "WHERE u.username = 'bench-voter-' || m.id::text AND m.user_id IS NULL"
             )
             linked = cur.rowcount
-    if linked != len(member_ids):
+    if linked + already != len(member_ids):
         sys.exit(f"linked {linked} members to users, expected {len(member_ids)}")
     path.write_text("".join(lines), encoding="ascii")
 

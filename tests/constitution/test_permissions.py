@@ -15,14 +15,19 @@ from communard.constitution.permissions import (
     OperatorActor,
     Refusal,
     check,
+    may_accept_nomination,
+    may_call_election,
     may_change_membership,
     may_change_powers,
     may_create_member_account,
     may_create_operator,
     may_found_federation,
     may_join_platform,
+    may_nominate,
+    may_run_poll_transition,
     may_set_password,
     may_take_census,
+    may_vacate_seat,
 )
 from tests.strategies import accounts, actors
 
@@ -121,3 +126,47 @@ def test_a_census_is_taken_only_by_the_calendar_or_at_founding(actor: Actor, rea
 def test_only_an_operator_founds_or_imports_a_federation(actor: Actor) -> None:
     refusal = may_found_federation(actor)
     assert (refusal is None) == isinstance(actor, OperatorActor)
+
+
+# ------------------------------------------------------------------ elections
+
+
+@given(actors())
+def test_an_election_is_called_by_an_operator_or_the_calendar(actor: Actor) -> None:
+    """No member calls an election alone."""
+    refusal = may_call_election(actor)
+    assert (refusal is None) == (not isinstance(actor, MemberActor))
+    assert refusal is None or refusal.rule == "elections-called-by-operator-or-calendar"
+
+
+@given(actors(), st.booleans(), st.booleans())
+def test_a_member_of_the_constituency_nominates_as_themself(
+    actor: Actor, is_nominator: bool, in_constituency: bool
+) -> None:
+    """Allowed exactly for the nominator, signed in as themself, inside the constituency."""
+    refusal = may_nominate(actor, is_nominator=is_nominator,
+                           nominator_in_constituency=in_constituency)
+    acts_as_self = isinstance(actor, MemberActor) and is_nominator
+    assert (refusal is None) == (acts_as_self and in_constituency)
+    if refusal is not None:
+        expected = "nominator-in-constituency" if acts_as_self else "members-nominate-as-themselves"
+        assert refusal.rule == expected
+
+
+@given(actors(), st.booleans())
+def test_only_the_nominee_accepts(actor: Actor, is_nominee: bool) -> None:
+    refusal = may_accept_nomination(actor, is_nominee=is_nominee)
+    assert (refusal is None) == (isinstance(actor, MemberActor) and is_nominee)
+
+
+@given(actors())
+def test_only_the_clock_opens_closes_and_counts(actor: Actor) -> None:
+    refusal = may_run_poll_transition(actor)
+    assert (refusal is None) == isinstance(actor, ClockActor)
+
+
+@given(actors())
+def test_no_member_vacates_a_seat(actor: Actor) -> None:
+    """A seat falls vacant by an operator's record of a fact or a recall's result (the clock)."""
+    refusal = may_vacate_seat(actor)
+    assert (refusal is None) == (not isinstance(actor, MemberActor))

@@ -9,6 +9,7 @@ from communard.web.councils.models import Council, Federation
 from communard.web.elections.actions import do_call_election, do_nominate, do_open_poll
 from communard.web.elections.models import Election
 from communard.web.members.models import Member
+from tests.web.factories import TEST_OPERATOR, acting_member
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 DAY = dt.timedelta(days=1)
@@ -32,10 +33,10 @@ def open_election(federation: Federation, constituency_key: str, candidates: lis
     constituency = Council.objects.get(federation=federation, key=constituency_key)
     election = do_call_election(constituency, nominations_open_at=cal.nominations,
                                 poll_opens_at=cal.opens, poll_closes_at=cal.closes,
-                                actor="operator:test", now=cal.called)
+                                actor=TEST_OPERATOR, now=cal.called)
     for number in candidates:
         m = Member.objects.get(federation=federation, number=number)
-        do_nominate(election, m, nominated_by=m, actor="operator:test", now=cal.nominations + DAY)
+        do_nominate(election, m, nominated_by=m, actor=acting_member(m), now=cal.nominations + DAY)
     do_open_poll(election, now=cal.opens)
     election.refresh_from_db()
     return election

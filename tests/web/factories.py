@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Manager
 
-from communard.constitution.permissions import OperatorActor
+from communard.constitution.permissions import MemberActor, OperatorActor
 from communard.web.accounts.actions import do_create_member_account, do_create_operator
 from communard.web.councils.models import Federation
 from communard.web.members.importing import do_import
@@ -117,3 +117,14 @@ def verify_output(capsys: Any) -> tuple[int, str]:
     capsys.readouterr()
     status = main(["verify", "--key", fingerprint(services.verifier())])
     return status, capsys.readouterr().out
+
+
+def acting_member(member: Member) -> MemberActor:
+    """The member acting through their own login, given one (as an operator gives it) if they
+    have none: nominating and accepting are things a member does as themself."""
+    member.refresh_from_db()
+    if member.user_id is None:
+        do_create_member_account(member, username=f"member-{member.federation_id}-{member.number}",
+                                 password=None, actor=TEST_OPERATOR)
+        member.refresh_from_db()
+    return MemberActor(member.user.get_username())

@@ -29,17 +29,18 @@ def elected_workshop(tmp_path: Path, candidates: int = 4,
     named m<number>. ``PAST``: seated yesterday (for requests made now)."""
     cal = cal or Calendar()
     fed = small_federation(tmp_path, {"w1": 12, "w2": 3, "w3": 5})
+    for member in Member.objects.filter(federation=fed):
+        # No password (hashing 20 of them is most of a test's time): the actions take the
+        # signed-in member's actor (the candidates nominate with
+        # theirs); the pages' tests sign in with a password of their own.
+        do_create_member_account(member, username=f"m{member.number}", password=None,
+                                 actor=TEST_OPERATOR)
     election = open_election(fed, "w1", [str(n) for n in range(1, candidates + 1)], cal)
     for voter, ranking in [("5", [1, 2, 3, 4]), ("6", [1, 3, 4]), ("7", [2, 4, 3]),
                            ("8", [2, 1]), ("9", [3, 4]), ("10", [4, 3]), ("11", [1, 2])]:
         do_cast_ballot(election, Member.objects.get(number=voter),
                        [r for r in ranking if r <= candidates], now=cal.opens + DAY)
     do_close_election(election, now=cal.closes + DAY)
-    for member in Member.objects.filter(federation=fed):
-        # No password (hashing 20 of them is most of a test's time): the actions take the
-        # signed-in member's actor; the pages' tests sign in with a password of their own.
-        do_create_member_account(member, username=f"m{member.number}", password=None,
-                                 actor=TEST_OPERATOR)
     election.refresh_from_db()
     return fed, election
 

@@ -19,7 +19,7 @@ from communard.web.members.models import Member
 from communard.web.records import services as record
 from communard.web.records.audit import run
 from tests.web.elections_helpers import DAY, NOW, open_election
-from tests.web.factories import recorded, small_federation, verify_output
+from tests.web.factories import TEST_OPERATOR, recorded, small_federation, verify_output
 from tests.web.tampering import guards_lifted
 
 pytestmark = pytest.mark.django_db
@@ -167,9 +167,9 @@ def test_a_countback_and_a_by_election_replay_to_the_seats_held(
     replaces nobody), replay to exactly the delegates sitting: no false alarm."""
     leaving = Delegate.objects.filter(source=f"election:{closed.pk}").first()
     assert leaving is not None
-    successor = do_vacate_seat(leaving, reason="resigned", actor="operator:t", now=NOW + 3 * DAY)
+    successor = do_vacate_seat(leaving, reason="resigned", actor=TEST_OPERATOR, now=NOW + 3 * DAY)
     assert isinstance(successor, Delegate)
-    by_election = do_vacate_seat(successor, reason="resigned", actor="operator:t",
+    by_election = do_vacate_seat(successor, reason="resigned", actor=TEST_OPERATOR,
                                  now=NOW + 4 * DAY)
     assert isinstance(by_election, (Delegate, Election))
     status, out = verify_output(capsys)

@@ -356,7 +356,7 @@ def test_the_servers_sealer_seals_on_after_signals_until_the_server_is_gone(
 # whose admission dates put members on rolls already cut off.
 BUILD_DEMO_WITH_VOTERS = """
 from communard.web.demo import load_demo
-load_demo(more_members=[f"L{n},Voter {n},,harbour-bakery,2020-01-01," for n in range(300)])
+load_demo(more_members=[f"L{n},Voter {n},,harbour-bakery,2020-01-01," for n in range(310)])
 """
 
 # Run in the demo's database by `communard manage shell -c`: a logged-in session (as login()

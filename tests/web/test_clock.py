@@ -25,7 +25,13 @@ from communard.web.elections.models import Ballot, Election, Mark, Result
 from communard.web.members.models import Member
 from communard.web.records import sealer
 from tests.web.elections_helpers import DAY, NOW, Calendar, open_election
-from tests.web.factories import member_login, recorded, small_federation
+from tests.web.factories import (
+    TEST_OPERATOR,
+    acting_member,
+    member_login,
+    recorded,
+    small_federation,
+)
 from tests.web.tampering import guards_lifted
 from tests.web.test_elections_api import LEAN, client_for, post
 
@@ -42,10 +48,10 @@ def fed(tmp_path: Path):  # type: ignore[no-untyped-def]
 def called(fed, key: str, at: dt.datetime, candidates: tuple[str, ...]) -> Election:  # type: ignore[no-untyped-def]
     """An election called at ``at`` on the constitution's calendar (7 + 7 days), with
     candidates nominated, and nothing run by the clock since."""
-    e = do_call_election(Council.objects.get(federation=fed, key=key), actor="t", now=at)
+    e = do_call_election(Council.objects.get(federation=fed, key=key), actor=TEST_OPERATOR, now=at)
     for n in candidates:
         m = Member.objects.get(number=n)
-        do_nominate(e, m, nominated_by=m, actor="t", now=at + DAY)
+        do_nominate(e, m, nominated_by=m, actor=acting_member(m), now=at + DAY)
     e.refresh_from_db()
     return e
 

@@ -40,6 +40,7 @@ from tests.web.elections_helpers import DAY, NOW, PAST, Calendar, open_election
 from tests.web.factories import (
     TEST_OPERATOR,
     TWO_TIER,
+    acting_member,
     member_login,
     operator_login,
     recorded,
@@ -148,14 +149,14 @@ def test_nominations_are_checked(fed) -> None:  # type: ignore[no-untyped-def]
     """Only members of the constituency stand, once; nominations close when the poll opens."""
     election = open_election(fed, "w1", ["1"], Calendar(opens=NOW + DAY, closes=NOW + 8 * DAY))
     outsider = Member.objects.get(number="16")
-    with pytest.raises(NominationRefused, match="must be an active member of Workshop one"):
-        do_nominate(election, outsider, nominated_by=outsider, actor="t", now=NOW)
     one = Member.objects.get(number="1")
+    with pytest.raises(NominationRefused, match="must be an active member of Workshop one"):
+        do_nominate(election, outsider, nominated_by=one, actor=acting_member(one), now=NOW)
     with pytest.raises(NominationRefused, match="already nominated"):
-        do_nominate(election, one, nominated_by=one, actor="t", now=NOW)
+        do_nominate(election, one, nominated_by=one, actor=acting_member(one), now=NOW)
+    two = Member.objects.get(number="2")
     with pytest.raises(WrongPhase):
-        do_nominate(election, Member.objects.get(number="2"),
-                    nominated_by=Member.objects.get(number="2"), actor="t", now=NOW + 2 * DAY)
+        do_nominate(election, two, nominated_by=two, actor=acting_member(two), now=NOW + 2 * DAY)
 
 
 def test_published_box_recounted_by_cli_equals_the_result(fed, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -289,7 +290,7 @@ def test_vacancy_is_filled_by_countback(fed) -> None:  # type: ignore[no-untyped
     result = do_close_election(election, now=NOW + 2 * DAY)
     by_number = {c.number: c.member for c in election.candidates.all()}
     leaving = Delegate.objects.get(member=by_number[result.winners[0]], ended_at__isnull=True)
-    successor = do_vacate_seat(leaving, reason="resigned", actor="operator:t", now=NOW + 3 * DAY)
+    successor = do_vacate_seat(leaving, reason="resigned", actor=TEST_OPERATOR, now=NOW + 3 * DAY)
     assert isinstance(successor, Delegate)
     loser = next(n for n in (1, 2, 3) if n not in result.winners)
     assert successor.member == by_number[loser]
@@ -305,7 +306,7 @@ def test_a_countback_with_nobody_left_calls_a_by_election(fed) -> None:  # type:
     cast(election, "4", [1, 2])
     do_close_election(election, now=NOW + 2 * DAY)
     first, second = Delegate.objects.filter(source=f"election:{election.pk}").order_by("pk")
-    successor = do_vacate_seat(first, reason="resigned", actor="operator:t", now=NOW + 3 * DAY)
+    successor = do_vacate_seat(first, reason="resigned", actor=TEST_OPERATOR, now=NOW + 3 * DAY)
     assert isinstance(successor, Election)
     assert (successor.seats, successor.fills_vacancy_of_id) == (1, election.pk)
     countback = recorded().get(kind="election.countback").parsed()["body"]
@@ -320,7 +321,7 @@ def test_vacancy_without_ballots_to_recount_calls_a_by_election(fed) -> None:  #
     founding = Delegate.objects.create(council=w2.parent, constituency=w2, began_at=NOW,
                                        member=Member.objects.get(number="13"), source="founding")
     when = NOW + 3 * DAY
-    called = do_vacate_seat(founding, reason="resigned", actor="operator:t", now=when)
+    called = do_vacate_seat(founding, reason="resigned", actor=TEST_OPERATOR, now=when)
     assert isinstance(called, Election)
     periods = fed.constitution.elections
     assert (called.constituency, called.council, called.seats) == (w2, w2.parent, 1)
@@ -416,11 +417,11 @@ def test_office_election_fills_the_office(fed) -> None:  # type: ignore[no-untyp
     w1 = Council.objects.get(key="w1")
     election = do_call_election(w1, kind="office", office="Secretary",
                                 nominations_open_at=cal.nominations, poll_opens_at=cal.opens,
-                                poll_closes_at=cal.closes, actor="operator:t", now=cal.called)
+                                poll_closes_at=cal.closes, actor=TEST_OPERATOR, now=cal.called)
     assert (election.seats, election.method, election.council) == (1, "irv", w1)
     for number in ("1", "2"):
         m = Member.objects.get(number=number)
-        do_nominate(election, m, nominated_by=m, actor="t", now=cal.nominations + DAY)
+        do_nominate(election, m, nominated_by=m, actor=acting_member(m), now=cal.nominations + DAY)
     do_open_poll(election, now=cal.opens)
     election.refresh_from_db()
     for voter, ranking in [("3", [2]), ("4", [2, 1]), ("5", [1])]:
@@ -461,10 +462,10 @@ def test_calls_shorter_than_the_constitution_are_refused_and_change_nothing(fed,
     before = (Election.objects.count(), recorded().count())
     with pytest.raises(CalendarRefused, match=r"nomination period is 1 day\(s\); the constitution "
                        r"\(elections.nomination_days = 7\) requires at least 7"):
-        do_call_election(w1, poll_opens_at=NOW + DAY, actor="t", now=NOW)
+        do_call_election(w1, poll_opens_at=NOW + DAY, actor=TEST_OPERATOR, now=NOW)
     with pytest.raises(CalendarRefused, match=r"poll is open for 2 day\(s\).*poll_days = 7"):
         do_call_election(w1, poll_opens_at=NOW + 7 * DAY, poll_closes_at=NOW + 9 * DAY,
-                         actor="t", now=NOW)
+                         actor=TEST_OPERATOR, now=NOW)
     tomorrow = (dt.datetime.now(dt.UTC) + DAY).strftime("%Y-%m-%dT%H:%M+00:00")
     assert main(["call-election", fed.slug, "w1", "--poll-opens", tomorrow]) == 1
     assert "refused: the nomination period is" in capsys.readouterr().err
@@ -480,28 +481,28 @@ def test_a_second_election_for_seats_being_elected_is_refused(fed) -> None:  # t
 
     first = open_election(fed, "w1", ["1", "2"])
     w1 = Council.objects.get(key="w1")
-    secretary = do_call_election(w1, kind="office", office="Secretary", actor="t", now=NOW)
+    secretary = do_call_election(w1, kind="office", office="Secretary", actor=TEST_OPERATOR, now=NOW)
     before = (Election.objects.count(), recorded().count())
     with pytest.raises(SeatsAlreadyBeingElected,
                        match=f"election {first.pk} \\(Workshop one: delegates to District one\\) "
                        "is already electing these seats; its poll closes"):
-        do_call_election(w1, actor="t", now=NOW)
+        do_call_election(w1, actor=TEST_OPERATOR, now=NOW)
     with pytest.raises(SeatsAlreadyBeingElected, match=f"election {secretary.pk} "):
-        do_call_election(w1, kind="office", office=" secretary ", actor="t", now=NOW)
+        do_call_election(w1, kind="office", office=" secretary ", actor=TEST_OPERATOR, now=NOW)
     # A by-election for a vacancy is no exception while an election of all the seats runs.
     with pytest.raises(SeatsAlreadyBeingElected):
-        do_call_election(w1, seats=1, fills_vacancy_of=first, actor="t", now=NOW)
+        do_call_election(w1, seats=1, fills_vacancy_of=first, actor=TEST_OPERATOR, now=NOW)
     assert (Election.objects.count(), recorded().count()) == before
     assert main(["call-election", fed.slug, "w1"]) == 1
-    do_call_election(Council.objects.get(key="w2"), actor="t", now=NOW)
-    do_call_election(w1, kind="office", office="Treasurer", actor="t", now=NOW)
+    do_call_election(Council.objects.get(key="w2"), actor=TEST_OPERATOR, now=NOW)
+    do_call_election(w1, kind="office", office="Treasurer", actor=TEST_OPERATOR, now=NOW)
     do_close_election(first, now=NOW + 2 * DAY)
     # By-elections each fill one vacant seat of the closed election: they run side by side,
     # and an election of all the seats is then refused until they close.
-    by = [do_call_election(w1, seats=1, fills_vacancy_of=first, actor="t", now=NOW + 2 * DAY)
+    by = [do_call_election(w1, seats=1, fills_vacancy_of=first, actor=TEST_OPERATOR, now=NOW + 2 * DAY)
           for _ in range(2)]
     with pytest.raises(SeatsAlreadyBeingElected, match=f"election {by[0].pk} "):
-        do_call_election(w1, actor="t", now=NOW + 2 * DAY)
+        do_call_election(w1, actor=TEST_OPERATOR, now=NOW + 2 * DAY)
 
 
 def test_a_vacancy_while_the_seats_are_being_elected_calls_no_by_election(fed) -> None:  # type: ignore[no-untyped-def]
@@ -511,7 +512,7 @@ def test_a_vacancy_while_the_seats_are_being_elected_calls_no_by_election(fed) -
     running = open_election(fed, "w2", ["13"])
     founding = Delegate.objects.create(council=w2.parent, constituency=w2, began_at=NOW,
                                        member=Member.objects.get(number="14"), source="founding")
-    filled_by = do_vacate_seat(founding, reason="resigned", actor="operator:t", now=NOW)
+    filled_by = do_vacate_seat(founding, reason="resigned", actor=TEST_OPERATOR, now=NOW)
     assert isinstance(filled_by, Election) and filled_by.pk == running.pk
     assert Election.objects.count() == 1
     assert recorded().filter(kind="delegate.vacated").count() == 1
@@ -561,7 +562,7 @@ def test_accepting_a_nomination_that_is_no_number_is_refused(fed, accept: str) -
     from communard.web.elections.actions import do_call_election
     election = do_call_election(Council.objects.get(federation=fed, key="w1"),
                                 nominations_open_at=NOW - DAY, poll_opens_at=NOW + 6 * DAY,
-                                poll_closes_at=NOW + 13 * DAY, actor="t", now=NOW - 2 * DAY)
+                                poll_closes_at=NOW + 13 * DAY, actor=TEST_OPERATOR, now=NOW - 2 * DAY)
     member_login(Member.objects.get(number="3"), "m3", "pw-12345-x")
     client = Client()
     client.login(username="m3", password="pw-12345-x")

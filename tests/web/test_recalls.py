@@ -23,7 +23,7 @@ from communard.web.recalls.actions import (
 from communard.web.recalls.models import Notification, Petition, Signature, State, Withdrawal
 from communard.web.records.models import QueuedEntry
 from tests.web.elections_helpers import DAY
-from tests.web.factories import recorded, verify_output
+from tests.web.factories import TEST_OPERATOR, acting_member, recorded, verify_output
 from tests.web.recalls_helpers import (
     AFTER,
     CLOCK,
@@ -316,10 +316,10 @@ def test_an_office_holder_is_recalled_by_the_body_that_elected_them(workshop, ca
     w1 = Council.objects.get(federation=fed, key="w1")
     election = do_call_election(w1, kind="office", office="Secretary",
                                 nominations_open_at=cal.nominations, poll_opens_at=cal.opens,
-                                poll_closes_at=cal.closes, actor="operator:t", now=cal.called)
+                                poll_closes_at=cal.closes, actor=TEST_OPERATOR, now=cal.called)
     for number in ("5", "6"):
         m = Member.objects.get(number=number)
-        do_nominate(election, m, nominated_by=m, actor="t", now=cal.nominations + DAY)
+        do_nominate(election, m, nominated_by=m, actor=acting_member(m), now=cal.nominations + DAY)
     do_open_poll(election, now=cal.opens)
     election.refresh_from_db()
     for voter in ("7", "8", "9"):

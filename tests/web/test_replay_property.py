@@ -106,7 +106,8 @@ class Organisation(RuleBasedStateMachine):
         login = f"{self.slug}-{member.number}"
         if member.user_id is None:
             member_login(member, login, "a long enough password")
-        do_join_platform(platform, member, actor=MemberActor(login))
+        member.refresh_from_db()  # a candidate may have a login of their own already
+        do_join_platform(platform, member, actor=MemberActor(member.user.get_username()))
 
     @rule()
     def census(self) -> None:
@@ -157,7 +158,7 @@ class Organisation(RuleBasedStateMachine):
             council__federation=self.federation).order_by("pk"))
         seat = seats[pick % len(seats)]
         with contextlib.suppress(ElectionError):
-            do_vacate_seat(seat, reason="resigned", actor="operator:test",
+            do_vacate_seat(seat, reason="resigned", actor=TEST_OPERATOR,
                            now=NOW + (3 + pick % 3) * DAY)
 
     @invariant()

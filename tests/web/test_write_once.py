@@ -30,7 +30,7 @@ from communard.web.records import services
 from communard.web.records.models import Checkpoint, Entry, Head, Node, Opening, QueuedEntry
 from communard.web.records.store import enqueue
 from tests.web.elections_helpers import DAY, NOW, Calendar, open_election
-from tests.web.factories import recorded, small_federation
+from tests.web.factories import TEST_OPERATOR, acting_member, recorded, small_federation
 from tests.web.tampering import guards_lifted
 
 pytestmark = pytest.mark.django_db(transaction=True)  # actions open durable transactions
@@ -185,10 +185,10 @@ def test_a_candidate_stands_as_numbered_once_the_roll_is_frozen(tmp_path: Path) 
                      closes=NOW + 8 * DAY)
     election = do_call_election(Council.objects.get(key="w1"), nominations_open_at=later.nominations,
                                 poll_opens_at=later.opens, poll_closes_at=later.closes,
-                                actor="operator:test", now=later.called)
+                                actor=TEST_OPERATOR, now=later.called)
     for number in ("1", "2"):
         m = Member.objects.get(number=number)
-        do_nominate(election, m, nominated_by=m, actor="operator:test", now=NOW)
+        do_nominate(election, m, nominated_by=m, actor=acting_member(m), now=NOW)
     Candidate.objects.filter(election=election, member__number="2").update(accepted=False)
     Candidate.objects.filter(election=election, member__number="2").update(accepted=True)
     do_open_poll(election, now=later.opens)

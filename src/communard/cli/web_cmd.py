@@ -186,7 +186,7 @@ def cmd_call_election(args: argparse.Namespace) -> int:
 
     from django.db import transaction
 
-    from communard.web.core.actors import operator
+    from communard.constitution.permissions import OperatorActor
     from communard.web.councils.models import Council
     from communard.web.elections.actions import do_call_election
     from communard.web.elections.errors import ElectionError
@@ -211,7 +211,7 @@ def cmd_call_election(args: argparse.Namespace) -> int:
                 council, kind="office" if args.office else "delegates", office=args.office,
                 nominations_open_at=aware(args.nominations_open),
                 poll_opens_at=aware(args.poll_opens), poll_closes_at=aware(args.poll_closes),
-                actor=operator(args.operator or getpass.getuser()),
+                actor=OperatorActor(args.operator or getpass.getuser()),
             )
     except ElectionError as refusal:
         print(f"refused: {refusal}", file=sys.stderr)

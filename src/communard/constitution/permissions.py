@@ -188,3 +188,60 @@ def may_take_census(actor: Actor, *, reason: str) -> Refusal | None:
         return None
     return Refusal("census-by-calendar",
                    "a census is taken when a roll is frozen, or when a federation is founded")
+
+
+# ------------------------------------------------------------------ elections (issue 13, part 5)
+# An election is called in public by whoever runs the installation, or by the calendar (a
+# by-election when a seat falls vacant); members nominate and accept for themselves; only the
+# clock opens, closes and counts; and nobody seats a delegate: seats follow a recorded result.
+
+
+def may_call_election(actor: Actor) -> Refusal | None:
+    """An operator calls an election (on the record, by name), or the clock does when the
+    constitution's calendar makes one due (a vacancy's by-election, a recall's). A member who
+    wants one petitions; no member calls one alone."""
+    if isinstance(actor, OperatorActor | ClockActor):
+        return None
+    return Refusal("elections-called-by-operator-or-calendar",
+                   "an election is called by an operator or by the constitution's calendar")
+
+
+def may_nominate(actor: Actor, *, is_nominator: bool, nominator_in_constituency: bool
+                 ) -> Refusal | None:
+    """A member of the constituency nominates, as themself: themself, or another member, who
+    then stands only once they accept. Nobody nominates in a member's name, operator included."""
+    if not isinstance(actor, MemberActor) or not is_nominator:
+        return Refusal("members-nominate-as-themselves",
+                       "a member nominates only as themself, signed in")
+    if not nominator_in_constituency:
+        return Refusal("nominator-in-constituency",
+                       "only an active member of the constituency nominates")
+    return None
+
+
+def may_accept_nomination(actor: Actor, *, is_nominee: bool) -> Refusal | None:
+    """Only the nominee accepts their own nomination: standing is a member's own choice."""
+    if isinstance(actor, MemberActor) and is_nominee:
+        return None
+    return Refusal("nominee-accepts", "only the nominee accepts their nomination")
+
+
+def may_run_poll_transition(actor: Actor) -> Refusal | None:
+    """Only the clock opens a poll (freezing its roll), closes it and counts it, when the
+    calendar says: an operator who could open or close at will could choose who is on the roll
+    and when the count stops."""
+    if isinstance(actor, ClockActor):
+        return None
+    return Refusal("poll-transitions-by-clock",
+                   "only the constitution's clock opens, closes and counts a poll")
+
+
+def may_vacate_seat(actor: Actor) -> Refusal | None:
+    """A mandate ends on a recorded fact: an operator records a resignation, a death or a loss
+    of membership; the clock ends it when a recall vote's result says so. A member never ends
+    another's mandate, and nobody seats the successor: the countback or a by-election does."""
+    if isinstance(actor, OperatorActor | ClockActor):
+        return None
+    return Refusal("vacancies-recorded-by-operator-or-result",
+                   "a seat falls vacant by an operator's record of the fact or a recall's result")
+

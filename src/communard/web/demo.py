@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from communard.constitution.permissions import OperatorActor
+from communard.constitution.permissions import MemberActor, OperatorActor
 from communard.web.accounts.actions import do_create_member_account, do_create_operator
-from communard.web.core.actors import SYSTEM
 from communard.web.councils.models import Delegate, Federation
 from communard.web.members.importing import do_import
 from communard.web.members.models import Member
@@ -242,6 +241,15 @@ def load_demo(*, more_members: Sequence[str] = ()) -> bool:
     return True
 
 
+def _candidate_login(member: Member) -> MemberActor:
+    """A demo candidate's own login (no password: nobody signs in with it), made by the demo's
+    operator, so that the candidate nominates themself as a member does (``may_nominate``)."""
+    username = f"candidate{member.number}"
+    do_create_member_account(member, username=username, password=None,
+                             actor=OperatorActor("operator"))
+    return MemberActor(username)
+
+
 def load_demo_elections(seed: int = 1917) -> None:
     """A closed election with its published count, and an open one the demo member can vote in.
 
@@ -263,7 +271,8 @@ def load_demo_elections(seed: int = 1917) -> None:
     east = Council.objects.get(federation__slug=DEMO_SLUG, key="east")
     # Closed a week ago: time for a recall of one of its delegates to run its course since.
     closed = do_call_election(east, nominations_open_at=now - 24 * day, poll_opens_at=now - 14 * day,
-                              poll_closes_at=now - 7 * day, actor=SYSTEM, now=now - 25 * day)
+                              poll_closes_at=now - 7 * day, actor=OperatorActor("operator"),
+                              now=now - 25 * day)
     eligible = list(Member.objects.filter(council__parent=east, admitted_on__lte=(now - 45 * day).date())
                     .order_by("number"))
     platforms = list(Platform.objects.filter(federation__slug=DEMO_SLUG))
@@ -274,8 +283,8 @@ def load_demo_elections(seed: int = 1917) -> None:
     for i, m in enumerate(standing):
         turn = platforms[i % len(platforms):] + platforms[:i % len(platforms)]
         platform = next((p for p in turn if m.pk in joined[p.pk]), None) if i < 6 else None
-        do_nominate(closed, m, nominated_by=m, platform=platform, actor=SYSTEM, now=now - 22 * day,
-                    statement=rng.choice(STATEMENTS))
+        do_nominate(closed, m, nominated_by=m, platform=platform, actor=_candidate_login(m),
+                    now=now - 22 * day, statement=rng.choice(STATEMENTS))
     from communard.web.elections.actions import do_open_poll
 
     do_open_poll(closed, now=now - 14 * day)  # what the clock did then
@@ -292,10 +301,10 @@ def load_demo_elections(seed: int = 1917) -> None:
     # Its poll's time has just come: the server's clock opens it (freezes its roll) as soon as
     # the demo is served, and closes it when its week is up.
     running = do_call_election(bakery, poll_opens_at=now - dt.timedelta(hours=1),
-                               actor=SYSTEM, now=now - 8 * day)
+                               actor=OperatorActor("operator"), now=now - 8 * day)
     bakers = list(Member.objects.filter(council=bakery, user__isnull=True).order_by("number"))
     for m in rng.sample(bakers, 6):
-        do_nominate(running, m, nominated_by=m, actor=SYSTEM, now=now - 2 * day,
+        do_nominate(running, m, nominated_by=m, actor=_candidate_login(m), now=now - 2 * day,
                     statement=rng.choice(STATEMENTS))
 
 

@@ -29,6 +29,15 @@ from communard.constitution.calendar import (
     due_transitions,
     plan_calendar,
 )
+from communard.constitution.permissions import (
+    Actor,
+    ClockActor,
+    check,
+    may_accept_nomination,
+    may_call_election,
+    may_nominate,
+    may_run_poll_transition,
+)
 from communard.count import Ballots, count, write_blt
 from communard.record import kinds
 from communard.record.kinds import (
@@ -40,6 +49,7 @@ from communard.record.kinds import (
     ELECTION_ROLL_FROZEN,
     OFFICE_FILLED,
 )
+from communard.web.core.actors import record_name
 from communard.web.councils.models import Council, Delegate, OfficeHolder
 from communard.web.elections.errors import (
     AlreadyClosed,
@@ -66,6 +76,9 @@ from communard.web.platforms.models import Platform
 from communard.web.polls.actions.common import recorded_where
 from communard.web.records import services as record
 
+#: The only actor that opens, closes and counts a poll (``may_run_poll_transition``).
+CLOCK = ClockActor()
+
 
 def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
@@ -86,7 +99,7 @@ def do_call_election(
     nominations_open_at: dt.datetime | None = None,
     poll_opens_at: dt.datetime | None = None,
     poll_closes_at: dt.datetime | None = None,
-    actor: str,
+    actor: Actor,
     now: dt.datetime | None = None,
     fills_vacancy_of: Election | None = None,
     seats: int | None = None,
@@ -98,6 +111,7 @@ def do_call_election(
     rule it breaks. So is a second election for seats that an election not yet closed is already
     filling; a by-election (``fills_vacancy_of``) may run beside other by-elections, each filling
     its own vacant seat, but not beside an election of all the seats."""
+    check(may_call_election(actor))
     now = _now(now)
     federation = constituency.federation
     constitution = federation.constitution
@@ -179,7 +193,7 @@ def do_call_election(
                 "roll_cutoff": cutoff.isoformat(),
                 "fills_vacancy_of": fills_vacancy_of.pk if fills_vacancy_of else None,
             },
-            actor=actor,
+            actor=record_name(actor),
         )
     return election
 
@@ -212,12 +226,18 @@ def do_nominate(
     nominated_by: Member,
     platform: Platform | None = None,
     statement: str = "",
-    actor: str,
+    actor: Actor,
     now: dt.datetime | None = None,
 ) -> Candidate:
-    """Nominate a member (oneself, another member, or on a platform's slate)."""
+    """Nominate a member (oneself, another member, or on a platform's slate): the nominator,
+    signed in as themself, a member of the constituency."""
     with transaction.atomic(durable=True):
         election = Election.objects.select_for_update().get(pk=election.pk)
+        check(may_nominate(
+            actor, is_nominator=nominated_by.is_acting(actor),
+            nominator_in_constituency=nominated_by.is_active
+            and constituency_of(nominated_by, election.constituency),
+        ))
         if election.phase(_now(now)) != Phase.NOMINATIONS:
             raise WrongPhase("nominations are not open")
         for who, role in ((candidate, "the candidate"), (nominated_by, "the nominator")):
@@ -252,18 +272,20 @@ def do_nominate(
                 "platform": platform.slug if platform else None,
                 "accepted": nominee.accepted,
             },
-            actor=actor,
+            actor=record_name(actor),
         )
     return nominee
 
 
 def do_accept_nomination(
-    nominee: Candidate, *, actor: str, now: dt.datetime | None = None
+    nominee: Candidate, *, actor: Actor, now: dt.datetime | None = None
 ) -> Candidate:
+    """The nominee, and only they, accepts their nomination."""
     with transaction.atomic(durable=True):
         nominee = (
             Candidate.objects.select_for_update().select_related("election").get(pk=nominee.pk)
         )
+        check(may_accept_nomination(actor, is_nominee=nominee.member.is_acting(actor)))
         if nominee.election.phase(_now(now)) != Phase.NOMINATIONS:
             raise WrongPhase("nominations are closed")
         if nominee.accepted:
@@ -273,7 +295,7 @@ def do_accept_nomination(
         record.append(
             CANDIDATE_ACCEPTED,
             {**_ref(nominee.election), "candidate": record.personal(nominee.member.number)},
-            actor=actor,
+            actor=record_name(actor),
         )
     return nominee
 
@@ -281,10 +303,13 @@ def do_accept_nomination(
 # --------------------------------------------------------------------------- opening the poll
 
 
-def do_open_poll(election: Election, *, now: dt.datetime | None = None) -> bool:
+def do_open_poll(election: Election, *, now: dt.datetime | None = None,
+                 actor: Actor = CLOCK) -> bool:
     """The poll opens: freeze the roll, number the accepted candidates (other nominations lapse).
     The clock runs it once the poll's time has come; True if it opened the poll now, False if it
-    was already open or closed (another clock was first)."""
+    was already open or closed (another clock was first). ``actor`` defaults to the clock, the
+    only one allowed: every caller is the clock (or plays it, in the demo and the tests)."""
+    check(may_run_poll_transition(actor))
     now = _now(now)
     with transaction.atomic():
         election = _locked(election)
@@ -363,12 +388,11 @@ def _freeze_roll(election: Election, now: dt.datetime) -> None:
     )
     # Seats follow a census frozen with a delegates election's roll, never today's count
     # (issue 13): the members recorded by its cut-off (councils.actions.do_take_census).
-    from communard.constitution.permissions import ClockActor
     from communard.web.councils.actions import do_take_census
 
     if election.kind == Kind.DELEGATES:
         do_take_census(election.federation, cutoff=election.roll_cutoff, reason="roll",
-                       actor=ClockActor())
+                       actor=CLOCK)
 
 
 # --------------------------------------------------------------------------- closing and counting
@@ -447,11 +471,13 @@ def tally(election: Election, inputs: BoxInputs | None = None) -> Tally:
                  ballots)
 
 
-def do_close_election(election: Election, *, now: dt.datetime | None = None) -> Result:
+def do_close_election(election: Election, *, now: dt.datetime | None = None,
+                      actor: Actor = CLOCK) -> Result:
     """Count the ballots, record the result, and seat the winners. The clock runs it once the
     poll has ended. An election is counted once: a second close is refused (``AlreadyClosed``)
     when its row, its result or the record says it was closed, so clearing ``closed_at`` behind
-    the record's back never counts it again."""
+    the record's back never counts it again. Only the clock closes (``do_open_poll``)."""
+    check(may_run_poll_transition(actor))
     now = _now(now)
     with transaction.atomic():
         election = _locked(election)

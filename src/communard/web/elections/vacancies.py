@@ -6,8 +6,10 @@ import datetime as dt
 
 from django.db import transaction
 
+from communard.constitution.permissions import Actor, check, may_vacate_seat
 from communard.count import Ballots, count
 from communard.record.kinds import DELEGATE_VACATED, ELECTION_COUNTBACK
+from communard.web.core.actors import record_name
 from communard.web.councils.models import Delegate
 
 # The package's own helpers for time and record references, shared with the other actions.
@@ -18,7 +20,7 @@ from communard.web.records import services as record
 
 
 def do_vacate_seat(
-    mandate: Delegate, *, reason: str, actor: str, now: dt.datetime | None = None
+    mandate: Delegate, *, reason: str, actor: Actor, now: dt.datetime | None = None
 ) -> Delegate | Election:
     """End a mandate (resignation, death, loss of membership) and fill the seat by the
     constitution's rule: a countback on the same ballots, or a by-election.
@@ -31,13 +33,15 @@ def do_vacate_seat(
 
 
 def vacate_seat(
-    mandate: Delegate, *, reason: str, actor: str, now: dt.datetime | None = None,
+    mandate: Delegate, *, reason: str, actor: Actor, now: dt.datetime | None = None,
     rule: str | None = None,
 ) -> Delegate | Election:
     """:func:`do_vacate_seat` inside the caller's transaction (a recall composes it with its
     own entry). ``rule``: "countback" or "by-election" instead of the constitution's vacancy
     rule (a recall's own replacement rule); the departing member is never the countback's
-    winner, nor is anyone who left a seat of the same election before."""
+    winner, nor is anyone who left a seat of the same election before. ``actor``: an operator
+    recording the fact, or the clock carrying out a recall's result (``may_vacate_seat``)."""
+    check(may_vacate_seat(actor))
     now = _now(now)
     federation = mandate.council.federation
     rule = rule or federation.constitution.elections.vacancy
@@ -59,7 +63,7 @@ def vacate_seat(
                 "member": record.personal(mandate.member.number),
                 "reason": reason[:200],
             },
-            actor=actor,
+            actor=record_name(actor),
         )
         source = _source_election(mandate)
         if rule == "countback" and source is not None:

@@ -16,8 +16,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from communard.constitution.permissions import MemberActor, NotAllowed
 from communard.count import write_blt
-from communard.web.core.actors import actor_of
 from communard.web.core.params import BadParameter, parse_count
 from communard.web.councils.models import Federation
 from communard.web.elections.actions import (
@@ -123,7 +123,7 @@ def nominate(request: HttpRequest, election_id: int) -> HttpResponseBase:
             except BadParameter as e:
                 raise ElectionError(str(e)) from None
             nominee = get_object_or_404(Candidate, pk=nominee_id, election=election, member=me)
-            do_accept_nomination(nominee, actor=actor_of(request.user))
+            do_accept_nomination(nominee, actor=MemberActor(request.user.get_username()))
             messages.success(request, "You have accepted your nomination.")
         else:
             number = request.POST.get("member", "").strip() or me.number
@@ -142,10 +142,10 @@ def nominate(request: HttpRequest, election_id: int) -> HttpResponseBase:
                 nominated_by=me,
                 platform=platform,
                 statement=request.POST.get("statement", ""),
-                actor=actor_of(request.user),
+                actor=MemberActor(request.user.get_username()),
             )
             messages.success(request, f"{candidate.name} is nominated.")
-    except ElectionError as refusal:
+    except (ElectionError, NotAllowed) as refusal:
         messages.error(request, str(refusal))
     return redirect("election", election.pk)
 

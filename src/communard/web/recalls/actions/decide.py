@@ -50,7 +50,7 @@ def do_recall(mandate: Delegate | OfficeHolder, *, source: str, actor: Actor,
         rule = "countback" if replacement == "countback" else "by-election"
         if isinstance(mandate, Delegate):
             return vacate_seat(mandate, reason=f"recalled ({source})",
-                               actor=record_name(actor), now=now, rule=rule)
+                               actor=actor, now=now, rule=rule)
         return _vacate_office(mandate, source, actor, now)
 
 
@@ -65,7 +65,7 @@ def _vacate_office(holder: OfficeHolder, source: str, actor: Actor,
         "reason": f"recalled ({source})"[:200],
     }, actor=record_name(actor))
     return do_call_election(holder.council, kind=Kind.OFFICE, office=holder.office,
-                            actor=record_name(actor), now=now)
+                            actor=actor, now=now)
 
 
 def do_keep(petition: Petition, *, source: str, actor: Actor,
