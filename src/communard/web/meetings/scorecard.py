@@ -1,9 +1,8 @@
 """A delegate's scorecard: the pure comparison (``constitution.mandates``) fed with the mandates
 of the constituency they sit for and the roll-call votes it is given.
 
-Roll-call votes come from the polls app (issue 17's second half): until it is merged,
-:func:`roll_calls_for` gives none, and the scorecard is a function of (mandates, votes) that the
-tests feed with data. No read model of votes is kept here on purpose: polls will own it.
+Roll-call votes are the polls app's own rows (``deviations.roll_calls``): the closed roll calls
+on motions the delegate was on the roll of. No second copy of votes is kept here.
 """
 
 from __future__ import annotations
@@ -23,9 +22,10 @@ def rule_mandates(rows: Sequence[Mandate]) -> list[RuleMandate]:
 
 
 def roll_calls_for(delegate: Delegate) -> list[RollCall]:
-    """The roll calls ``delegate`` was on (motions by id, delegates by member number). The
-    polls app supplies them at merge; until then there are none."""
-    return []
+    """The roll calls ``delegate`` was on (motions by id, delegates by member number)."""
+    from communard.web.meetings.deviations import motion_polls_of, roll_calls
+
+    return roll_calls(motion_polls_of(delegate.member))
 
 
 def delegate_scorecard(delegate: Delegate, roll_calls: Sequence[RollCall]) -> Scorecard:

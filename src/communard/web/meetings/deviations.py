@@ -1,0 +1,105 @@
+"""Roll calls on motions as the mandate comparison reads them, and the deviations sent to the
+constituents when a roll call closes.
+
+A roll call is the polls' own rows (``RollEntry`` and ``NamedVote`` of a closed, named poll of
+purpose "motion"): no second copy of votes is kept here. Each voter on the roll sits for the
+constituency of their seat in the council at the roll's cut-off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from communard.constitution.mandates import Cast, Choice, RollCall, Verdict, compare
+from communard.web.councils.models import Delegate
+from communard.web.meetings.models import DeviationNotice, Mandate, Motion
+from communard.web.members.models import Member, Status
+from communard.web.polls.models import NamedVote, Poll, RollEntry
+
+PURPOSE = "motion"
+#: The yes-no poll's options (1 Yes, 2 No, 3 Abstain) as the comparison's choices.
+_CHOICE = {1: Choice.FOR, 2: Choice.AGAINST, 3: Choice.ABSTAIN}
+
+
+def _seats(polls: Iterable[Poll]) -> dict[int, dict[int, tuple[str, str]]]:
+    """For each poll, its roll's member ids → (member number, constituency key)."""
+    out: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)
+    by_id = {p.pk: p for p in polls}
+    rows = (RollEntry.objects.filter(poll_id__in=by_id)
+            .values_list("poll_id", "member_id", "member__number"))
+    numbers: dict[int, dict[int, str]] = defaultdict(dict)
+    for poll_id, member_id, number in rows:
+        numbers[poll_id][member_id] = number
+    for poll_id, members in numbers.items():
+        poll = by_id[poll_id]
+        seats = (Delegate.objects.filter(council_id=poll.electorate_id, member_id__in=members,
+                                         began_at__lte=poll.roll_at)
+                 .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=poll.roll_at))
+                 .values_list("member_id", "constituency__key"))
+        for member_id, key in seats:
+            out[poll_id][member_id] = (members[member_id], key)
+    return out
+
+
+def roll_calls(polls: Iterable[Poll]) -> list[RollCall]:
+    """The closed named polls on motions as roll calls (motions by id, delegates by number)."""
+    polls = [p for p in polls if not p.secret and p.closed_at is not None]
+    seats = _seats(polls)
+    votes: dict[int, dict[str, Cast]] = defaultdict(dict)
+    for poll_id, number, choices in (NamedVote.objects.filter(entry__poll_id__in=[p.pk for p in polls])
+                                     .values_list("entry__poll_id", "entry__member__number",
+                                                  "choices")):
+        at = next(p.closed_at for p in polls if p.pk == poll_id)
+        if choices:
+            votes[poll_id][number] = Cast(_CHOICE[int(choices[0])], at)  # type: ignore[arg-type]
+    return [RollCall(p.subject.removeprefix("motion:"), p.closed_at,  # type: ignore[arg-type]
+                     {n: key for n, key in seats[p.pk].values()}, votes[p.pk])
+            for p in sorted(polls, key=lambda p: (p.closed_at, p.pk))]
+
+
+def motion_polls_of(member: Member) -> list[Poll]:
+    """The closed roll calls on motions ``member`` was on the roll of."""
+    return list(Poll.objects.filter(purpose=PURPOSE, secret=False, closed_at__isnull=False,
+                                    roll__member=member).order_by("closed_at", "pk"))
+
+
+def notify_deviations(poll: Poll, motion: Motion, at: dt.datetime) -> int:
+    """At a roll call's close: every binding mandate broken (a vote against it, or an absence)
+    is written on the page of each active member of the delegate's constituency. Returns how
+    many notices were written."""
+    from communard.web.meetings.scorecard import rule_mandates
+
+    poll.closed_at = poll.closed_at or at
+    calls = roll_calls([poll])
+    if not calls:
+        return 0
+    rows = list(Mandate.objects.filter(motion=motion).select_related("constituency")
+                .order_by("adopted_at", "id"))
+    mandates = rule_mandates(rows)
+    found = compare(mandates, calls)
+    notices = []
+    for j in found.judgements():
+        if j.verdict is not Verdict.DEVIATED or not j.binding:
+            continue
+        mandate = rows[j.mandate]
+        delegate = (Delegate.objects.filter(council=motion.council, member__number=j.delegate,
+                                            constituency=mandate.constituency)
+                    .select_related("member").order_by("-began_at").first())
+        if delegate is None:
+            continue
+        cast = calls[0].votes.get(j.delegate)
+        how = f"voted {cast.choice.label}" if cast is not None else "did not vote"
+        text = (f"Your delegate {delegate.member.name} {how} on motion {motion.pk} "
+                f"\u201c{motion.title}\u201d against your assembly's binding mandate "
+                f"({mandate.rule_stance.label}).")[:300]
+        notices += [DeviationNotice(member_id=m, delegate=delegate, motion=motion, text=text,
+                                    created_at=at)
+                    for m in Member.objects.filter(council=mandate.constituency,
+                                                   status=Status.ACTIVE)
+                    .values_list("pk", flat=True)]
+    DeviationNotice.objects.bulk_create(notices, batch_size=2000)
+    return len(notices)
