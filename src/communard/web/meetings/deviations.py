@@ -103,3 +103,40 @@ def notify_deviations(poll: Poll, motion: Motion, at: dt.datetime) -> int:
                     .values_list("pk", flat=True)]
     DeviationNotice.objects.bulk_create(notices, batch_size=2000)
     return len(notices)
+
+
+def motion_votes(motion: Motion) -> list[dict[str, object]]:
+    """The motion page's roll call: each delegate on the roll, how they voted, the mandate
+    that governed them (if any) and the verdict. Empty until a named vote on it closed."""
+    from communard.web.meetings.scorecard import rule_mandates
+
+    poll = (Poll.objects.filter(purpose=PURPOSE, subject=f"motion:{motion.pk}", secret=False,
+                                closed_at__isnull=False).first())
+    if poll is None:
+        return []
+    calls = roll_calls([poll])
+    rows = list(Mandate.objects.filter(motion=motion).select_related("constituency")
+                .order_by("adopted_at", "id"))
+    judged = {j.delegate: j for j in compare(rule_mandates(rows), calls).judgements()}
+    call = calls[0]
+    seats = {d.member.number: d for d in Delegate.objects.filter(
+        council_id=poll.electorate_id, member__number__in=list(call.seats),
+        began_at__lte=poll.roll_at).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=poll.roll_at)).select_related(
+        "member", "constituency")}
+    out: list[dict[str, object]] = []
+    for number in sorted(call.seats, key=lambda n: seats[n].member.name if n in seats else n):
+        d = seats.get(number)
+        if d is None:
+            continue
+        cast = call.votes.get(number)
+        j = judged.get(number)
+        mandate = rows[j.mandate] if j is not None else None
+        out.append({
+            "delegate_id": d.pk, "name": d.member.name, "constituency": d.constituency.name,
+            "choice": cast.choice.label if cast is not None else "",
+            "mandate": (f"{mandate.rule_stance.label} ("
+                        f"{'binding' if mandate.binding else 'advisory'})") if mandate else "",
+            "verdict": j.verdict.label if j is not None else "",
+        })
+    return out

@@ -27,8 +27,9 @@ from communard.web.accounts.actions import actor_for
 from communard.web.core.params import MAX_ID, BadParameter, parse_count
 from communard.web.councils.models import Council, Delegate
 from communard.web.councils.views import can_see_members
-from communard.web.meetings.actions import amendments, attendance, call_meeting, mandates
+from communard.web.meetings.actions import amendments, attendance, call_meeting, mandates, vote
 from communard.web.meetings.actions import motions as motion_actions
+from communard.web.meetings.deviations import motion_votes
 from communard.web.meetings.diff import word_diff
 from communard.web.meetings.minutes import minutes
 from communard.web.meetings.models import Amendment, Meeting, Motion
@@ -161,6 +162,10 @@ def meeting_act(request: HttpRequest, meeting_id: int, what: str) -> HttpRespons
             motion = _motion_in(request, Motion.objects.filter(council=meeting.council))
             motion_actions.do_move_motion(motion, _choice(request, "to", MotionState),
                                           meeting=meeting, actor=actor)
+        elif what == "vote":
+            motion = _motion_in(request, Motion.objects.filter(council=meeting.council))
+            vote.do_put_motion_to_vote(motion, meeting=meeting, actor=actor,
+                                       secret=request.POST.get("secret") == "on")
         elif what == "mandate":
             motion = _motion_in(request, Motion.objects.filter(council=meeting.council.parent))
             stance = Stance[_choice(request, "stance", Stance, by_label=True).name]
@@ -221,6 +226,8 @@ def motion_page(request: HttpRequest, motion_id: int, status: int = 200) -> Http
         "mandates": motion.mandates.select_related("constituency"),
         "forwarded_to": motion.forwarded_to.select_related("council"),
         "neighbours": [c for c in [motion.council.parent, *motion.council.children.all()] if c],
+        "vote": vote.vote_of(motion),
+        "votes": motion_votes(motion),
     }, status=status)
 
 

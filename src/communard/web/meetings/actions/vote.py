@@ -1,5 +1,5 @@
-"""Putting a motion to the vote: a yes/no (with abstain) poll of the council's delegates, a roll
-call, called and opened at once by whoever presides at a quorate meeting; its close (the clock's,
+"""Putting a motion to the vote: a yes/no (with abstain) poll of the council's delegates (of a
+base assembly's members: it has no delegates), a roll call by default, called and opened at once by whoever presides at a quorate meeting; its close (the clock's,
 ``web/polls``) adopts or rejects the motion (:func:`motion_decided`).
 
 The poll closes ``VOTE_WINDOW`` after it opens. The polls' close refuses to count before its
@@ -58,7 +58,8 @@ def do_put_motion_to_vote(motion: Motion, *, meeting: Meeting, actor: Actor,
         at = now()
         rule = motion.federation.constitution.polls.for_purpose(PURPOSE)
         poll = do_call_poll(PollSpec(
-            federation=motion.federation, electorate=motion.council, voters="delegates",
+            federation=motion.federation, electorate=motion.council,
+            voters="members" if motion.council.is_base else "delegates",
             purpose=PURPOSE, subject=subject_of(motion), title=motion.title, question="yes-no",
             options=(), abstain=True, method=None, seats=1, secret=secret,
             majority=rule.majority, turnout_floor=rule.turnout_floor,
