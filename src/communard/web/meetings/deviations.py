@@ -26,22 +26,26 @@ _CHOICE = {1: Choice.FOR, 2: Choice.AGAINST, 3: Choice.ABSTAIN}
 
 
 def _seats(polls: Iterable[Poll]) -> dict[int, dict[int, tuple[str, str]]]:
-    """For each poll, its roll's member ids → (member number, constituency key)."""
+    """For each poll, its roll's member ids → (member number, constituency key): two queries
+    for any number of polls (a scorecard reads thousands), the seat held at each roll's cut-off
+    picked here."""
     out: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)
     by_id = {p.pk: p for p in polls}
-    rows = (RollEntry.objects.filter(poll_id__in=by_id)
-            .values_list("poll_id", "member_id", "member__number"))
-    numbers: dict[int, dict[int, str]] = defaultdict(dict)
+    rows = list(RollEntry.objects.filter(poll_id__in=by_id)
+                .values_list("poll_id", "member_id", "member__number"))
+    tenures: dict[tuple[int, int], list[tuple[dt.datetime, dt.datetime | None, str]]] = (
+        defaultdict(list))
+    for council, member, began, ended, key in (
+            Delegate.objects.filter(council_id__in={p.electorate_id for p in by_id.values()},
+                                    member_id__in={m for _, m, _ in rows})
+            .values_list("council_id", "member_id", "began_at", "ended_at", "constituency__key")):
+        tenures[(council, member)].append((began, ended, key))
     for poll_id, member_id, number in rows:
-        numbers[poll_id][member_id] = number
-    for poll_id, members in numbers.items():
         poll = by_id[poll_id]
-        seats = (Delegate.objects.filter(council_id=poll.electorate_id, member_id__in=members,
-                                         began_at__lte=poll.roll_at)
-                 .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=poll.roll_at))
-                 .values_list("member_id", "constituency__key"))
-        for member_id, key in seats:
-            out[poll_id][member_id] = (members[member_id], key)
+        for began, ended, key in tenures.get((poll.electorate_id, member_id), ()):
+            if began <= poll.roll_at and (ended is None or ended > poll.roll_at):
+                out[poll_id][member_id] = (number, key)
+                break
     return out
 
 
@@ -49,16 +53,22 @@ def roll_calls(polls: Iterable[Poll]) -> list[RollCall]:
     """The closed named polls on motions as roll calls (motions by id, delegates by number)."""
     polls = [p for p in polls if not p.secret and p.closed_at is not None]
     seats = _seats(polls)
+    closed = {p.pk: p.closed_at for p in polls}
     votes: dict[int, dict[str, Cast]] = defaultdict(dict)
     for poll_id, number, choices in (NamedVote.objects.filter(entry__poll_id__in=[p.pk for p in polls])
                                      .values_list("entry__poll_id", "entry__member__number",
                                                   "choices")):
-        at = next(p.closed_at for p in polls if p.pk == poll_id)
+        at = closed[poll_id]
         if choices:
             votes[poll_id][number] = Cast(_CHOICE[int(choices[0])], at)  # type: ignore[arg-type]
-    return [RollCall(p.subject.removeprefix("motion:"), p.closed_at,  # type: ignore[arg-type]
-                     {n: key for n, key in seats[p.pk].values()}, votes[p.pk])
-            for p in sorted(polls, key=lambda p: (p.closed_at, p.pk))]
+    calls = []
+    for p in sorted(polls, key=lambda p: (p.closed_at, p.pk)):
+        held = dict(seats[p.pk].values())
+        # A voter on the roll with no seat found (a members' poll of a base assembly) is no
+        # delegate: nothing binds them, and the comparison takes only those seated.
+        calls.append(RollCall(p.subject.removeprefix("motion:"), p.closed_at,  # type: ignore[arg-type]
+                              held, {n: c for n, c in votes[p.pk].items() if n in held}))
+    return calls
 
 
 def motion_polls_of(member: Member) -> list[Poll]:
