@@ -91,14 +91,21 @@ def notify_deviations(poll: Poll, motion: Motion, at: dt.datetime) -> int:
                 .order_by("adopted_at", "id"))
     mandates = rule_mandates(rows)
     found = compare(mandates, calls)
+    broken = [j for j in found.judgements() if j.verdict is Verdict.DEVIATED and j.binding]
+    # Two queries for the whole roll call, not two per deviation: a congress close compares a
+    # thousand delegates.
+    seated = {(d.member.number, d.constituency_id): d for d in Delegate.objects.filter(
+        council=motion.council, member__number__in={j.delegate for j in broken})
+        .select_related("member").order_by("began_at")}
+    constituents: dict[int, list[int]] = defaultdict(list)
+    for member_id, council_id in Member.objects.filter(
+            council_id__in={rows[j.mandate].constituency_id for j in broken},
+            status=Status.ACTIVE).values_list("pk", "council_id"):
+        constituents[council_id].append(member_id)
     notices = []
-    for j in found.judgements():
-        if j.verdict is not Verdict.DEVIATED or not j.binding:
-            continue
+    for j in broken:
         mandate = rows[j.mandate]
-        delegate = (Delegate.objects.filter(council=motion.council, member__number=j.delegate,
-                                            constituency=mandate.constituency)
-                    .select_related("member").order_by("-began_at").first())
+        delegate = seated.get((j.delegate, mandate.constituency_id))
         if delegate is None:
             continue
         cast = calls[0].votes.get(j.delegate)
@@ -108,9 +115,7 @@ def notify_deviations(poll: Poll, motion: Motion, at: dt.datetime) -> int:
                 f"({mandate.rule_stance.label}).")[:300]
         notices += [DeviationNotice(member_id=m, delegate=delegate, motion=motion, text=text,
                                     created_at=at)
-                    for m in Member.objects.filter(council=mandate.constituency,
-                                                   status=Status.ACTIVE)
-                    .values_list("pk", flat=True)]
+                    for m in constituents[mandate.constituency_id]]
     DeviationNotice.objects.bulk_create(notices, batch_size=2000)
     return len(notices)
 

@@ -283,6 +283,9 @@ def motion_act(request: HttpRequest, motion_id: int, what: str) -> HttpResponseB
 # ------------------------------------------------------------------ scorecard
 
 
+RECENT_DEVIATIONS = 100
+
+
 def scorecard_page(request: HttpRequest, delegate_id: int) -> HttpResponse:
     if delegate_id > MAX_ID:
         raise Http404("no such delegate")
@@ -294,4 +297,7 @@ def scorecard_page(request: HttpRequest, delegate_id: int) -> HttpResponse:
         "delegate": delegate, "card": card, "federation": delegate.council.federation,
         "rows": [(v.label, card.count(v, binding=True), card.count(v, binding=False))
                  for v in Verdict],
+        # The latest deviations first; the counts above cover them all (a delegate of long
+        # standing has thousands, and the page stays one screen).
+        "recent": card.deviations[::-1][:RECENT_DEVIATIONS],
     })
