@@ -7,3 +7,4 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from communard.web.meetings import audit  # noqa: F401  (registers verify's audit)
+        from communard.web.meetings.actions import vote  # noqa: F401  (the motion's close)

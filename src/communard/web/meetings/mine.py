@@ -1,13 +1,15 @@
 """What my page (/me/) shows of meetings: the motions I can support, my assembly's mandates,
-and my delegates' scorecards."""
+my delegates' scorecards, and where a delegate of mine broke a binding mandate (with a link to
+petition for their recall, the breach as its grounds)."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from communard.constitution.meetings import FROZEN
 from communard.web.councils.models import Delegate
-from communard.web.meetings.models import Mandate, Motion, MotionSupport
+from communard.web.meetings.models import DeviationNotice, Mandate, Motion, MotionSupport
 from communard.web.members.models import Member
 
 
@@ -23,5 +25,8 @@ def my_meetings(member: Member) -> dict[str, Any]:
                 .select_related("motion__council").order_by("-adopted_at"))
     delegates = Delegate.objects.filter(constituency_id=member.council_id,
                                         ended_at__isnull=True).select_related("member")
+    notices = [{"text": n.text, "motion_id": n.motion_id, "delegate_id": n.delegate_id,
+                "grounds": urlencode({"grounds": n.text}), "at": n.created_at}
+               for n in DeviationNotice.objects.filter(member=member)[:20]]
     return {"can_support": can_support, "assembly_mandates": mandates,
-            "scorecards": delegates}
+            "scorecards": delegates, "deviations": notices}

@@ -235,3 +235,20 @@ class Mandate(WriteOnce):
     @property
     def rule_stance(self) -> RuleStance:
         return RuleStance[self.stance.upper()]
+
+
+class DeviationNotice(WriteOnce):
+    """A line on a constituent's page: their delegate voted against (or was absent from) a
+    binding mandate of their constituency in a roll call. Written once, at the roll call's
+    close; the page links to a recall petition with the breach as its grounds. (The recalls'
+    ``Notification`` is about a petition and needs one; a deviation comes before any.)"""
+
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
+    delegate = models.ForeignKey("councils.Delegate", on_delete=models.PROTECT, related_name="+")
+    motion = models.ForeignKey(Motion, on_delete=models.PROTECT, related_name="+")
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["member", "created_at"])]

@@ -1,9 +1,8 @@
 """A delegate's scorecard: the pure comparison (``constitution.mandates``) fed with the mandates
 of the constituency they sit for and the roll-call votes it is given.
 
-Roll-call votes come from the polls app (issue 17's second half): until it is merged,
-:func:`roll_calls_for` gives none, and the scorecard is a function of (mandates, votes) that the
-tests feed with data. No read model of votes is kept here on purpose: polls will own it.
+Roll-call votes are the polls app's own rows (``deviations.roll_calls``): the closed roll calls
+on motions the delegate was on the roll of. No second copy of votes is kept here.
 """
 
 from __future__ import annotations
@@ -23,15 +22,18 @@ def rule_mandates(rows: Sequence[Mandate]) -> list[RuleMandate]:
 
 
 def roll_calls_for(delegate: Delegate) -> list[RollCall]:
-    """The roll calls ``delegate`` was on (motions by id, delegates by member number). The
-    polls app supplies them at merge; until then there are none."""
-    return []
+    """The roll calls ``delegate`` was on (motions by id, delegates by member number)."""
+    from communard.web.meetings.deviations import motion_polls_of, roll_calls
+
+    return roll_calls(motion_polls_of(delegate.member))
 
 
 def delegate_scorecard(delegate: Delegate, roll_calls: Sequence[RollCall]) -> Scorecard:
     """``delegate``'s verdicts on ``roll_calls`` against their constituency's mandates."""
     motions = {c.motion for c in roll_calls}
-    rows = list(Mandate.objects.filter(constituency=delegate.constituency,
-                                       motion_id__in=[int(m) for m in motions if m.isdigit()])
-                .select_related("constituency").order_by("adopted_at", "id"))
+    # The constituency's mandates by its index, kept to the roll calls' motions here: a list of
+    # ten thousand motion ids in the query costs more than the rows it leaves out.
+    rows = [m for m in Mandate.objects.filter(constituency=delegate.constituency)
+            .select_related("constituency").order_by("adopted_at", "id")
+            if str(m.motion_id) in motions]
     return scorecard(delegate.member.number, rule_mandates(rows), roll_calls)

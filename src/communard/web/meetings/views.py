@@ -27,8 +27,9 @@ from communard.web.accounts.actions import actor_for
 from communard.web.core.params import MAX_ID, BadParameter, parse_count
 from communard.web.councils.models import Council, Delegate
 from communard.web.councils.views import can_see_members
-from communard.web.meetings.actions import amendments, attendance, call_meeting, mandates
+from communard.web.meetings.actions import amendments, attendance, call_meeting, mandates, vote
 from communard.web.meetings.actions import motions as motion_actions
+from communard.web.meetings.deviations import motion_votes
 from communard.web.meetings.diff import word_diff
 from communard.web.meetings.minutes import minutes
 from communard.web.meetings.models import Amendment, Meeting, Motion
@@ -161,6 +162,10 @@ def meeting_act(request: HttpRequest, meeting_id: int, what: str) -> HttpRespons
             motion = _motion_in(request, Motion.objects.filter(council=meeting.council))
             motion_actions.do_move_motion(motion, _choice(request, "to", MotionState),
                                           meeting=meeting, actor=actor)
+        elif what == "vote":
+            motion = _motion_in(request, Motion.objects.filter(council=meeting.council))
+            vote.do_put_motion_to_vote(motion, meeting=meeting, actor=actor,
+                                       secret=request.POST.get("secret") == "on")
         elif what == "mandate":
             motion = _motion_in(request, Motion.objects.filter(council=meeting.council.parent))
             stance = Stance[_choice(request, "stance", Stance, by_label=True).name]
@@ -221,6 +226,8 @@ def motion_page(request: HttpRequest, motion_id: int, status: int = 200) -> Http
         "mandates": motion.mandates.select_related("constituency"),
         "forwarded_to": motion.forwarded_to.select_related("council"),
         "neighbours": [c for c in [motion.council.parent, *motion.council.children.all()] if c],
+        "vote": vote.vote_of(motion),
+        "votes": motion_votes(motion),
     }, status=status)
 
 
@@ -276,6 +283,9 @@ def motion_act(request: HttpRequest, motion_id: int, what: str) -> HttpResponseB
 # ------------------------------------------------------------------ scorecard
 
 
+RECENT_DEVIATIONS = 100
+
+
 def scorecard_page(request: HttpRequest, delegate_id: int) -> HttpResponse:
     if delegate_id > MAX_ID:
         raise Http404("no such delegate")
@@ -287,4 +297,7 @@ def scorecard_page(request: HttpRequest, delegate_id: int) -> HttpResponse:
         "delegate": delegate, "card": card, "federation": delegate.council.federation,
         "rows": [(v.label, card.count(v, binding=True), card.count(v, binding=False))
                  for v in Verdict],
+        # The latest deviations first; the counts above cover them all (a delegate of long
+        # standing has thousands, and the page stays one screen).
+        "recent": card.deviations[::-1][:RECENT_DEVIATIONS],
     })

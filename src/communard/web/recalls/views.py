@@ -78,7 +78,9 @@ def open_petition(request: HttpRequest, delegate_id: int) -> HttpResponse:
     """The form to petition for a delegate's recall, and its submission."""
     delegate = get_object_or_404(Delegate.objects.select_related("member", "council",
                                                                  "constituency"), pk=delegate_id)
-    context: dict[str, Any] = {"delegate": delegate, "error": "", "grounds": ""}
+    # ?grounds= prefills the form (a deviation notice on /me/ links here with the breach).
+    context: dict[str, Any] = {"delegate": delegate, "error": "",
+                               "grounds": request.GET.get("grounds", "")[:2000]}
     if request.method != "POST":
         return render(request, "recalls/open.html", context)
     context["grounds"] = grounds = request.POST.get("grounds", "")

@@ -1,0 +1,92 @@
+"""Putting a motion to the vote: a yes/no (with abstain) poll of the council's delegates (of a
+base assembly's members: it has no delegates), a roll call by default, called and opened at once by whoever presides at a quorate meeting; its close (the clock's,
+``web/polls``) adopts or rejects the motion (:func:`motion_decided`).
+
+The poll closes ``VOTE_WINDOW`` after it opens. The polls' close refuses to count before its
+calendar's end, and the close code is not this app's to change, so the presiding member cannot
+close it early yet: an early close needs a recorded change of the poll's calendar in the polls
+app (left for a later change, see docs/meetings.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from communard.constitution.meetings import MotionState
+from communard.constitution.permissions import Actor, ClockActor
+from communard.record.kinds import MOTION_STATE_CHANGED
+from communard.web.core.actors import record_name
+from communard.web.meetings.actions._facts import now
+from communard.web.meetings.actions.motions import do_move_motion
+from communard.web.meetings.models import Meeting, Motion, MotionStep
+from communard.web.polls.actions.call import PollSpec, do_call_poll
+from communard.web.polls.actions.open import do_open_poll
+from communard.web.polls.models import Poll, Result
+from communard.web.polls.outcomes import on_close
+from communard.web.records import services as record
+
+PURPOSE = "motion"
+_SUBJECT = "motion:"
+#: How long a motion's roll call stays open: long enough for every delegate in the hall to
+#: answer to their name, short enough to be decided at the same meeting.
+VOTE_WINDOW = dt.timedelta(minutes=30)
+
+
+def subject_of(motion: Motion) -> str:
+    return f"{_SUBJECT}{motion.pk}"
+
+
+def motion_of(poll: Poll) -> Motion:
+    return Motion.objects.select_related("federation").get(
+        pk=int(poll.subject.removeprefix(_SUBJECT)))
+
+
+def vote_of(motion: Motion) -> Poll | None:
+    """The poll that decides ``motion``, if it was put to the vote."""
+    return Poll.objects.filter(purpose=PURPOSE, subject=subject_of(motion)).first()
+
+
+def do_put_motion_to_vote(motion: Motion, *, meeting: Meeting, actor: Actor,
+                          secret: bool = False) -> Poll:
+    """The presiding member puts a debated motion to the vote at a quorate meeting (the
+    checks of ``do_move_motion``: presiding, the workflow, the quorum checked in), and the
+    roll call of the council's delegates opens at once, its roll frozen now."""
+    with transaction.atomic():
+        motion = do_move_motion(motion, MotionState.VOTED, meeting=meeting, actor=actor)
+        at = now()
+        rule = motion.federation.constitution.polls.for_purpose(PURPOSE)
+        poll = do_call_poll(PollSpec(
+            federation=motion.federation, electorate=motion.council,
+            voters="members" if motion.council.is_base else "delegates",
+            purpose=PURPOSE, subject=subject_of(motion), title=motion.title, question="yes-no",
+            options=(), abstain=True, method=None, seats=1, secret=secret,
+            majority=rule.majority, turnout_floor=rule.turnout_floor,
+            opens_at=at, closes_at=at + VOTE_WINDOW, roll_at=at,
+        ), actor=actor)
+        do_open_poll(poll, now=at)
+        poll.refresh_from_db()
+    return poll
+
+
+@on_close(PURPOSE)
+def motion_decided(poll: Poll, result: Result) -> None:
+    """The roll call closed: the motion is adopted if the question passed, else rejected, in
+    the close's transaction; the deviations from mandates are then sent to the constituents."""
+    from communard.web.meetings.deviations import notify_deviations
+
+    motion = Motion.objects.select_for_update().select_related("federation").get(
+        pk=motion_of(poll).pk)
+    if motion.rule_state is not MotionState.VOTED:
+        return  # decided by hand before the close (a referral): the count stands on its own
+    to = MotionState.ADOPTED if result.passed else MotionState.REJECTED
+    motion.state = to.value
+    motion.save(update_fields=["state"])
+    MotionStep.objects.create(motion=motion, from_state=MotionState.VOTED.value,
+                              to_state=to.value, at=result.counted_at)
+    record.append(MOTION_STATE_CHANGED, {
+        "federation": motion.federation.slug, "motion": motion.pk,
+        "from": MotionState.VOTED.value, "to": to.value, "present": None},
+        actor=record_name(ClockActor()))
+    notify_deviations(poll, motion, result.counted_at)

@@ -1,0 +1,157 @@
+"""Roll calls on motions as the mandate comparison reads them, and the deviations sent to the
+constituents when a roll call closes.
+
+A roll call is the polls' own rows (``RollEntry`` and ``NamedVote`` of a closed, named poll of
+purpose "motion"): no second copy of votes is kept here. Each voter on the roll sits for the
+constituency of their seat in the council at the roll's cut-off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from communard.constitution.mandates import Cast, Choice, RollCall, Verdict, compare
+from communard.web.councils.models import Delegate
+from communard.web.meetings.models import DeviationNotice, Mandate, Motion
+from communard.web.members.models import Member, Status
+from communard.web.polls.models import NamedVote, Poll, RollEntry
+
+PURPOSE = "motion"
+#: The yes-no poll's options (1 Yes, 2 No, 3 Abstain) as the comparison's choices.
+_CHOICE = {1: Choice.FOR, 2: Choice.AGAINST, 3: Choice.ABSTAIN}
+
+
+def _seats(polls: Iterable[Poll]) -> dict[int, dict[int, tuple[str, str]]]:
+    """For each poll, its roll's member ids → (member number, constituency key): two queries
+    for any number of polls (a scorecard reads thousands), the seat held at each roll's cut-off
+    picked here."""
+    out: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)
+    by_id = {p.pk: p for p in polls}
+    rows = list(RollEntry.objects.filter(poll_id__in=by_id)
+                .values_list("poll_id", "member_id", "member__number"))
+    tenures: dict[tuple[int, int], list[tuple[dt.datetime, dt.datetime | None, str]]] = (
+        defaultdict(list))
+    for council, member, began, ended, key in (
+            Delegate.objects.filter(council_id__in={p.electorate_id for p in by_id.values()},
+                                    member_id__in={m for _, m, _ in rows})
+            .values_list("council_id", "member_id", "began_at", "ended_at", "constituency__key")):
+        tenures[(council, member)].append((began, ended, key))
+    for poll_id, member_id, number in rows:
+        poll = by_id[poll_id]
+        for began, ended, key in tenures.get((poll.electorate_id, member_id), ()):
+            if began <= poll.roll_at and (ended is None or ended > poll.roll_at):
+                out[poll_id][member_id] = (number, key)
+                break
+    return out
+
+
+def roll_calls(polls: Iterable[Poll]) -> list[RollCall]:
+    """The closed named polls on motions as roll calls (motions by id, delegates by number)."""
+    polls = [p for p in polls if not p.secret and p.closed_at is not None]
+    seats = _seats(polls)
+    closed = {p.pk: p.closed_at for p in polls}
+    votes: dict[int, dict[str, Cast]] = defaultdict(dict)
+    for poll_id, number, choices in (NamedVote.objects.filter(entry__poll_id__in=[p.pk for p in polls])
+                                     .values_list("entry__poll_id", "entry__member__number",
+                                                  "choices")):
+        at = closed[poll_id]
+        if choices:
+            votes[poll_id][number] = Cast(_CHOICE[int(choices[0])], at)  # type: ignore[arg-type]
+    calls = []
+    for p in sorted(polls, key=lambda p: (p.closed_at, p.pk)):
+        held = dict(seats[p.pk].values())
+        # A voter on the roll with no seat found (a members' poll of a base assembly) is no
+        # delegate: nothing binds them, and the comparison takes only those seated.
+        calls.append(RollCall(p.subject.removeprefix("motion:"), p.closed_at,  # type: ignore[arg-type]
+                              held, {n: c for n, c in votes[p.pk].items() if n in held}))
+    return calls
+
+
+def motion_polls_of(member: Member) -> list[Poll]:
+    """The closed roll calls on motions ``member`` was on the roll of."""
+    return list(Poll.objects.filter(purpose=PURPOSE, secret=False, closed_at__isnull=False,
+                                    roll__member=member).order_by("closed_at", "pk"))
+
+
+def notify_deviations(poll: Poll, motion: Motion, at: dt.datetime) -> int:
+    """At a roll call's close: every binding mandate broken (a vote against it, or an absence)
+    is written on the page of each active member of the delegate's constituency. Returns how
+    many notices were written."""
+    from communard.web.meetings.scorecard import rule_mandates
+
+    poll.closed_at = poll.closed_at or at
+    calls = roll_calls([poll])
+    if not calls:
+        return 0
+    rows = list(Mandate.objects.filter(motion=motion).select_related("constituency")
+                .order_by("adopted_at", "id"))
+    mandates = rule_mandates(rows)
+    found = compare(mandates, calls)
+    broken = [j for j in found.judgements() if j.verdict is Verdict.DEVIATED and j.binding]
+    # Two queries for the whole roll call, not two per deviation: a congress close compares a
+    # thousand delegates.
+    seated = {(d.member.number, d.constituency_id): d for d in Delegate.objects.filter(
+        council=motion.council, member__number__in={j.delegate for j in broken})
+        .select_related("member").order_by("began_at")}
+    constituents: dict[int, list[int]] = defaultdict(list)
+    for member_id, council_id in Member.objects.filter(
+            council_id__in={rows[j.mandate].constituency_id for j in broken},
+            status=Status.ACTIVE).values_list("pk", "council_id"):
+        constituents[council_id].append(member_id)
+    notices = []
+    for j in broken:
+        mandate = rows[j.mandate]
+        delegate = seated.get((j.delegate, mandate.constituency_id))
+        if delegate is None:
+            continue
+        cast = calls[0].votes.get(j.delegate)
+        how = f"voted {cast.choice.label}" if cast is not None else "did not vote"
+        text = (f"Your delegate {delegate.member.name} {how} on motion {motion.pk} "
+                f"\u201c{motion.title}\u201d against your assembly's binding mandate "
+                f"({mandate.rule_stance.label}).")[:300]
+        notices += [DeviationNotice(member_id=m, delegate=delegate, motion=motion, text=text,
+                                    created_at=at)
+                    for m in constituents[mandate.constituency_id]]
+    DeviationNotice.objects.bulk_create(notices, batch_size=2000)
+    return len(notices)
+
+
+def motion_votes(motion: Motion) -> list[dict[str, object]]:
+    """The motion page's roll call: each delegate on the roll, how they voted, the mandate
+    that governed them (if any) and the verdict. Empty until a named vote on it closed."""
+    from communard.web.meetings.scorecard import rule_mandates
+
+    poll = (Poll.objects.filter(purpose=PURPOSE, subject=f"motion:{motion.pk}", secret=False,
+                                closed_at__isnull=False).first())
+    if poll is None:
+        return []
+    calls = roll_calls([poll])
+    rows = list(Mandate.objects.filter(motion=motion).select_related("constituency")
+                .order_by("adopted_at", "id"))
+    judged = {j.delegate: j for j in compare(rule_mandates(rows), calls).judgements()}
+    call = calls[0]
+    seats = {d.member.number: d for d in Delegate.objects.filter(
+        council_id=poll.electorate_id, member__number__in=list(call.seats),
+        began_at__lte=poll.roll_at).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=poll.roll_at)).select_related(
+        "member", "constituency")}
+    out: list[dict[str, object]] = []
+    for number in sorted(call.seats, key=lambda n: seats[n].member.name if n in seats else n):
+        d = seats.get(number)
+        if d is None:
+            continue
+        cast = call.votes.get(number)
+        j = judged.get(number)
+        mandate = rows[j.mandate] if j is not None else None
+        out.append({
+            "delegate_id": d.pk, "name": d.member.name, "constituency": d.constituency.name,
+            "choice": cast.choice.label if cast is not None else "",
+            "mandate": (f"{mandate.rule_stance.label} ("
+                        f"{'binding' if mandate.binding else 'advisory'})") if mandate else "",
+            "verdict": j.verdict.label if j is not None else "",
+        })
+    return out
