@@ -13,7 +13,8 @@ vote), or a candidacy nobody made. Three checks find it, each naming the entry:
   (``constitution.membership.roll``: changes *recorded* by the end of the cut-off day), must
   hash to what was frozen — a roll frozen from rows an operator had changed is found here even
   if its own rows are untouched since. (Members imported before per-member entries cannot be
-  replayed one by one; for such a federation this check is skipped, and says so.)
+  replayed one by one; for such a federation this check is skipped, and the members audit
+  counts them against their imports instead.)
 * **candidacies**: every candidate row was nominated on the record (``candidate.nominated``,
   with its platform), accepted on the record if it says accepted, and numbered on the ballot as
   ``election.roll_frozen`` numbered it.
