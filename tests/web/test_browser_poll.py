@@ -38,9 +38,12 @@ def test_member_votes_in_a_poll_by_keyboard(browser: Any, live_server: Any,
     page.keyboard.press("Enter")  # submits: "Review my vote"
     page.wait_for_selector("#chosen")
     assert page.locator("#chosen li").all_inner_texts() == ["Yes"]
+    promised = page.locator("#tracking-code").inner_text()  # known before the cast
     page.get_by_role("button", name="Cast my vote").focus()
     page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Your vote is cast").wait_for()
     code = page.locator("#tracking-code").inner_text()
+    assert code == promised
     assert Ballot.objects.get(poll=poll).tracking_code == code
 
     result = do_close_poll(poll, now=NOW + 2 * DAY)  # as the clock does once the poll ends
