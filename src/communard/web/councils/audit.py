@@ -23,7 +23,7 @@ from communard.constitution.rules import ConstitutionError
 from communard.record import kinds as K
 from communard.web.councils.models import Council, Delegate, Federation, OfficeHolder
 from communard.web.members.replay import Replay, recorded_entries, replay
-from communard.web.records.audit import Divergence, audit, entries, openings
+from communard.web.records.audit import Divergence, audit, entries, openings, shared
 
 Seat = tuple[str, str, str, str]  # federation, council, constituency (or office), member number
 
@@ -203,7 +203,7 @@ def _compare_tenures(table: str, held: Counter[Seat], replayed: Counter[Seat],
 def audit_councils() -> Iterator[Divergence]:
     founded = _founded()
     last, censuses = _last_apportioned()
-    replayed = replay()
+    replayed = shared("members.replay", replay)
     for federation in Federation.objects.order_by("slug"):
         if federation.slug not in founded:
             yield Divergence("councils_federation", federation.slug,

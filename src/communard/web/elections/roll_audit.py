@@ -35,7 +35,7 @@ from communard.web.councils.models import Council
 from communard.web.elections.models import Candidate, Election, RollEntry
 from communard.web.members import replay as members
 from communard.web.polls.roll import beneath
-from communard.web.records.audit import Divergence, audit, entries, openings
+from communard.web.records.audit import Divergence, audit, entries, openings, shared
 
 
 def _digest(numbers: list[str]) -> str:
@@ -61,7 +61,7 @@ def audit_rolls_and_candidacies() -> Iterator[Divergence]:
     elections = list(Election.objects.select_related("federation", "constituency"))
     if not elections:
         return
-    history = members.replay() if frozen else None
+    history = shared("members.replay", members.replay) if frozen else None
     for election in elections:
         key = (election.federation.slug, election.pk)
         yield from _roll(election, frozen.get(key), history)

@@ -18,7 +18,7 @@ from communard.constitution.membership import ADMITTED, TRANSFERRED
 from communard.web.members.models import Member, MembershipEvent, Status
 from communard.web.members.replay import Replay, Step, Who, replay
 from communard.web.platforms.models import Platform
-from communard.web.records.audit import Divergence, audit
+from communard.web.records.audit import Divergence, audit, shared
 
 #: Entries made before an action's event row and its entry took one reading of the clock
 #: (before issue 13's members audit) have the entry's time a moment after ``recorded_at``;
@@ -129,7 +129,7 @@ def _platforms(replayed: Replay) -> Iterator[Divergence]:
 
 @audit
 def audit_members() -> Iterator[Divergence]:
-    replayed = replay()
+    replayed = shared("members.replay", replay)
     for index, where, commitment in replayed.unopened:
         yield Divergence("records_opening", commitment,
                          f"no genuine opening of the entry's {where}: it names nobody now", index)

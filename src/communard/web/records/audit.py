@@ -20,12 +20,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from communard.record import kinds, opens
 from communard.record.kinds import Kind
 from communard.web.records.models import Entry, Opening
 from communard.web.records.replay import Replay
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,17 +58,32 @@ def audit(fn: Audit) -> Audit:
 _replay: Replay | None = None
 
 
+#: Folds that several audits need (the members' histories), made once per run of the audits.
+_shared: dict[str, Any] | None = None
+
+
 def run(replay: Replay | None = None) -> list[Divergence]:
     """Every registered audit, reading entries from ``replay`` when one is given."""
-    global _replay
-    _replay = replay
+    global _replay, _shared
+    _replay, _shared = replay, {}
     try:
         found: list[Divergence] = []
         for fn in _audits:
             found.extend(fn())
         return found
     finally:
-        _replay = None
+        _replay, _shared = None, None
+
+
+def shared(key: str, make: Callable[[], T]) -> T:
+    """``make()``, computed once per run of the audits and handed to every audit that asks for
+    ``key`` (the members, councils and rolls audits all fold the members' histories); computed
+    afresh outside a run. What it returns is read, never changed, by the audits that share it."""
+    if _shared is None:
+        return make()
+    if key not in _shared:
+        _shared[key] = make()
+    return cast(T, _shared[key])
 
 
 def memo() -> dict[str, Any]:
