@@ -161,28 +161,29 @@ def _election(council: Any, opens: dt.datetime) -> Any:
 
 
 def _cast(election: Any, voters: int, rng: random.Random) -> int:
-    """Mark ``voters`` of the roll and store their ballots in bulk, and queue one
-    ``ballot.cast`` each; the record's sealer then seals them in batches."""
+    """Mark ``voters`` of the roll of the election's poll and store their ballots in bulk, and
+    queue one ``poll.ballot_cast`` each; the record's sealer then seals them in batches. (The
+    bench's elections open unsealed: nobody registered a teller's key.)"""
     from django.db import transaction
 
     from communard.record import Queued
-    from communard.record.kinds import BALLOT_CAST, validate
-    from communard.web.elections.casting import new_tracking_code
-    from communard.web.elections.models import Ballot, Mark, RollEntry
+    from communard.record.kinds import POLL_BALLOT_CAST, validate
+    from communard.web.polls.models import Ballot, Mark, RollEntry
+    from communard.web.polls.tracking import new_tracking_code
     from communard.web.records import services as record
     from communard.web.records.models import QueuedEntry
 
-    roll = list(RollEntry.objects.filter(election=election).values_list("id", flat=True))
+    roll = list(RollEntry.objects.filter(poll_id=election.poll_id).values_list("id", flat=True))
     chosen = roll[:voters]
-    body = {"federation": election.federation.slug, "election": election.pk}
+    body = {"federation": election.federation.slug, "poll": election.poll_id}
     with transaction.atomic():
         Mark.objects.bulk_create([Mark(entry_id=i) for i in chosen], batch_size=5000)
         Ballot.objects.bulk_create(
-            [Ballot(tracking_code=new_tracking_code(), election=election,
-                    ranking=rng.sample(range(1, CANDIDATES + 1), rng.randint(1, 4)))
+            [Ballot(tracking_code=new_tracking_code(), poll_id=election.poll_id,
+                    choices=rng.sample(range(1, CANDIDATES + 1), rng.randint(1, 4)))
              for _ in chosen], batch_size=5000)
-        validate(BALLOT_CAST, body)  # as record.entry does, once for all these alike bodies
-        queued = [Queued.of(BALLOT_CAST.tag, body, actor="voter") for _ in chosen]
+        validate(POLL_BALLOT_CAST, body)  # as record.entry does, once for all these bodies
+        queued = [Queued.of(POLL_BALLOT_CAST.tag, body, actor="voter") for _ in chosen]
         QueuedEntry.objects.bulk_create(
             [QueuedEntry(kind=q.kind, time=q.time, actor=q.actor, body=q.body.decode())
              for q in queued], batch_size=5000)

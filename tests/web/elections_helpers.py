@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from communard.web.councils.models import Council, Federation
 from communard.web.elections.actions import do_call_election, do_nominate, do_open_poll
 from communard.web.elections.models import Election
 from communard.web.members.models import Member
+from communard.web.polls.actions.cast import do_cast
+from communard.web.polls.models import Ballot, Mark
 from tests.web.factories import TEST_OPERATOR, acting_member
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -45,3 +49,24 @@ def open_election(federation: Federation, constituency_key: str, candidates: lis
 #: An election whose poll ran its minimum week and closed two days before ``NOW``.
 PAST = Calendar(called=NOW - 17 * DAY, nominations=NOW - 16 * DAY, opens=NOW - 9 * DAY,
                 closes=NOW - 2 * DAY)
+
+
+def cast_ballot(election: Election, member: Member, ranking: object,
+                now: dt.datetime | None = None) -> str:
+    """The member casts their ranked ballot as themself, through the polls' one cast action
+    (``polls.actions.cast.do_cast``), in the election's poll."""
+    if election.poll_id is None:
+        election.refresh_from_db()
+    assert election.poll is not None, "the election's poll has not opened"
+    return do_cast(election.poll, member, ranking, actor=acting_member(member), now=now)
+
+
+def ballots_of(election: Election) -> QuerySet[Ballot]:
+    """The ballots of the election's poll."""
+    election.refresh_from_db()
+    return Ballot.objects.filter(poll_id=election.poll_id)
+
+
+def marks_of(election: Election) -> QuerySet[Mark]:
+    election.refresh_from_db()
+    return Mark.objects.filter(entry__poll_id=election.poll_id)

@@ -9,12 +9,11 @@ from communard.constitution.permissions import ClockActor, MemberActor
 from communard.web.accounts.actions import do_create_member_account
 from communard.web.councils.models import Delegate, Federation
 from communard.web.elections.actions import do_close_election
-from communard.web.elections.casting import do_cast_ballot
 from communard.web.elections.models import Election
 from communard.web.members.models import Member
 from communard.web.recalls.actions import do_open_petition, do_sign
 from communard.web.recalls.models import Petition
-from tests.web.elections_helpers import DAY, NOW, Calendar, open_election
+from tests.web.elections_helpers import DAY, NOW, Calendar, cast_ballot, open_election
 from tests.web.factories import TEST_OPERATOR, small_federation
 
 CLOCK = ClockActor()
@@ -38,7 +37,7 @@ def elected_workshop(tmp_path: Path, candidates: int = 4,
     election = open_election(fed, "w1", [str(n) for n in range(1, candidates + 1)], cal)
     for voter, ranking in [("5", [1, 2, 3, 4]), ("6", [1, 3, 4]), ("7", [2, 4, 3]),
                            ("8", [2, 1]), ("9", [3, 4]), ("10", [4, 3]), ("11", [1, 2])]:
-        do_cast_ballot(election, Member.objects.get(number=voter),
+        cast_ballot(election, Member.objects.get(number=voter),
                        [r for r in ranking if r <= candidates], now=cal.opens + DAY)
     do_close_election(election, now=cal.closes + DAY)
     election.refresh_from_db()

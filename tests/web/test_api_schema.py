@@ -21,12 +21,11 @@ from hypothesis import strategies as st
 
 from communard.web.core.params import MAX_ID
 from communard.web.elections.actions import do_close_election
-from communard.web.elections.casting import do_cast_ballot
 from communard.web.elections.models import Election
 from communard.web.members.models import Member
 from communard.web.polls.actions.close import do_close_poll
 from communard.web.wsgi import application
-from tests.web.elections_helpers import DAY, PAST, open_election
+from tests.web.elections_helpers import DAY, PAST, cast_ballot, open_election
 from tests.web.factories import member_login, small_federation
 from tests.web.polls_helpers import NOW, open_poll, vote
 
@@ -53,7 +52,7 @@ class Polls:
         member_login(Member.objects.get(number="1"), "m1", "pw-12345-x")
         self.open = open_election(fed, "w1", ["2", "3"])
         closed = open_election(fed, "w2", ["5", "6"], PAST)
-        self.code = do_cast_ballot(closed, Member.objects.get(number="7"), [2, 1],
+        self.code = cast_ballot(closed, Member.objects.get(number="7"), [2, 1],
                                    now=PAST.opens + DAY / 2)
         do_close_election(closed, now=PAST.closes)
         self.closed = Election.objects.get(pk=closed.pk)

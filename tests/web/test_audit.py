@@ -11,14 +11,13 @@ from django.db import connection, transaction
 from communard.record.kinds import ELECTION_CLOSED
 from communard.web.councils.models import Delegate
 from communard.web.elections.actions import do_close_election
-from communard.web.elections.casting import do_cast_ballot
 from communard.web.elections.errors import AlreadyClosed
 from communard.web.elections.models import Election
 from communard.web.elections.vacancies import do_vacate_seat
 from communard.web.members.models import Member
 from communard.web.records import services as record
 from communard.web.records.audit import run
-from tests.web.elections_helpers import DAY, NOW, open_election
+from tests.web.elections_helpers import DAY, NOW, cast_ballot, open_election
 from tests.web.factories import TEST_OPERATOR, recorded, small_federation, verify_output
 from tests.web.tampering import guards_lifted
 
@@ -31,7 +30,7 @@ def closed(tmp_path: Path) -> Election:
     fed = small_federation(tmp_path, {"w1": 12, "w2": 3, "w3": 5})
     election = open_election(fed, "w1", ["1", "2", "3"])
     for number, ranking in [("4", [1, 2]), ("5", [1]), ("6", [2, 3]), ("7", [3, 1]), ("8", [2])]:
-        do_cast_ballot(election, Member.objects.get(number=number), ranking, now=NOW)
+        cast_ballot(election, Member.objects.get(number=number), ranking, now=NOW)
     do_close_election(election, now=NOW + 2 * DAY)
     election.refresh_from_db()
     recorded()  # seal, as the commits would
@@ -92,14 +91,15 @@ ATTACKS = {
     "election re-opened": (
         "UPDATE elections_election SET closed_at = NULL",
         "re-opened: the record closed it but closed_at is empty"),
+    # An election's ballots, result and roll are its poll's (issue 15).
     "ballots rewritten": (
-        "UPDATE elections_ballot SET ranking = JSON(%s)",
-        "elections_ballot election="),
+        "UPDATE polls_ballot SET choices = JSON(%s)",
+        "polls_ballot poll="),
     "result edited": (
-        "UPDATE elections_result SET winners = JSON(%s)",
+        "UPDATE polls_result SET winners = JSON(%s)",
         "winners is [3]; the record counted"),
     "voter added to a roll": (
-        "INSERT INTO elections_rollentry (election_id, member_id) SELECT id, "
+        "INSERT INTO polls_rollentry (poll_id, member_id) SELECT poll_id, "
         "(SELECT id FROM members_member WHERE number = '13') FROM elections_election",
         "the roll on file holds 13 members hashing to"),
     "candidacy by decree": (
@@ -132,9 +132,9 @@ def test_a_re_opened_election_is_not_counted_again_and_is_named(
     """The capture issue 13 describes: re-opened, its ballots rewritten, closed again. The close
     refuses (the record says it was closed), and verify names both changes by their entry."""
     first = recorded().get(kind="election.closed").index
-    sql("DELETE FROM elections_result")
+    sql("DELETE FROM polls_result")
     sql("UPDATE elections_election SET closed_at = NULL")
-    sql("UPDATE elections_ballot SET ranking = JSON(%s)", "[3]")
+    sql("UPDATE polls_ballot SET choices = JSON(%s)", "[3]")
     with pytest.raises(AlreadyClosed):
         do_close_election(closed, now=NOW + 3 * DAY)
     status, out = verify_output(capsys)

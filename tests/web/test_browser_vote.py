@@ -10,7 +10,9 @@ import pytest
 
 from communard.web.core import clock
 from communard.web.demo import DEMO_PASSWORD, load_demo
-from communard.web.elections.models import Ballot, Election
+from communard.web.elections.models import Election
+from communard.web.polls.models import Ballot, Poll
+from tests.web.tampering import guards_lifted  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,9 +53,10 @@ def test_member_votes_by_keyboard_and_finds_tracking_code(browser: Any, live_ser
     assert Ballot.objects.filter(tracking_code=code).exists()
 
     # The poll ends: pages say the count is coming; the clock closes, counts and publishes.
-    Election.objects.filter(pk=election.pk).update(
-        poll_closes_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-    )
+    end = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    with guards_lifted():  # a poll's terms are fixed at its call: only the test moves time
+        Election.objects.filter(pk=election.pk).update(poll_closes_at=end)
+        Poll.objects.filter(pk=Election.objects.get(pk=election.pk).poll_id).update(closes_at=end)
     page.goto(live_server.url + f"/e/{election.pk}/")
     assert page.locator("#closing").is_visible()
     assert clock.run_due().done["election(s) closed"] == 1

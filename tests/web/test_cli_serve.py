@@ -74,7 +74,7 @@ def test_demo_serves_the_pyramid_with_granian(tmp_path: Path) -> None:
         # The demo member votes through the API; the server's sealer process, not the request,
         # puts the entry into the record's tree (read from the database: the record's own pages
         # would seal first).
-        casts = "SELECT count(*) FROM records_entry WHERE kind = 'ballot.cast'"
+        casts = "SELECT count(*) FROM records_entry WHERE kind = 'poll.ballot_cast'"
         casts_before = _scalar(db, casts)
         cast_as_demo_member(f"http://127.0.0.1:{port}", db)
         deadline = time.monotonic() + 30
@@ -370,10 +370,11 @@ from communard.constitution.permissions import OperatorActor
 from communard.web.accounts.actions import do_create_member_account
 from communard.web.core.models import LoginSession
 from communard.web.core.sessions import SessionStore
-from communard.web.elections.models import Election, RollEntry
+from communard.web.elections.models import Election
+from communard.web.polls.models import RollEntry
 election = Election.objects.get(closed_at__isnull=True)
 store = SessionStore()
-for entry in RollEntry.objects.filter(election=election, member__user__isnull=True):
+for entry in RollEntry.objects.filter(poll_id=election.poll_id, member__user__isnull=True):
     # A login as an operator gives one (on the record), with no usable password: the
     # session below is what login() would store.
     user = do_create_member_account(entry.member, username=f"voter-{entry.member_id}",
@@ -457,7 +458,7 @@ class _Database:
                 lock.execute("ROLLBACK")
             return
         with psycopg.connect(self.url) as conn:
-            conn.execute("LOCK TABLE elections_ballot IN EXCLUSIVE MODE")
+            conn.execute("LOCK TABLE polls_mark IN EXCLUSIVE MODE")
             yield
             conn.rollback()
 
@@ -525,7 +526,7 @@ def test_stopping_the_server_under_load_leaves_nothing_queued(
     tree: list[int] = []
     try:
         wait_for(f"http://127.0.0.1:{port}/", proc)
-        casts_before = db.scalar("SELECT count(*) FROM records_entry WHERE kind = 'ballot.cast'")
+        casts_before = db.scalar("SELECT count(*) FROM records_entry WHERE kind = 'poll.ballot_cast'")
         accepted: list[str] = []
         clients = [threading.Thread(target=_cast_until_refused,
                                     args=(port, voters[i::8], accepted)) for i in range(8)]
@@ -554,8 +555,8 @@ def test_stopping_the_server_under_load_leaves_nothing_queued(
             os.killpg(proc.pid, signal.SIGKILL)
         out, _ = proc.communicate(timeout=60)
     assert db.scalar("SELECT count(*) FROM records_queuedentry") == 0, out
-    cast = db.scalar("SELECT count(*) FROM records_entry WHERE kind = 'ballot.cast'")
-    ballots = db.scalar("SELECT count(*) FROM elections_ballot WHERE tracking_code IN "
+    cast = db.scalar("SELECT count(*) FROM records_entry WHERE kind = 'poll.ballot_cast'")
+    ballots = db.scalar("SELECT count(*) FROM polls_ballot WHERE tracking_code IN "
                         f"({','.join(repr(code) for code in accepted)})")
     assert ballots == len(accepted) and cast - casts_before >= len(accepted) > 0, out
     assert db.scalar("SELECT max(size) FROM records_checkpoint") == db.scalar(

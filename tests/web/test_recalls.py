@@ -308,8 +308,7 @@ def test_an_office_holder_is_recalled_by_the_body_that_elected_them(workshop, ca
         do_nominate,
         do_open_poll,
     )
-    from communard.web.elections.casting import do_cast_ballot
-    from tests.web.elections_helpers import Calendar
+    from tests.web.elections_helpers import Calendar, cast_ballot
 
     fed, _ = workshop
     cal = Calendar()
@@ -323,7 +322,7 @@ def test_an_office_holder_is_recalled_by_the_body_that_elected_them(workshop, ca
     do_open_poll(election, now=cal.opens)
     election.refresh_from_db()
     for voter in ("7", "8", "9"):
-        do_cast_ballot(election, Member.objects.get(number=voter), [1], now=cal.opens + DAY)
+        cast_ballot(election, Member.objects.get(number=voter), [1], now=cal.opens + DAY)
     do_close_election(election, now=cal.closes + DAY)
     holder = OfficeHolder.objects.get(council=w1, office="Secretary", ended_at__isnull=True)
     with pytest.raises(NotAllowed):  # workshop two did not elect workshop one's secretary

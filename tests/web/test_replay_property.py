@@ -20,9 +20,7 @@ from communard.constitution.permissions import ClockActor, MemberActor
 from communard.web.councils.actions import do_take_census
 from communard.web.councils.models import Council, Delegate
 from communard.web.elections.actions import do_close_election
-from communard.web.elections.casting import do_cast_ballot
 from communard.web.elections.errors import ElectionError
-from communard.web.elections.models import RollEntry
 from communard.web.elections.vacancies import do_vacate_seat
 from communard.web.members.actions import (
     MembershipError,
@@ -35,8 +33,9 @@ from communard.web.members.importing import do_import
 from communard.web.members.models import Member
 from communard.web.platforms.actions import do_join_platform
 from communard.web.platforms.models import Platform
+from communard.web.polls.models import RollEntry
 from communard.web.records.audit import run
-from tests.web.elections_helpers import DAY, NOW, open_election
+from tests.web.elections_helpers import DAY, NOW, cast_ballot, open_election
 from tests.web.factories import TEST_OPERATOR, TWO_TIER, member_login, recorded, small_federation
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -143,9 +142,9 @@ class Organisation(RuleBasedStateMachine):
             election = open_election(self.federation, base, [m.number for m in members[:3]])
         except ElectionError:
             return  # e.g. the workplace has no seat to elect
-        voters = list(RollEntry.objects.filter(election=election).select_related("member"))
+        voters = list(RollEntry.objects.filter(poll_id=election.poll_id).select_related("member"))
         for entry, ranking in zip(voters, votes, strict=False):
-            do_cast_ballot(election, entry.member, ranking[: 1 + len(ranking) // 2], now=NOW)
+            cast_ballot(election, entry.member, ranking[: 1 + len(ranking) // 2], now=NOW)
         do_close_election(election, now=NOW + 2 * DAY)
 
     @precondition(lambda self: Delegate.objects.filter(

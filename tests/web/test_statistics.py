@@ -11,17 +11,16 @@ from django.apps import apps
 from django.db import connection
 
 from communard.web.core.statistics import without_statistics
-from communard.web.elections.casting import do_cast_ballot
 from communard.web.members.models import Member
 from communard.web.records import services as record
-from tests.web.elections_helpers import NOW, open_election
+from tests.web.elections_helpers import NOW, cast_ballot, open_election
 from tests.web.factories import small_federation
 
 pytestmark = pytest.mark.django_db
 
 # (table, columns without statistics, a column that keeps them)
 PAYLOADS = [
-    ("elections_ballot", {"ranking"}, "election_id"),
+    ("polls_ballot", {"choices"}, "poll_id"),  # an election's ballots are its poll's
     ("records_entry", {"data", "leaf_hash"}, "kind"),
     ("records_node", {"hash"}, "level"),
     ("records_checkpoint", {"note"}, "size"),
@@ -40,7 +39,7 @@ def test_analyze_skips_the_payloads_and_keeps_the_rest(tmp_path: Path) -> None:
     fed = small_federation(tmp_path, {"w1": 4})
     election = open_election(fed, "w1", ["1", "2"])
     for number, ranking in (("1", [1, 2]), ("2", [2]), ("3", [2, 1])):
-        do_cast_ballot(election, Member.objects.get(number=number), ranking, now=NOW)
+        cast_ballot(election, Member.objects.get(number=number), ranking, now=NOW)
     record.seal()
     if connection.vendor != "postgresql":
         # SQLite has no per-column statistics target: the migration step left it alone, and the

@@ -23,18 +23,23 @@ from communard.web.elections.actions import (
     do_nominate,
     do_open_poll,
 )
-from communard.web.elections.casting import do_cast_ballot
-from communard.web.elections.models import Ballot, Candidate, Election, Mark, Result, RollEntry
+from communard.web.elections.models import Ballot as OldBallot
+from communard.web.elections.models import Candidate, Election
+from communard.web.elections.models import Mark as OldMark
+from communard.web.elections.models import Result as OldResult
+from communard.web.elections.models import RollEntry as OldRollEntry
 from communard.web.members.models import Member, MembershipEvent
+from communard.web.polls.models import Ballot, Mark, Result, RollEntry
 from communard.web.records import services
 from communard.web.records.models import Checkpoint, Entry, Head, Node, Opening, QueuedEntry
 from communard.web.records.store import enqueue
-from tests.web.elections_helpers import DAY, NOW, Calendar, open_election
+from tests.web.elections_helpers import DAY, NOW, Calendar, cast_ballot, open_election
 from tests.web.factories import TEST_OPERATOR, acting_member, recorded, small_federation
 from tests.web.tampering import guards_lifted
 
 pytestmark = pytest.mark.django_db(transaction=True)  # actions open durable transactions
 
+# An election's ballots, marks, roll and result are its poll's (issue 15).
 WRITE_ONCE = [Ballot, Mark, RollEntry, Result, Entry, Node, Checkpoint, MembershipEvent]
 
 
@@ -44,7 +49,7 @@ def closed(tmp_path: Path) -> Election:
     fed = small_federation(tmp_path, {"w1": 6, "w2": 2, "w3": 2})
     election = open_election(fed, "w1", ["1", "2", "3"])
     for number, ranking in (("4", [1, 2]), ("5", [2]), ("6", [2, 3])):
-        do_cast_ballot(election, Member.objects.get(number=number), ranking, now=NOW)
+        cast_ballot(election, Member.objects.get(number=number), ranking, now=NOW)
     do_close_election(election, now=NOW + 2 * DAY)
     recorded()  # seal: entries, nodes and checkpoints
     election.refresh_from_db()
@@ -131,18 +136,18 @@ def test_base_class_update_and_delete_are_refused(closed: Election,
 def test_a_closed_election_is_not_reopened_rewritten_and_recounted(closed: Election) -> None:
     """The issue's capture: clear closed_at, rewrite ballots with SQL, close again by `tick`.
     Every step is refused, and the seats stay with the counted winners."""
-    winners = list(Result.objects.get(election=closed).winners)
+    winners = list(Result.objects.get(poll_id=closed.poll_id).winners)
     seated = sorted(Delegate.objects.filter(ended_at__isnull=True).values_list("member", flat=True))
     refused(lambda: Election.objects.filter(pk=closed.pk).update(closed_at=None),
             "elections_election")
 
     def rewrite() -> None:
         with connection.cursor() as cursor:
-            cursor.execute("UPDATE elections_ballot SET ranking = %s", ['[3]'])
+            cursor.execute("UPDATE polls_ballot SET choices = %s", ['[3]'])
 
-    refused(rewrite, "elections_ballot")
+    refused(rewrite, "polls_ballot")
     assert main(["tick"]) == 0
-    assert Result.objects.get(election=closed).winners == winners
+    assert Result.objects.get(poll_id=closed.poll_id).winners == winners
     assert sorted(
         Delegate.objects.filter(ended_at__isnull=True).values_list("member", flat=True)
     ) == seated
@@ -263,7 +268,8 @@ def test_other_integrity_errors_stay_what_they_are(closed: Election) -> None:
     ballot = Ballot.objects.first()
     assert ballot is not None
     with pytest.raises(IntegrityError) as error, transaction.atomic():
-        Ballot.objects.create(tracking_code=ballot.tracking_code, election=closed, ranking=[1])
+        Ballot.objects.create(tracking_code=ballot.tracking_code, poll_id=closed.poll_id,
+                              choices=[1])
     assert not isinstance(error.value, Immutable)
 
 
@@ -271,9 +277,9 @@ def test_the_superusers_power_is_outside_the_application(closed: Election) -> No
     """What the tests' tampering does (a superuser's switch, or dropping SQLite's triggers) is
     what `verify` exists for; once it ends the guards hold again."""
     with guards_lifted():
-        Ballot._base_manager.filter(election=closed).update(ranking=[3])
-    refused(lambda: Ballot._base_manager.update(ranking=[1]), "elections_ballot")
-    assert list(Ballot._base_manager.values_list("ranking", flat=True)) == [[3]] * 3
+        Ballot._base_manager.filter(poll_id=closed.poll_id).update(choices=[3])
+    refused(lambda: Ballot._base_manager.update(choices=[1]), "polls_ballot")
+    assert list(Ballot._base_manager.values_list("choices", flat=True)) == [[3]] * 3
 
 
 def migration_step(app: str, name: str) -> Any:
@@ -282,16 +288,42 @@ def migration_step(app: str, name: str) -> Any:
 
 def test_the_guards_migrate_back_and_forth(closed: Election) -> None:
     """Reversed, a guard migration drops its triggers; run again, they are back as they were."""
-    elections = migration_step("elections", "0004_write_once_guards")
+    polls = migration_step("polls", "0002_write_once_guards")
     members = migration_step("members", "0003_write_once_guards")
     with connection.schema_editor() as editor:
-        elections.reverse_code(apps, editor)
+        polls.reverse_code(apps, editor)
         members.reverse_code(apps, editor)
-    Ballot._base_manager.filter(election=closed).update(ranking=[3])
+    Ballot._base_manager.filter(poll_id=closed.poll_id).update(choices=[3])
     Member.objects.filter(number="1").update(admitted_on=dt.date(2000, 1, 1))
     with connection.schema_editor() as editor:
         members.code(apps, editor)
-        elections.code(apps, editor)
-    refused(lambda: Ballot._base_manager.update(ranking=[1]), "elections_ballot")
+        polls.code(apps, editor)
+    refused(lambda: Ballot._base_manager.update(choices=[1]), "polls_ballot")
     refused(lambda: Member.objects.filter(number="1").update(admitted_on=dt.date(2024, 1, 1)),
             "members_member")
+
+
+@pytest.mark.parametrize("model", [OldBallot, OldMark, OldRollEntry, OldResult],
+                         ids=lambda m: m.__name__)
+def test_the_elections_old_vote_tables_take_no_new_rows(closed: Election,
+                                                        model: type[models.Model]) -> None:
+    """Elections vote in polls (issue 15): the elections' own roll, marks, ballots and results
+    keep the votes held before, and the database refuses a new row in any of them."""
+    values = {OldBallot: "('ABCD-ABCD-ABCD-ABCD', {e}, '[1]')",
+              OldRollEntry: "({e}, {m})",
+              OldMark: "(1)",
+              OldResult: "({e}, '1', 0, 0, 'x', '[]', '{{}}', '2026-01-01')"}[model]
+    columns = {OldBallot: "tracking_code, election_id, ranking",
+               OldRollEntry: "election_id, member_id", OldMark: "entry_id",
+               OldResult: "election_id, seed, ballots, marks, box_sha256, winners, sheet, "
+                          "counted_at"}[model]
+    member = Member.objects.first()
+    assert member is not None
+
+    def insert() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {quoted(model)} ({columns}) VALUES "
+                           + values.format(e=closed.pk, m=member.pk))
+
+    assert " INSERT " in refused(insert, model._meta.db_table)
+    assert not model._base_manager.exists()

@@ -689,6 +689,21 @@ POLL_BOX_OPENED = Kind("poll.box_opened", 1, PollBoxOpened)
 SEALING_KINDS = (TELLER_KEY_REGISTERED, POLL_SEALED, POLL_UNSEALED, POLL_BOX_OPENED)
 
 
+# ------------------------------------------------------------------ elections as polls (issue 15)
+# An election's vote is a poll (purpose "election", subject "election:<id>"): its roll counts
+# the changes recorded by ``roll_at`` that claim a day on or before the election's cut-off day,
+# ``roll_day`` (docs/elections.md). The election keeps its own kinds above for its calendar,
+# candidacies, the roll's freeze (with the candidates' numbers) and its close.
+
+
+class PollCalledV2(PollCalled, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    roll_day: Day
+
+
+POLL_CALLED_V2 = Kind("poll.called", 2, PollCalledV2)
+ELECTION_POLL_KINDS = (POLL_CALLED_V2,)
+
+
 def _registry(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:
     table: dict[str, Kind[Any]] = {}
     for k in kinds:
@@ -714,6 +729,7 @@ KINDS: Mapping[str, Kind[Any]] = _registry(
     *RECALL_KINDS,
     *POLL_KINDS,
     *SEALING_KINDS,
+    *ELECTION_POLL_KINDS,
 )
 """Every declared kind by the tag stored in its entries."""
 

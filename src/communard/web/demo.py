@@ -250,6 +250,17 @@ def _candidate_login(member: Member) -> MemberActor:
     return MemberActor(username)
 
 
+def _own_login(member: Member, prefix: str) -> MemberActor:
+    """The member acting through their own login, given one (no password) by the demo's
+    operator if they have none: a ballot or a signature is cast only by its member."""
+    member.refresh_from_db()
+    if member.user_id is None:
+        do_create_member_account(member, username=f"{prefix}{member.number}", password=None,
+                                 actor=OperatorActor("operator"))
+        member.refresh_from_db()
+    return MemberActor(member.user.get_username())
+
+
 def load_demo_elections(seed: int = 1917) -> None:
     """A closed election with its published count, and an open one the demo member can vote in.
 
@@ -261,9 +272,9 @@ def load_demo_elections(seed: int = 1917) -> None:
             do_close_election,
         do_nominate,
     )
-    from communard.web.elections.casting import do_cast_ballot
-    from communard.web.elections.models import RollEntry
     from communard.web.platforms.models import Platform
+    from communard.web.polls.actions.cast import do_cast
+    from communard.web.polls.models import RollEntry
 
     rng = random.Random(seed)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -289,12 +300,15 @@ def load_demo_elections(seed: int = 1917) -> None:
 
     do_open_poll(closed, now=now - 14 * day)  # what the clock did then
     closed.refresh_from_db()
-    roll = list(RollEntry.objects.filter(election=closed).select_related("member"))
+    assert closed.poll is not None  # the election votes in its poll (elections/poll.py)
+    roll = list(RollEntry.objects.filter(poll=closed.poll).select_related("member")
+                .order_by("member__number"))
     numbers = list(closed.candidates.filter(number__isnull=False).values_list("number", flat=True))
     for entry in roll:
         if rng.random() < 0.78:
             ranking = rng.sample(numbers, rng.randint(1, len(numbers)))
-            do_cast_ballot(closed, entry.member, ranking, now=now - rng.randint(8, 13) * day)
+            do_cast(closed.poll, entry.member, ranking, actor=_own_login(entry.member, "voter"),
+                    now=now - rng.randint(8, 13) * day)
     do_close_election(closed, now=now - 7 * day)
 
     bakery = Council.objects.get(federation__slug=DEMO_SLUG, key="harbour-bakery")
@@ -324,13 +338,15 @@ def load_demo_recalls() -> None:
     first, second = Delegate.objects.filter(constituency=east, ended_at__isnull=True,
                                             source__startswith="election:").order_by("pk")[:2]
     delegate = MemberActor("delegate")
-    signers = list(Member.objects.filter(council__parent=east, user__isnull=True)
-                   .exclude(mandates__isnull=False).order_by("number"))
-    installer = OperatorActor("operator")
+    # Members with no role in the demo (the demo logins and the candidates have one); many
+    # hold a login from voting in the closed election already.
+    signers = list(Member.objects.filter(council__parent=east)
+                   .exclude(mandates__isnull=False).exclude(candidacies__isnull=False)
+                   .exclude(user__username__in=["member", "delegate", "operator"])
+                   .order_by("number"))
     needed = threshold_signatures(east.federation.constitution.recall,
                                   Member.objects.filter(council__parent=east).count())
-    for m in signers[:needed]:
-        do_create_member_account(m, username=f"signer{m.number}", password=None, actor=installer)
+    signing = {m.pk: _own_login(m, "signer") for m in signers[:needed]}
     election = Election.objects.get(pk=int(first.source.split(":")[1]))
     # The completed recall is shown where the ballots have a runner-up to count back to (a demo
     # grown with more members, as the load tests grow it, elects every candidate: a recall
@@ -340,20 +356,19 @@ def load_demo_recalls() -> None:
                                     "rejected.", actor=delegate, now=now - 6 * day)
         voters = signers[: recalled.threshold]
         for m in voters:
-            do_sign(recalled, actor=MemberActor(f"signer{m.number}"), now=now - 6 * day)
-        _recall_vote(recalled, voters)
+            do_sign(recalled, actor=signing[m.pk], now=now - 6 * day)
+        _recall_vote(recalled, voters, signing)
     running = do_open_petition(second, grounds="Has not reported back to an assembly since "
                                "the election.", actor=delegate, now=now - day)
     for m in signers[: max(1, running.threshold // 3)]:
-        do_sign(running, actor=MemberActor(f"signer{m.number}"), now=now - day / 2)
+        do_sign(running, actor=signing[m.pk], now=now - day / 2)
 
 
-def _recall_vote(petition: Any, voters: Sequence[Member]) -> None:
+def _recall_vote(petition: Any, voters: Sequence[Member], logins: dict[int, Any]) -> None:
     """What the clock did with the petition that met its threshold: it called the recall vote
     (a secret yes/no poll of the petition's roll, ``web/recalls/vote.py``), opened it, and,
     after the signers voted yes, closed it: the delegate recalled, the seat refilled by
     countback in the same transaction."""
-    from communard.constitution.permissions import MemberActor
     from communard.web.core import clock
     from communard.web.polls.actions.cast import do_cast
     from communard.web.polls.models import Poll
@@ -365,7 +380,7 @@ def _recall_vote(petition: Any, voters: Sequence[Member]) -> None:
     clock.run_due(now=poll.opens_at)
     poll.refresh_from_db()
     for m in Member.objects.filter(pk__in=[v.pk for v in voters]).select_related("user"):
-        do_cast(poll, m, [1], actor=MemberActor(f"signer{m.number}"),
+        do_cast(poll, m, [1], actor=logins[m.pk],
                 now=poll.opens_at + dt.timedelta(hours=2))
     clock.run_due(now=poll.closes_at)
 

@@ -1,5 +1,6 @@
-"""Election use cases: call, nominate, freeze the roll, close and count, fill vacancies.
-Casting, the hot path, lives in :mod:`communard.web.elections.casting`.
+"""Election use cases: call, nominate, open the poll (freeze the roll), close and count.
+The vote itself is a poll (:mod:`communard.web.elections.poll`): ballots are cast through the
+polls' one cast action, ``polls.actions.cast.do_cast``.
 
 Each ``do_*`` changes its rows and appends its record entries in one transaction, which composes
 inside its caller's: the entry point (a view, a command, the clock) opens the durable one. Opening
@@ -65,15 +66,16 @@ from communard.web.elections.models import (
     Candidate,
     Election,
     Kind,
-    Mark,
     Phase,
     Result,
     RollEntry,
 )
-from communard.web.elections.roll import constituency_of, roll_member_ids
+from communard.web.elections.poll import open_election_poll
+from communard.web.elections.roll import constituency_of
 from communard.web.members.models import Member
 from communard.web.platforms.models import Platform
 from communard.web.polls.actions.common import recorded_where
+from communard.web.polls.models import Result as PollResult
 from communard.web.records import services as record
 
 #: The only actor that opens, closes and counts a poll (``may_run_poll_transition``).
@@ -204,8 +206,8 @@ def _election_of_the_same_seats(
     """An election not yet closed that fills the seats a new call would fill, if any. An
     election with a result is closed, whatever its ``closed_at`` says."""
     running = Election.objects.filter(
-        kind=kind, constituency=constituency, closed_at__isnull=True, result__isnull=True
-    ).order_by("pk")
+        kind=kind, constituency=constituency, closed_at__isnull=True, legacy_result__isnull=True
+    ).exclude(poll__result__isnull=False).order_by("pk")
     for election in running:
         if kind == Kind.OFFICE and election.office.casefold() != office.casefold():
             continue
@@ -340,9 +342,11 @@ def _on_record(kind: kinds.Kind[Any], election: Election) -> str | None:
 
 
 def _freeze_roll(election: Election, now: dt.datetime) -> None:
-    """Freeze the roll of a locked election, once: a roll already on file or on the record is
+    """Open a locked election's vote, once: number the accepted candidates, call its poll and
+    freeze the poll's roll (sealing it when tellers can be drawn), take the census. A roll
+    already frozen (a poll on the row, old roll rows on file, or a freeze on the record) is
     never frozen again, whatever the row's ``roll_frozen_at`` says."""
-    on_file = RollEntry.objects.filter(election=election).exists()
+    on_file = election.poll_id is not None or RollEntry.objects.filter(election=election).exists()
     where = None if on_file else _on_record(ELECTION_ROLL_FROZEN, election)
     if on_file or where is not None:
         evidence = "its entries are on file" if on_file else f"the record's {where} froze it"
@@ -350,36 +354,32 @@ def _freeze_roll(election: Election, now: dt.datetime) -> None:
             f"the roll of election {election.pk} was frozen already ({evidence}); its row was "
             "changed behind the record's back"
         )
-    ids = roll_member_ids(election.constituency, election.roll_cutoff)
-    RollEntry.objects.bulk_create(
-        [RollEntry(election=election, member_id=i) for i in ids], batch_size=5000
-    )
-    numbers = list(
-        Member.objects.filter(pk__in=ids).order_by("number").values_list("number", flat=True)
-    )
-    digest = hashlib.sha256("\n".join(numbers).encode()).hexdigest()
-    # Candidates are numbered alphabetically: the published box (BLT) uses these numbers.
+    # Candidates are numbered alphabetically: the poll's options and the published box use
+    # these numbers.
     accepted = list(election.candidates.filter(accepted=True).select_related("member"))
     accepted.sort(key=lambda c: (c.member.name.casefold(), c.member.number))
     for n, c in enumerate(accepted, start=1):
         c.number = n
     Candidate.objects.bulk_update(accepted, ["number"])
     # Nominations never accepted lapse when the poll opens; they stay on file, unnumbered.
+    poll = open_election_poll(election, len(accepted), now)
     Election.objects.filter(pk=election.pk).update(
+        poll=poll,
         roll_frozen_at=now,
-        roll_size=len(ids),
-        roll_commitment=digest,
+        roll_size=poll.roll_size,
+        roll_commitment=poll.roll_commitment,
         candidates_standing=len(accepted),
     )
-    election.roll_frozen_at, election.roll_size, election.roll_commitment = now, len(ids), digest
-    election.candidates_standing = len(accepted)
+    election.poll = poll
+    election.roll_frozen_at, election.roll_size = now, poll.roll_size
+    election.roll_commitment, election.candidates_standing = poll.roll_commitment, len(accepted)
     record.append(
         ELECTION_ROLL_FROZEN,
         {
             **_ref(election),
             "cutoff": election.roll_cutoff.isoformat(),
-            "voters": len(ids),
-            "members_sha256": digest,
+            "voters": poll.roll_size,
+            "members_sha256": poll.roll_commitment,
             "candidates": [
                 {"number": c.number, "member": record.personal(c.member.number)} for c in accepted
             ],
@@ -472,11 +472,16 @@ def tally(election: Election, inputs: BoxInputs | None = None) -> Tally:
 
 
 def do_close_election(election: Election, *, now: dt.datetime | None = None,
-                      actor: Actor = CLOCK) -> Result:
-    """Count the ballots, record the result, and seat the winners. The clock runs it once the
-    poll has ended. An election is counted once: a second close is refused (``AlreadyClosed``)
-    when its row, its result or the record says it was closed, so clearing ``closed_at`` behind
-    the record's back never counts it again. Only the clock closes (``do_open_poll``)."""
+                      actor: Actor = CLOCK) -> PollResult:
+    """Close the election's poll: count, decide, record, and seat the winners (the poll's close
+    runs ``elections.poll.election_decided`` in its transaction). The clock runs it once the
+    poll has ended; a poll never opened is opened first (its roll frozen as of the cut-off).
+    An election is counted once: a second close is refused (``AlreadyClosed``) when its row,
+    its result or the record says it was closed, so clearing ``closed_at`` behind the record's
+    back never counts it again. Only the clock closes (``do_open_poll``). A sealed poll is
+    counted only once t of its tellers have handed in (``polls.closing.AwaitingTellers``)."""
+    from communard.web.polls.actions.close import do_close_poll
+
     check(may_run_poll_transition(actor))
     now = _now(now)
     with transaction.atomic():
@@ -486,49 +491,22 @@ def do_close_election(election: Election, *, now: dt.datetime | None = None,
             raise WrongPhase("the poll is still open")
         if election.roll_frozen_at is None:
             _freeze_roll(election, now)
-        tallied = tally(election)
-        box_sha, seed, sheet, winners = tallied.box_sha256, tallied.seed, tallied.sheet, tallied.winners
-        candidates, ballots = tallied.candidates, tallied.ballots
-        marks = Mark.objects.filter(entry__election=election).count()
-        result = Result.objects.create(
-            election=election,
-            seed=str(seed),
-            ballots=len(ballots),
-            marks=marks,
-            box_sha256=box_sha,
-            winners=winners,
-            sheet=sheet,
-            counted_at=now,
-        )
-        Election.objects.filter(pk=election.pk).update(closed_at=now)
-        election.closed_at = now
-        record.append(
-            ELECTION_CLOSED,
-            {
-                **_ref(election),
-                "ballots": len(ballots),
-                "marks": marks,
-                "voters": election.roll_size,
-                "box_sha256": box_sha,
-                "seed": str(seed),
-                "winners": winners,
-                "candidates": [
-                    {"number": c.number, "member": record.personal(c.member.number)}
-                    for c in candidates
-                ],
-                "sheet_sha256": hashlib.sha256(_canonical(sheet).encode()).hexdigest(),
-            },
-            actor="system",
-        )
-        by_number = {c.number: c for c in candidates}
-        _seat(election, [by_number[n].member for n in winners], now)
-    return result
+        if election.poll_id is None:
+            raise ElectionError(
+                f"election {election.pk} voted in the tables of before elections were polls "
+                "and cannot be counted by this version (docs/elections.md, upgrading)")
+        return do_close_poll(election.poll_id, now=now)
 
 
-def _refuse_second_close(election: Election) -> None:
+def _refuse_second_close(election: Election, *, counting: bool = False) -> None:
+    """``counting``: called from the poll's close, whose own result is being written now (the
+    poll's close refuses a second count of the poll itself)."""
     if election.closed_at is not None:
         raise AlreadyClosed(f"election {election.pk} is closed already")
-    counted = Result.objects.filter(election=election).values_list("counted_at", flat=True).first()
+    counted = None if counting else (
+        PollResult.objects.filter(poll_id=election.poll_id) if election.poll_id is not None
+        else Result.objects.filter(election=election)
+    ).values_list("counted_at", flat=True).first()
     where = None if counted is not None else _on_record(ELECTION_CLOSED, election)
     if counted is not None or where is not None:
         evidence = (

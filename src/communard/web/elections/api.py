@@ -13,16 +13,19 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Router, Schema, Status
 from ninja.security import django_auth
 
+from communard.constitution.calendar import Phase as CalendarPhase
+from communard.constitution.permissions import MemberActor, NotAllowed
 from communard.web.core.params import MAX_ID
-from communard.web.elections.casting import do_cast_ballot_as_user, is_tracking_code
-from communard.web.elections.errors import ElectionError
-from communard.web.elections.models import Ballot, Election
+from communard.web.elections.box import ballot_by_code, elected
+from communard.web.elections.models import Election
+from communard.web.members.models import Member
+from communard.web.polls.actions.cast import do_cast, not_open_reason
+from communard.web.polls.errors import PollError
 
 router = Router(tags=["elections"])
 
 # Ids are bigints: a larger one can name no election, and SQLite cannot even be asked about it
-# (OverflowError). The fast cast path only takes ids of up to 18 digits, so this bound is what
-# answers the rest, as a 422 before any query.
+# (OverflowError): this bound answers the rest, as a 422 before any query.
 ElectionId = Annotated[int, Path(ge=1, le=MAX_ID, description="the election's id")]
 
 
@@ -44,8 +47,8 @@ class ElectionOut(Schema):
 
 
 class BallotIn(Schema):
-    # Typed Any so both doors (this operation and the fast path) apply one rule, check_ranking,
-    # with one message; the schema still describes what that rule accepts.
+    # Typed Any so that one rule (polls.choices.check_choices, the one cast action's) gives
+    # one message; the schema still describes what that rule accepts.
     ranking: list[Any] = Field(
         description="candidate numbers, first preference first",
         json_schema_extra={"items": {"type": "integer", "minimum": 1},
@@ -62,8 +65,7 @@ class Refusal(Schema):
 
 
 class Invalid(Schema):
-    """422: the request does not fit this schema. Ninja lists each validation error; the fast
-    cast path names the one it found."""
+    """422: the request does not fit this schema (ninja lists each validation error)."""
 
     detail: str | list[dict[str, Any]]
 
@@ -105,11 +107,25 @@ def cast_ballot(request: HttpRequest, election_id: ElectionId, body: BallotIn) -
     400: the body is not JSON, or the ranking is not distinct candidate numbers; 401: not
     logged in; 403: CSRF failed, or not on this election's roll; 404: no such election;
     409: the poll is not open, this member has voted, or a number names nobody standing;
-    422: the body or the id does not fit the schema."""
+    422: the body or the id does not fit the schema.
+
+    The election's poll's cast (``POST /api/polls/{poll}/votes`` with ``choices``) under the
+    election's own address: the same one cast action, ``polls.actions.cast.do_cast``."""
+    election = Election.objects.select_related("federation", "poll").filter(pk=election_id).first()
+    if election is None:
+        return Status(404, {"detail": "there is no such election"})
+    if election.poll is None:  # the clock has not opened the poll yet
+        return Status(409, {"detail": not_open_reason(CalendarPhase(election.phase().value))})
+    voter = Member.objects.filter(user=request.user, federation=election.federation).first()
+    if voter is None:
+        return Status(403, {"detail": "only members of the federation vote"})
     try:
-        code = do_cast_ballot_as_user(election_id, request.user.pk, body.ranking)
-    except ElectionError as refusal:
+        code = do_cast(election.poll, voter, body.ranking,
+                       actor=MemberActor(request.user.get_username()))
+    except PollError as refusal:
         return Status(refusal.status, {"detail": str(refusal)})
+    except NotAllowed as refusal:
+        return Status(403, {"detail": str(refusal)})
     return Status(201, {"tracking_code": code})
 
 
@@ -121,7 +137,7 @@ def result(request: HttpRequest, election_id: ElectionId) -> Any:
         return Status(409, {"detail": "the poll has not closed"})
     r = election.result
     return {
-        "winners": r.winners,
+        "winners": elected(election),
         "ballots": r.ballots,
         "marks": r.marks,
         "seed": r.seed,
@@ -137,8 +153,7 @@ def track(request: HttpRequest, election_id: ElectionId, code: str) -> Any:
     if election.closed_at is None:
         return Status(409, {"detail": "ballots are published when the poll closes"})
     code = code.strip().upper()
-    ballot = (Ballot.objects.filter(election=election, tracking_code=code).first()
-              if is_tracking_code(code) else None)
-    if ballot is None:
+    ranking = ballot_by_code(election, code)
+    if ranking is None:
         return Status(404, {"detail": "no ballot with that tracking code in this election"})
-    return {"tracking_code": ballot.tracking_code, "ranking": ballot.ranking}
+    return {"tracking_code": code, "ranking": ranking}

@@ -9,4 +9,8 @@ class ElectionsConfig(AppConfig):
         from communard.web.elections import transitions
 
         transitions.register()
-        from communard.web.elections import audit, roll_audit  # noqa: F401  (verify's audits)
+        from communard.web.elections import (  # noqa: F401  (verify's audits)
+            audit,
+            poll,  # noqa: F401  (the election polls' close)
+            roll_audit,
+        )

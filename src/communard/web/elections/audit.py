@@ -1,5 +1,11 @@
 """The elections audit: each election's row, result and ballot box against its entries.
 
+An election that voted in a poll (every election since issue 15) is checked against its poll:
+the poll must be the election's own (purpose "election", subject "election:<id>", the same
+federation), and ``election.closed`` must say what the poll's result says. The poll's box is
+recounted by the polls audit (``polls/audit.py``), not twice. An election closed before then
+has its result and box in the elections' own tables and is recounted here.
+
 It finds what issue 13 saw an operator do with SQL: a poll re-timed after it was called, a
 closed election re-opened (``closed_at`` cleared), its ballots rewritten and counted again (a
 second ``election.closed``), and a result row that is not what the record counted or what a
@@ -17,6 +23,7 @@ from typing import Any
 from communard.record import kinds as K
 from communard.web.elections.actions import box_inputs, tally
 from communard.web.elections.models import Election, Result
+from communard.web.polls.models import Result as PollResult
 from communard.web.records.audit import Divergence, audit, entries, memo
 
 #: The fields of ``election.called`` that the row keeps, as the row's value is written there.
@@ -59,7 +66,7 @@ def _called(election: Election, row: str, called: list[tuple[int, dict[str, Any]
 
 
 def _closed(election: Election, row: str, closed: list[tuple[int, dict[str, Any]]],
-            result: Result | None) -> Iterator[Divergence]:
+            result: Result | PollResult | None) -> Iterator[Divergence]:
     if len(closed) > 1:
         yield Divergence("elections_election", row,
                          f"closed {len(closed)} times on the record; a result is never "
@@ -80,12 +87,38 @@ def _closed(election: Election, row: str, closed: list[tuple[int, dict[str, Any]
         yield Divergence("elections_result", f"election={election.pk}",
                          "the record closed it but there is no result row", index)
         return
+    if isinstance(result, PollResult):
+        yield from _as_polled(election, body, index, result)
+        return
     for field, column in _CLOSED.items():
         if field in body and body[field] != getattr(result, column):
             yield Divergence("elections_result", f"election={election.pk}",
                              f"{column} is {getattr(result, column)!r}; the record counted "
                              f"{body[field]!r}", index)
     yield from _recount(election, body, index)
+
+
+def _as_polled(election: Election, body: dict[str, Any], index: int, result: PollResult
+               ) -> Iterator[Divergence]:
+    """``election.closed`` against the poll's result (which the polls audit recounts)."""
+    held = {"ballots": result.ballots, "marks": result.marks, "box_sha256": result.box_sha256,
+            "seed": result.seed, "winners": list(result.winners) if result.passed else []}
+    for field, value in held.items():
+        if field in body and body[field] != value:
+            yield Divergence("polls_result", f"poll={result.poll_id}",
+                             f"{field} is {value!r}; the record closed election "
+                             f"{election.pk} with {body[field]!r}", index)
+
+
+def _poll_link(election: Election, row: str) -> Iterator[Divergence]:
+    poll = election.poll
+    if poll is None:
+        return
+    expected = ("election", f"election:{election.pk}", election.federation_id)
+    if (poll.purpose, poll.subject, poll.federation_id) != expected:
+        yield Divergence("elections_election", row,
+                         f"votes in poll {poll.pk} ({poll.purpose} {poll.subject!r}), which is "
+                         "not this election's poll")
 
 
 def _recount(election: Election, body: dict[str, Any], index: int) -> Iterator[Divergence]:
@@ -124,10 +157,15 @@ def audit_elections() -> Iterator[Divergence]:
     called = _by_election(K.ELECTION_CALLED)
     closed = _by_election(K.ELECTION_CLOSED)
     results = {r.election_id: r for r in Result.objects.defer("sheet")}  # one query, not one each
+    polled = {r.poll_id: r for r in PollResult.objects.filter(poll__purpose="election")
+              .defer("sheet")}
     for election in Election.objects.select_related(
-        "federation", "constituency", "council"
+        "federation", "constituency", "council", "poll"
     ).order_by("pk"):
         key = (election.federation.slug, election.pk)
         row = f"id={election.pk} ({election.title})"
         yield from _called(election, row, called.get(key, []))
-        yield from _closed(election, row, closed.get(key, []), results.get(election.pk))
+        yield from _poll_link(election, row)
+        result = (results.get(election.pk) if election.poll_id is None
+                  else polled.get(election.poll_id))
+        yield from _closed(election, row, closed.get(key, []), result)

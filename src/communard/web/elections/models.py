@@ -1,5 +1,10 @@
 """Elections, candidates, the frozen voter roll, and ballots that carry no link to their voter.
 
+An election's vote is a poll (``web/polls``, purpose "election"): ``Election.poll``, called and
+opened with its roll frozen when the election's poll opens. The roll entries, marks, ballots and
+results below are those of elections that voted before elections became polls: kept, read-only
+(migration 0006 refuses new rows), so that they still show and verify.
+
 Ballots, roll entries, marks and results are written once and never changed or deleted: their
 managers and models refuse it, the admin is read-only, no view or API offers it, and the
 database's triggers refuse it below all of those (``core/writeonce.py``, migration 0004). A
@@ -64,6 +69,13 @@ class Election(models.Model):
     fills_vacancy_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="by_elections"
     )
+    # The vote itself, set once when the poll opens (None: not opened yet, or an election that
+    # voted in the tables below, before elections became polls). A foreign key, not one-to-one:
+    # SQLite adds a unique column only by rebuilding the table, which would drop its guards
+    # (migration 0004); the poll's subject names the election, and verify checks the pair.
+    poll = models.ForeignKey(
+        "polls.Poll", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-poll_closes_at"]
@@ -84,6 +96,21 @@ class Election(models.Model):
 
     def phase(self, now: Any = None) -> Phase:
         return Phase(phase_at(self.state(), now or timezone.now()).value)
+
+    @property
+    def result(self) -> Any:
+        """The count: the poll's result, or the election's own for one that voted before
+        elections became polls. Raises ``DoesNotExist`` (as a missing row would) when there is
+        none yet."""
+        if self.poll_id is not None:
+            return self.poll.result
+        return self.legacy_result
+
+    @property
+    def has_result(self) -> bool:
+        if self.poll_id is not None:
+            return hasattr(self.poll, "result")
+        return hasattr(self, "legacy_result")
 
 
 class Candidate(models.Model):
@@ -147,7 +174,8 @@ class Ballot(WriteOnce):
 class Result(WriteOnce):
     """The count of a closed election, as the counting engine produced it. Never recomputed."""
 
-    election = models.OneToOneField(Election, on_delete=models.PROTECT, related_name="result")
+    election = models.OneToOneField(Election, on_delete=models.PROTECT,
+                                    related_name="legacy_result")
     seed = models.CharField(max_length=80)
     ballots = models.PositiveIntegerField()
     marks = models.PositiveIntegerField()

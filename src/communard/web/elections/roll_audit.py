@@ -5,6 +5,10 @@ are only ever inserted here (the triggers refuse UPDATE and DELETE), so what an 
 still do with SQL is *add*: a roll entry for someone who was not on the roll (who can then
 vote), or a candidacy nobody made. Three checks find it, each naming the entry:
 
+An election that voted in a poll (issue 15) has one roll, its poll's: the rows read here are the
+poll's, and the replay uses the poll's ``roll_at`` (the end of the cut-off day, or the poll's
+opening if earlier) with the cut-off day.
+
 * **the roll's rows against its freeze**: ``election.roll_frozen`` records the number of voters
   and the SHA-256 of their membership numbers; the stored roll must give both, and so must the
   election row's ``roll_size``/``roll_commitment``;
@@ -34,6 +38,7 @@ from communard.record import kinds as K
 from communard.web.councils.models import Council
 from communard.web.elections.models import Candidate, Election, RollEntry
 from communard.web.members import replay as members
+from communard.web.polls.models import RollEntry as PollRollEntry
 from communard.web.polls.roll import beneath
 from communard.web.records.audit import Divergence, audit, entries, openings, shared
 
@@ -58,7 +63,7 @@ def audit_rolls_and_candidacies() -> Iterator[Divergence]:
     opened = openings(
         [b["candidate"] for found in (nominated, accepted) for xs in found.values() for _, b in xs]
         + [c["member"] for _, b in frozen.values() for c in b["candidates"]])
-    elections = list(Election.objects.select_related("federation", "constituency"))
+    elections = list(Election.objects.select_related("federation", "constituency", "poll"))
     if not elections:
         return
     history = shared("members.replay", members.replay) if frozen else None
@@ -71,17 +76,23 @@ def audit_rolls_and_candidacies() -> Iterator[Divergence]:
 
 def _roll(election: Election, frozen: tuple[int, dict[str, Any]] | None,
           history: members.Replay | None) -> Iterator[Divergence]:
-    numbers = list(RollEntry.objects.filter(election=election)
-                   .values_list("member__number", flat=True))
+    if election.poll_id is not None:
+        table = "polls_rollentry"
+        numbers = list(PollRollEntry.objects.filter(poll_id=election.poll_id)
+                       .values_list("member__number", flat=True))
+    else:
+        table = "elections_rollentry"
+        numbers = list(RollEntry.objects.filter(election=election)
+                       .values_list("member__number", flat=True))
     if frozen is None:
         if numbers or election.roll_frozen_at is not None:
-            yield Divergence("elections_rollentry", _row(election),
+            yield Divergence(table, _row(election),
                              f"a roll of {len(numbers)} on file that no election.roll_frozen froze")
         return
     index, body = frozen
     held = (len(numbers), _digest(numbers))
     if held != (body["voters"], body["members_sha256"]):
-        yield Divergence("elections_rollentry", _row(election),
+        yield Divergence(table, _row(election),
                          f"the roll on file holds {held[0]} members hashing to {held[1][:16]}…; "
                          f"the record froze {body['voters']} hashing to "
                          f"{body['members_sha256'][:16]}…", index)
@@ -94,7 +105,7 @@ def _roll(election: Election, frozen: tuple[int, dict[str, Any]] | None,
         return  # members imported as counts only: their roll cannot be recomputed
     expected = _replayed_roll(election, history, body)
     if _digest(expected) != body["members_sha256"]:
-        yield Divergence("elections_rollentry", _row(election),
+        yield Divergence(table, _row(election),
                          f"the members' record gives a roll of {len(expected)} at the cut-off "
                          f"{body['cutoff']}; the roll frozen holds {body['voters']}", index)
 
@@ -108,7 +119,10 @@ def _replayed_roll(election: Election, history: members.Replay,
     numbers = [number for (f, number) in history.histories if f == fed]
     cutoff = dt.date.fromisoformat(body["cutoff"])
     zone = zoneinfo.ZoneInfo(election.federation.time_zone)
-    on_roll = roll(history.changes(fed, councils), below, cutoff, end_of_day(cutoff, zone))
+    cutoff_end = end_of_day(cutoff, zone)
+    if election.poll is not None:  # the poll's cut-off instant (elections/poll.py)
+        cutoff_end = election.poll.roll_at
+    on_roll = roll(history.changes(fed, councils), below, cutoff, cutoff_end)
     return [numbers[i - 1] for i in on_roll]  # changes() numbers members from 1, in this order
 
 

@@ -13,7 +13,8 @@ from communard.web.core.actors import record_name
 from communard.web.councils.models import Delegate
 
 # The package's own helpers for time and record references, shared with the other actions.
-from communard.web.elections.actions import _now, _ref, ballot_box, do_call_election
+from communard.web.elections.actions import _now, _ref, do_call_election
+from communard.web.elections.box import counted_box
 from communard.web.elections.errors import ElectionError, SeatsAlreadyBeingElected
 from communard.web.elections.models import Election
 from communard.web.records import services as record
@@ -91,9 +92,10 @@ def _source_election(mandate: Delegate) -> Election | None:
 
 
 def _countback(election: Election, departing: Delegate, now: dt.datetime) -> Delegate | None:
-    """Recount the election's own ballots with the departing member withdrawn; the first
-    candidate the recount elects who does not already hold a seat takes the vacancy."""
-    box, candidates, _ = ballot_box(election)
+    """Recount the ballots that elected the departing member (the election's poll's, or its
+    own old tables') with them withdrawn; the first candidate the recount elects who does not
+    already hold a seat takes the vacancy."""
+    box, candidates = counted_box(election)
     seated = set(
         Delegate.objects.filter(
             council=election.council, constituency=election.constituency, ended_at__isnull=True

@@ -17,21 +17,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from communard.constitution.permissions import MemberActor, NotAllowed
-from communard.count import write_blt
 from communard.web.core.params import BadParameter, parse_count
 from communard.web.councils.models import Federation
-from communard.web.elections.actions import (
-    ballot_box,
-    boxed_ballots,
-    do_accept_nomination,
-    do_nominate,
-)
-from communard.web.elections.casting import do_cast_ballot, is_tracking_code
+from communard.web.elections.actions import do_accept_nomination, do_nominate
+from communard.web.elections.box import ballot_by_code, boxed, elected, published_blt
 from communard.web.elections.errors import ElectionError
-from communard.web.elections.models import Ballot, Candidate, Election, Mark, Phase
+from communard.web.elections.models import Candidate, Election, Mark, Phase
 from communard.web.elections.roll import constituency_of
 from communard.web.members.models import Member
 from communard.web.platforms.models import Platform
+from communard.web.polls.actions.cast import do_cast
+from communard.web.polls.errors import PollError
+from communard.web.polls.models import Mark as PollMark
+from communard.web.polls.models import PollSeal
 
 
 def _load(election_id: int) -> Election:
@@ -76,20 +74,26 @@ def election_page(request: HttpRequest, election_id: int) -> HttpResponse:
         "platforms": Platform.objects.filter(federation=election.federation, members=me)
         if me
         else [],
-        "has_voted": bool(
-            me and Mark.objects.filter(entry__election=election, entry__member=me).exists()
-        ),
+        "has_voted": bool(me and _has_voted(election, me)),
         "my_nominations": candidates.filter(member=me, accepted=False) if me else [],
+        "sealed": election.poll_id is not None
+        and PollSeal.objects.filter(poll_id=election.poll_id).exists(),
     }
-    if phase == Phase.CLOSED:
+    if phase == Phase.CLOSED and election.has_result:
         result = election.result
         by_number = {c.number: c for c in candidates}
         context.update(
             result=result,
-            winners=[by_number[n] for n in result.winners],
+            winners=[by_number[n] for n in elected(election)],
             stages=_stage_rows(result.sheet, candidates),
         )
     return render(request, "elections/election.html", context)
+
+
+def _has_voted(election: Election, me: Member) -> bool:
+    if election.poll_id is not None:
+        return PollMark.objects.filter(entry__poll_id=election.poll_id, entry__member=me).exists()
+    return Mark.objects.filter(entry__election=election, entry__member=me).exists()
 
 
 def _stage_rows(sheet: dict[str, Any], candidates: Any) -> dict[str, Any]:
@@ -225,11 +229,18 @@ def vote(request: HttpRequest, election_id: int) -> HttpResponse:
     if request.POST.get("confirm") != "yes":
         context["ranked"] = [by_number[n] for n in ranking]
         return render(request, "elections/confirm.html", context)
+    if election.poll is None:  # cannot be in the poll's phase without one; the row was changed
+        context["errors"] = ["The poll is not open."]
+        return render(request, "elections/ballot.html", context, status=409)
     try:
-        code = do_cast_ballot(election, me, ranking)
-    except ElectionError as refusal:
+        # The one cast action of every poll (issue 15): the same as the API's.
+        code = do_cast(election.poll, me, ranking, actor=MemberActor(request.user.get_username()))
+    except PollError as refusal:
         context["errors"] = [str(refusal)]
         return render(request, "elections/ballot.html", context, status=refusal.status)
+    except NotAllowed as refusal:
+        context["errors"] = [str(refusal)]
+        return render(request, "elections/ballot.html", context, status=403)
     return render(
         request,
         "elections/receipt.html",
@@ -251,10 +262,7 @@ def box_blt(request: HttpRequest, election_id: int) -> HttpResponse:
     election = _load(election_id)
     if (refusal := _closed_or_409(election)) is not None:
         return refusal
-    box, _, _ = ballot_box(election)
-    response = HttpResponse(
-        write_blt(box, election.seats), content_type="text/plain; charset=utf-8"
-    )
+    response = HttpResponse(published_blt(election), content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="election-{election.pk}.blt"'
     return response
 
@@ -266,8 +274,8 @@ def box_csv(request: HttpRequest, election_id: int) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["tracking_code", "ranking"])
-    for b in boxed_ballots(election):
-        writer.writerow([b.tracking_code, " ".join(str(n) for n in b.ranking)])
+    for code, ranking in boxed(election):
+        writer.writerow([code, " ".join(str(n) for n in ranking)])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="election-{election.pk}.csv"'
     return response
@@ -276,9 +284,7 @@ def box_csv(request: HttpRequest, election_id: int) -> HttpResponse:
 def track(request: HttpRequest, election_id: int) -> HttpResponse:
     election = _load(election_id)
     code = request.GET.get("code", "").strip().upper()
-    ballot = None
-    if is_tracking_code(code) and election.closed_at is not None:
-        ballot = Ballot.objects.filter(election=election, tracking_code=code).first()
+    ranking = ballot_by_code(election, code)
     names = {
         c.number: c.member.name
         for c in election.candidates.filter(number__isnull=False).select_related("member")
@@ -289,7 +295,7 @@ def track(request: HttpRequest, election_id: int) -> HttpResponse:
         {
             "election": election,
             "code": code,
-            "ballot": ballot,
-            "ranked": [names.get(n, n) for n in ballot.ranking] if ballot else [],
+            "ballot": ranking is not None,
+            "ranked": [names.get(n, n) for n in ranking or []],
         },
     )

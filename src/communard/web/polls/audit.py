@@ -33,6 +33,7 @@ _CALLED: dict[str, Callable[[Poll], Any]] = {
                                "seats", "secret", "majority", "turnout_floor")},
     **{f: _moment(f) for f in ("opens_at", "closes_at", "roll_at")},
     "options": lambda p: list(p.options.order_by("number").values_list("label", flat=True)),
+    "roll_day": lambda p: None if p.roll_day is None else p.roll_day.isoformat(),  # version 2
 }
 _CLOSED = {"ballots": "ballots", "marks": "marks", "box_sha256": "box_sha256", "seed": "seed",
            "winners": "winners", "passed": "passed"}

@@ -50,6 +50,9 @@ class Poll(models.Model):
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
     roll_at = models.DateTimeField(help_text=_("the roll counts changes recorded by this instant"))
+    # The last day a counted change may claim (an election's cut-off day); None: roll_at's own
+    # day in the federation's time zone.
+    roll_day = models.DateField(null=True, blank=True)
     roll_frozen_at = models.DateTimeField(null=True, blank=True)
     roll_size = models.PositiveIntegerField(null=True, blank=True)
     roll_commitment = models.CharField(max_length=64, blank=True)

@@ -54,6 +54,10 @@ def _close(poll_id: int, now: dt.datetime) -> bool:
     return True
 
 
+#: The polls' close as the clock runs it, for a purpose whose own duty closes its polls (the
+#: elections'): a sealed poll waits for its tellers.
+close_due_poll = _close
+
 OPEN_POLLS = clock.Duty(done="poll roll(s) frozen", find_due=_openings_due, run=_open,
                         subject=lambda pk: f"poll {pk}", refusals=(PollError,))
 CLOSE_POLLS = clock.Duty(done="poll(s) closed", find_due=_closes_due, run=_close,

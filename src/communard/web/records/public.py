@@ -20,6 +20,7 @@ from ninja import Router, Schema
 from communard.record import kinds as K
 from communard.web.councils.models import Council, Delegate, Federation
 from communard.web.elections.models import Election, Result
+from communard.web.polls.models import Result as PollResult
 from communard.web.records.audit import entries, openings
 
 router = Router(tags=["record"])
@@ -112,12 +113,21 @@ def public_state(request: HttpRequest) -> dict[str, Any]:
                            "member": commitments.get((fed.slug, w, n))}
                           for c, w, n in delegates],
         })
-    results = {r.election_id: r for r in Result.objects.all()}
+    # An election's result is its poll's (or, for one closed before elections were polls, its
+    # own row); winners as election.closed recorded them (a poll short of its floor elects no one).
+    results: dict[int, tuple[Any, list[int]]] = {
+        r.election_id: (r, r.winners) for r in Result.objects.defer("sheet")}
+    by_poll = {r.poll_id: r for r in PollResult.objects.filter(poll__purpose="election")
+               .defer("sheet")}
     elections = []
     for e in Election.objects.select_related("federation", "constituency", "council").order_by(
         "pk"
     ):
-        r = results.get(e.pk)
+        found = results.get(e.pk)
+        if e.poll_id is not None and e.poll_id in by_poll:
+            p = by_poll[e.poll_id]
+            found = (p, list(p.winners) if p.passed else [])
+        r, winners = found if found is not None else (None, [])
         elections.append({
             "id": e.pk, "federation": e.federation.slug, "kind": e.kind,
             "constituency": e.constituency.key, "council": e.council.key, "office": e.office,
@@ -127,6 +137,6 @@ def public_state(request: HttpRequest) -> dict[str, Any]:
             "roll_cutoff": e.roll_cutoff.isoformat(), "closed": e.closed_at is not None,
             "result": None if r is None else {
                 "ballots": r.ballots, "marks": r.marks, "box_sha256": r.box_sha256,
-                "seed": r.seed, "winners": r.winners},
+                "seed": r.seed, "winners": winners},
         })
     return {"federations": federations, "elections": elections}

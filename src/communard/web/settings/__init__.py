@@ -43,10 +43,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Answers only POST /api/elections/{id}/ballots, with Django's own CSRF and login checks but
-    # without the rest of the stack: casting is the request every voter makes at once.
-    "communard.web.elections.cast_endpoint.CastEndpointMiddleware",
-    # Likewise POST /api/recalls/petitions/{id}/signature on PostgreSQL: a constituency signs.
+    # Answers only POST /api/recalls/petitions/{id}/signature on PostgreSQL, with Django's own
+    # CSRF and login checks but without the rest of the stack: a constituency signs at once.
     "communard.web.recalls.sign_endpoint.SignEndpointMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -27,7 +27,9 @@
 * ``majority`` and ``turnout_floor`` (``constitution.majority``): a yes-no question passes by
   the rule and the floor; a ranked or choose-n poll needs the floor;
 * ``opens_at`` < ``closes_at``, and ``roll_at`` ≤ ``opens_at``: the roll holds those on it by
-  the membership changes recorded before ``roll_at``. The clock opens (freezes the roll) and
+  the membership changes recorded before ``roll_at`` (and, with ``roll_day``, claiming a day on
+  or before it: an election's cut-off day, whose end may fall after ``roll_at``; recorded as
+  ``poll.called`` version 2). The clock opens (freezes the roll) and
   closes (counts, decides, records, then runs the purpose's handler) on this calendar.
 
 Every refusal is :class:`~communard.web.polls.errors.PollRefused` naming the field; nothing is
@@ -48,7 +50,7 @@ from communard.constitution.calendar import poll_calendar_refusal
 from communard.constitution.majority import MajorityRule
 from communard.constitution.permissions import Actor
 from communard.count import METHODS
-from communard.record.kinds import POLL_CALLED
+from communard.record.kinds import POLL_CALLED, POLL_CALLED_V2
 from communard.web.core.actors import record_name
 from communard.web.councils.models import Council, Federation
 from communard.web.polls.actions.common import ref
@@ -56,6 +58,8 @@ from communard.web.polls.errors import PollRefused
 from communard.web.polls.models import Option, Poll, Question, Voters
 from communard.web.records import services as record
 
+#: The purpose whose polls may offer fewer options than seats, or none (elections/poll.py).
+ELECTION = "election"
 #: The count methods that are not for ranked questions.
 _QUESTION_METHODS = {Question.YES_NO: "yes-no", Question.CHOOSE_N: "choose-n"}
 MAX_OPTIONS = 1000
@@ -80,6 +84,7 @@ class PollSpec:
     opens_at: dt.datetime
     closes_at: dt.datetime
     roll_at: dt.datetime
+    roll_day: dt.date | None = None  # the last day a counted change may claim (elections)
 
 
 def _labels(spec: PollSpec) -> list[str]:
@@ -88,7 +93,7 @@ def _labels(spec: PollSpec) -> list[str]:
     if isinstance(spec.options, str):
         raise PollRefused("options: a list of labels, not one string")
     labels = [str(o).strip() for o in spec.options]
-    if not labels:
+    if not labels and spec.purpose != ELECTION:
         raise PollRefused(f"options: a {spec.question} question needs at least one option")
     if len(labels) > MAX_OPTIONS:
         raise PollRefused(f"options: at most {MAX_OPTIONS:,}, not {len(labels):,}")
@@ -127,6 +132,11 @@ def check_spec(spec: PollSpec) -> tuple[str, list[str]]:
                               f"{spec.method!r}")
         method = _QUESTION_METHODS[spec.question]
     most = 1 if spec.question == Question.YES_NO else len(labels)
+    if spec.purpose == ELECTION:
+        # An election's seats are the constituency's, whoever stands: fewer candidates than
+        # seats elects them all, none elects nobody (the count's rule, as before elections
+        # were polls).
+        most = max(most, spec.seats if isinstance(spec.seats, int) else 1, 1)
     if isinstance(spec.seats, bool) or not isinstance(spec.seats, int) or not 1 <= spec.seats <= most:
         raise PollRefused(f"seats: from 1 to {most} for this question, not {spec.seats!r}")
     if not 0 <= spec.turnout_floor <= 1:
@@ -158,30 +168,32 @@ def do_call_poll(spec: PollSpec, *, actor: Actor) -> Poll:
             opens_at=spec.opens_at,
             closes_at=spec.closes_at,
             roll_at=spec.roll_at,
+            roll_day=spec.roll_day,
         )
         Option.objects.bulk_create(
             [Option(poll=poll, number=n, label=label) for n, label in enumerate(labels, start=1)]
         )
-        record.append(
-            POLL_CALLED,
-            {
-                **ref(poll),
-                "electorate": spec.electorate.key,
-                "voters": poll.voters,
-                "purpose": poll.purpose,
-                "subject": poll.subject,
-                "title": poll.title,
-                "question": poll.question,
-                "method": method,
-                "seats": poll.seats,
-                "options": labels,
-                "secret": poll.secret,
-                "majority": poll.majority,
-                "turnout_floor": poll.turnout_floor,
-                "opens_at": spec.opens_at.isoformat(),
-                "closes_at": spec.closes_at.isoformat(),
-                "roll_at": spec.roll_at.isoformat(),
-            },
-            actor=record_name(actor),
-        )
+        body = {
+            **ref(poll),
+            "electorate": spec.electorate.key,
+            "voters": poll.voters,
+            "purpose": poll.purpose,
+            "subject": poll.subject,
+            "title": poll.title,
+            "question": poll.question,
+            "method": method,
+            "seats": poll.seats,
+            "options": labels,
+            "secret": poll.secret,
+            "majority": poll.majority,
+            "turnout_floor": poll.turnout_floor,
+            "opens_at": spec.opens_at.isoformat(),
+            "closes_at": spec.closes_at.isoformat(),
+            "roll_at": spec.roll_at.isoformat(),
+        }
+        if spec.roll_day is None:
+            record.append(POLL_CALLED, body, actor=record_name(actor))
+        else:
+            record.append(POLL_CALLED_V2, {**body, "roll_day": spec.roll_day.isoformat()},
+                          actor=record_name(actor))
     return poll

@@ -49,6 +49,12 @@ _NOT_OPEN = {
 }
 
 
+def not_open_reason(phase: Phase) -> str:
+    """Why a poll in ``phase`` takes no ballot (a purpose whose poll is not called yet, an
+    election's, says the same)."""
+    return _NOT_OPEN.get(phase, "the poll has closed")
+
+
 def may_cast(actor: Actor, voter: Member) -> Refusal | None:
     """A vote is cast only by the voter, signed in as themself: no operator, no clock, no
     other member casts it for them."""
@@ -69,7 +75,7 @@ def do_cast(poll: Poll, voter: Member, choices: object, *, actor: Actor,
         raise NotAllowed(refusal)
     phase = poll.phase(now)
     if phase != Phase.POLL:
-        raise WrongPhase(_NOT_OPEN.get(phase, "the poll has closed"))
+        raise WrongPhase(not_open_reason(phase))
     chosen = check_choices(poll.question, _options(poll), poll.seats, choices)
     # The voter's entry and, in the same query, the poll's key if it is sealed (issue 16).
     found = (RollEntry.objects.filter(poll=poll, member=voter)
@@ -102,15 +108,17 @@ def do_cast(poll: Poll, voter: Member, choices: object, *, actor: Actor,
 
 
 @functools.lru_cache(maxsize=1024)
-def _option_count(poll_id: int) -> int:
+def _option_count(poll_id: int, frozen_at: dt.datetime | None) -> int:
     from communard.web.polls.models import Option
 
     return Option.objects.filter(poll_id=poll_id).count()
 
 
 def _options(poll: Poll) -> int:
-    """The number of options; fixed at the call, so read once per process and poll."""
-    return _option_count(poll.pk)
+    """The number of options; fixed at the call, so read once per process and poll. Keyed by
+    the roll's freeze too: a poll id alone is reused by a restored backup or a test database
+    (an election's poll with two candidates took the count of an earlier poll 1 with three)."""
+    return _option_count(poll.pk, poll.roll_frozen_at)
 
 
 def _store(poll: Poll, voter: Member, entry_id: int, code: str, chosen: list[int],
@@ -191,5 +199,8 @@ def _why_not_on_roll(poll: Poll, voter: Member) -> str:
         return f"only the delegates seated in {poll.electorate.name} vote in this poll"
     if voter.council_id not in beneath(poll.electorate):
         return f"only members of {poll.electorate.name} vote in this poll"
+    if poll.roll_day is not None and voter.admitted_on > poll.roll_day:  # an election's cut-off
+        return (f"the roll was frozen at members admitted by {poll.roll_day:%d %B %Y}; "
+                "you were admitted later")
     return (f"the roll counts membership recorded by {poll.roll_at:%d %B %Y %H:%M %Z}; "
             "you are not on it")

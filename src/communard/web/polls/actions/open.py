@@ -43,7 +43,7 @@ def freeze_roll(poll: Poll, now: dt.datetime) -> None:
     if poll.voters == Voters.DELEGATES:
         ids = delegate_roll(poll.electorate, poll.roll_at)
     else:
-        ids = member_roll(poll.electorate, poll.roll_at)
+        ids = member_roll(poll.electorate, poll.roll_at, day=poll.roll_day)
     RollEntry.objects.bulk_create([RollEntry(poll=poll, member_id=i) for i in ids],
                                   batch_size=5000)
     digest = roll_digest(ids)
