@@ -519,11 +519,6 @@ def _refuse_second_close(election: Election, *, counting: bool = False) -> None:
         )
 
 
-def _canonical(data: Any) -> str:
-
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def _seat(election: Election, winners: Sequence[Member], now: dt.datetime) -> None:
     """The winners take the constituency's seats in the council above (or the council's office),
     replacing whoever held them."""

@@ -9,10 +9,6 @@ class ElectionError(Exception):
     status = 400
 
 
-class ElectionNotFound(ElectionError):
-    status = 404
-
-
 class NotAllowed(ElectionError):
     status = 403
 
@@ -21,26 +17,7 @@ class WrongPhase(ElectionError):
     status = 409
 
 
-class NotOnRoll(ElectionError):
-    status = 403
-
-
-class AlreadyVoted(ElectionError):
-    status = 409
-
-
-class InvalidBallot(ElectionError):
-    status = 400
-
-
-class CandidateNotStanding(InvalidBallot):
-    """A well-formed ranking names a number no candidate of this election stands under.
-
-    409, not 400: the API's schema can say what a ranking is (distinct candidate numbers from 1)
-    but not who stands, which is the election's current state; the body is valid and conflicts
-    with that state, as a cast before the poll opens does."""
-
-    status = 409
+# Refusals of a ballot are the polls' (``polls/errors.py``): an election votes in its poll.
 
 
 class NominationRefused(ElectionError):
