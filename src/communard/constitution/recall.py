@@ -112,6 +112,13 @@ def recall_rules_from_dict(data: Any, where: str = "recall") -> RecallRules:
             f"{where}.replacement: {replacement!r} is not one of {', '.join(REPLACEMENTS)}"
         )
     values["replacement"] = replacement
+    if replacement == "replacement-question" and values["vote_opens_within_days"] < 1:
+        # Candidates stand between the threshold and the vote's opening: with no day between
+        # the two, nobody could stand and the question would always be empty.
+        raise RecallRulesError(
+            f"{where}.vote_opens_within_days: a replacement question needs at least 1 day for "
+            f"candidates to stand before the vote opens, not {values['vote_opens_within_days']}"
+        )
     assembly = data.get("assembly_vote", False)
     if not isinstance(assembly, bool):
         raise RecallRulesError(f"{where}.assembly_vote: must be true or false, not {assembly!r}")
@@ -291,8 +298,12 @@ def is_lapsed(state: str, deadline: dt.datetime, now: dt.datetime) -> bool:
 
 def vote_calendar(rules: RecallRules, threshold_met_at: dt.datetime,
                   opens_at: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime] | Refusal:
-    """When the recall vote opens and closes: by default as soon as the threshold is met, at
-    the latest ``vote_opens_within_days`` after; open ``vote_days``."""
+    """When the recall vote opens and closes: by default as soon as the threshold is met (with
+    a replacement question, as late as allowed, so that candidates can stand), at the latest
+    ``vote_opens_within_days`` after; open ``vote_days``."""
+    if opens_at is None and rules.replacement == "replacement-question":
+        # Candidates for the seat stand until the vote opens: give them the whole time allowed.
+        opens_at = threshold_met_at + dt.timedelta(days=rules.vote_opens_within_days)
     opens = opens_at or threshold_met_at
     latest = threshold_met_at + dt.timedelta(days=rules.vote_opens_within_days)
     if opens < threshold_met_at or opens > latest:
@@ -345,3 +356,44 @@ def may_decide_recall(actor: Actor) -> Refusal | None:
         return None
     return Refusal("recall-by-vote-only",
                    "a mandate is ended only by the result of the recall vote, carried by the clock")
+
+
+# ----------------------------------------------------------------------------- the replacement
+
+
+@dataclass(frozen=True)
+class StandingFacts:
+    """One member's standing as a replacement candidate on one petition's recall ballot."""
+
+    on_roll: bool  # a member of the constituency at the filing (the petition's frozen roll)
+    is_recalled_member: bool  # the delegate the petition would recall
+    already_standing: bool
+    holds_a_seat_there: bool  # already a sitting delegate of the same constituency
+
+
+def may_stand(rules: RecallRules, state: str, vote_opens_at: dt.datetime | None,
+              candidate: StandingFacts, now: dt.datetime) -> Refusal | None:
+    """A member of the constituency stands (self-nomination, recorded) as a replacement
+    candidate once the petition has met its threshold and until the recall vote opens: the
+    ballot's options are fixed when the vote is called, so standing closes then."""
+    if rules.replacement != "replacement-question":
+        return Refusal("no-replacement-question",
+                       "this constitution fills a recalled seat by "
+                       f"{rules.replacement}, not by a question on the recall ballot")
+    if not candidate.on_roll:
+        return Refusal("not-in-constituency",
+                       "only members of the constituency as it stood when the petition was "
+                       "filed may stand for the seat")
+    if candidate.is_recalled_member:
+        return Refusal("recalled-member-stands",
+                       "the delegate whose recall is asked does not stand as their own "
+                       "replacement: a no to the recall keeps them")
+    if candidate.holds_a_seat_there:
+        return Refusal("already-seated", "you already hold a seat of this constituency")
+    if candidate.already_standing:
+        return Refusal("already-standing", "you already stand for this seat")
+    if state != THRESHOLD_MET or vote_opens_at is None or now >= vote_opens_at:
+        return Refusal("standing-closed",
+                       "candidates stand after the petition meets its threshold and until the "
+                       "recall vote opens")
+    return None

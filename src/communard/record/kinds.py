@@ -689,6 +689,34 @@ POLL_BOX_OPENED = Kind("poll.box_opened", 1, PollBoxOpened)
 SEALING_KINDS = (TELLER_KEY_REGISTERED, POLL_SEALED, POLL_UNSEALED, POLL_BOX_OPENED)
 
 
+# ------------------------------------------------------------------ recall: replacement question,
+# assembly vote (issue 15, second part)
+
+
+class ReplacementCandidateStood(PetitionRef, frozen=True, kw_only=True,
+                                forbid_unknown_fields=True):
+    """A member of the petition's roll stands for the seat on the recall ballot."""
+
+    candidate: Commitment
+
+
+class ReplacementSeated(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The recall ballot's replacement question seated its winner in the recalled seat (the
+    recalled member's ``delegate.vacated`` comes just before it)."""
+
+    federation: Key
+    petition: int
+    council: Key
+    constituency: Key
+    member: Commitment
+    source: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]  # "poll:13"
+
+
+RECALL_CANDIDATE_STOOD = Kind("recall.candidate_stood", 1, ReplacementCandidateStood)
+RECALL_REPLACEMENT_SEATED = Kind("recall.replacement_seated", 1, ReplacementSeated)
+RECALL_MORE_KINDS = (RECALL_CANDIDATE_STOOD, RECALL_REPLACEMENT_SEATED)
+
+
 def _registry(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:
     table: dict[str, Kind[Any]] = {}
     for k in kinds:
@@ -714,6 +742,7 @@ KINDS: Mapping[str, Kind[Any]] = _registry(
     *RECALL_KINDS,
     *POLL_KINDS,
     *SEALING_KINDS,
+    *RECALL_MORE_KINDS,
 )
 """Every declared kind by the tag stored in its entries."""
 

@@ -10,6 +10,7 @@ from communard.web.elections import views as elections
 from communard.web.meetings import views as meetings
 from communard.web.members import views as members
 from communard.web.recalls import views as recalls
+from communard.web.recalls.ballot import recall_ballot
 
 urlpatterns = [
     path("", councils.home, name="home"),
@@ -40,6 +41,8 @@ urlpatterns = [
     path("petitions/<int:petition_id>/", recalls.petition_page, name="petition"),
     path("petitions/<int:petition_id>/sign/", recalls.sign, name="petition_sign"),
     path("petitions/<int:petition_id>/withdraw/", recalls.withdraw, name="petition_withdraw"),
+    path("petitions/<int:petition_id>/stand/", recalls.stand, name="petition_stand"),
+    path("petitions/<int:petition_id>/ballot/", recall_ballot, name="recall_ballot"),
     path("recall/<int:delegate_id>/", recalls.open_petition, name="open_petition"),
     path("p/", include("communard.web.polls.urls")),
     path("api/", api.urls),

@@ -9,4 +9,7 @@ class RecallsConfig(AppConfig):
         from communard.web.recalls import transitions
 
         transitions.register()
-        from communard.web.recalls import audit  # noqa: F401  (registers verify's audit)
+        from communard.web.recalls import (
+            audit,  # noqa: F401  (registers verify's audit)
+            replacement_audit,  # noqa: F401
+        )

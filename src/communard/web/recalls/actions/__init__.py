@@ -6,6 +6,7 @@ from communard.web.recalls.actions.decide import do_keep, do_recall
 from communard.web.recalls.actions.lapse import do_lapse_petition
 from communard.web.recalls.actions.open import do_open_petition
 from communard.web.recalls.actions.sign import do_sign, do_withdraw_signature
+from communard.web.recalls.actions.stand import do_stand_for_replacement
 
 __all__ = ["do_keep", "do_lapse_petition", "do_open_petition", "do_recall", "do_sign",
-           "do_withdraw_signature"]
+           "do_stand_for_replacement", "do_withdraw_signature"]
