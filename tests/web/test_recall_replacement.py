@@ -168,3 +168,22 @@ def test_the_recalled_a_sitting_or_a_late_candidate_is_refused(workshop) -> None
             do_stand_for_replacement(petition, actor=actor, now=when)
         assert refused.value.refusal.rule == rule
     assert _written() == before
+
+
+def test_verify_names_a_candidate_added_by_sql(workshop, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A candidacy inserted with SQL (so that the clock would put them on the ballot) is named
+    by verify: no entry stood them."""
+    from django.db import connection
+
+    from communard.web.members.models import Member
+
+    petition = petition_to_threshold(sitting()[0], ["9", "10", "11"])
+    do_stand_for_replacement(petition, actor=as_member("5"), now=AFTER + 2 * HOUR)
+    with connection.cursor() as c:
+        c.execute("INSERT INTO recalls_replacementcandidate (petition_id, member_id, stood_at) "
+                  "VALUES (%s, %s, %s)", [petition.pk, Member.objects.get(number="7").pk,
+                                          AFTER + 2 * HOUR])
+    status, out = verify_output(capsys)
+    assert status == 1
+    assert (f"recalls_replacementcandidate {petition.federation.slug}/petition {petition.pk}: "
+            "member 7: stands for the seat with no recorded candidacy") in out, out
