@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
@@ -20,6 +21,7 @@ from communard.constitution.recall import (
     REPLACEMENTS,
     STATES,
     THRESHOLD_MET,
+    AssemblyRecallFacts,
     MandateFacts,
     RecallRules,
     RecallRulesError,
@@ -29,6 +31,7 @@ from communard.constitution.recall import (
     is_threshold_met,
     may_decide_recall,
     may_open_petition,
+    may_put_recall_at_assembly,
     may_sign,
     may_stand,
     may_withdraw,
@@ -356,3 +359,31 @@ def test_each_bad_candidacy_names_its_rule() -> None:
     for rules, state, facts, rule in cases:
         refusal = may_stand(rules, state, opens, facts, NOW)
         assert refusal is not None and refusal.rule == rule
+
+
+ASSEMBLY = RecallRules(assembly_vote=True)
+QUORATE = AssemblyRecallFacts(is_base_assembly=True, sits_for_it=True, quorum=None,
+                              presiding=None, has_pending_vote=False, last_failed_recall_at=None)
+
+
+def test_each_refusal_of_an_assembly_recall_names_its_rule() -> None:
+    """The constitution must allow it; a base assembly, its own delegate, presided and
+    quorate (the meetings' own refusals pass through), one vote at a time, the cool-off."""
+    from communard.constitution.permissions import Refusal
+
+    no_quorum, not_presiding = Refusal("quorum", "q"), Refusal("chair-presides", "p")
+    cases = [
+        (RecallRules(), QUORATE, "no-assembly-vote"),
+        (ASSEMBLY, replace(QUORATE, is_base_assembly=False), "not-a-base-assembly"),
+        (ASSEMBLY, replace(QUORATE, sits_for_it=False), "no-seat"),
+        (ASSEMBLY, replace(QUORATE, presiding=not_presiding), "chair-presides"),
+        (ASSEMBLY, replace(QUORATE, quorum=no_quorum), "quorum"),
+        (ASSEMBLY, replace(QUORATE, has_pending_vote=True), "one-open-petition"),
+        (ASSEMBLY, replace(QUORATE, last_failed_recall_at=NOW - DAY), "cool-off"),
+    ]
+    for rules, facts, rule in cases:
+        refusal = may_put_recall_at_assembly(rules, facts, NOW)
+        assert refusal is not None and refusal.rule == rule
+    assert may_put_recall_at_assembly(ASSEMBLY, QUORATE, NOW) is None
+    after = replace(QUORATE, last_failed_recall_at=NOW - 90 * DAY)
+    assert may_put_recall_at_assembly(ASSEMBLY, after, NOW) is None

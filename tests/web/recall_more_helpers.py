@@ -21,3 +21,14 @@ def workshop_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recall: str,
                                           f"cutoff_days = 30\n[recall]\n{recall}\n", 1)
     monkeypatch.setattr(factories, "TWO_TIER", template)
     return elected_workshop(tmp_path, cal=cal)
+
+
+def assembly_federation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Federation:
+    """``meetings_federation`` (w1: members 1-4, its founding delegate member 1) whose
+    constitution has a base assembly recall its delegate at its meeting."""
+    from tests.web.meetings_helpers import meetings_federation
+
+    template = factories.TWO_TIER.replace("cutoff_days = 30\n",
+                                          "cutoff_days = 30\n[recall]\nassembly_vote = true\n", 1)
+    monkeypatch.setattr(factories, "TWO_TIER", template)
+    return meetings_federation(tmp_path)

@@ -397,3 +397,51 @@ def may_stand(rules: RecallRules, state: str, vote_opens_at: dt.datetime | None,
                        "candidates stand after the petition meets its threshold and until the "
                        "recall vote opens")
     return None
+
+
+# ----------------------------------------------------------------------------- at the assembly
+
+
+@dataclass(frozen=True)
+class AssemblyRecallFacts:
+    """What the rules need to know to put "Recall <delegate>?" to a base assembly's meeting."""
+
+    is_base_assembly: bool  # the meeting is of a base assembly
+    sits_for_it: bool  # the delegate is current and sits for this assembly (its constituency)
+    #: The quorum refusal of ``meetings.may_vote_now`` and the presiding one of
+    #: ``meetings.may_preside``, or None: the meetings' own rules, applied as for a motion.
+    quorum: Refusal | None
+    presiding: Refusal | None
+    has_pending_vote: bool  # a recall vote of this delegate is open already
+    last_failed_recall_at: dt.datetime | None
+
+
+def may_put_recall_at_assembly(rules: RecallRules, facts: AssemblyRecallFacts,
+                               now: dt.datetime) -> Refusal | None:
+    """With ``assembly_vote = true`` a base assembly recalls its delegate by a vote at its
+    meeting (petitions against them are refused with ``recall-at-assembly``): whoever
+    presides, with the quorum checked in, puts the question; a failed one starts the same
+    cool-off as a failed petition's vote."""
+    if not rules.assembly_vote:
+        return Refusal("no-assembly-vote",
+                       "this constitution recalls delegates by petition, not at a meeting")
+    if not facts.is_base_assembly:
+        return Refusal("not-a-base-assembly",
+                       "only a base assembly recalls its delegate at its meeting")
+    if not facts.sits_for_it:
+        return Refusal("no-seat", "they do not sit for this assembly now")
+    if facts.presiding is not None:
+        return facts.presiding
+    if facts.quorum is not None:
+        return facts.quorum
+    if facts.has_pending_vote:
+        return Refusal("one-open-petition", "a recall vote of this delegate is already open")
+    if facts.last_failed_recall_at is not None:
+        cooled = facts.last_failed_recall_at + dt.timedelta(days=rules.cool_off_days)
+        if now < cooled:
+            return Refusal(
+                "cool-off",
+                f"a recall vote against them failed; the constitution's cool-off of "
+                f"{rules.cool_off_days} day(s) ends {cooled.isoformat()}",
+            )
+    return None

@@ -712,9 +712,21 @@ class ReplacementSeated(Body, frozen=True, kw_only=True, forbid_unknown_fields=T
     source: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]  # "poll:13"
 
 
+class RecallPutToAssembly(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Whoever presided at a base assembly's quorate meeting put its delegate's recall to a
+    vote (``[recall] assembly_vote``): the poll that decides, and the quorum checked in."""
+
+    federation: Key
+    meeting: int
+    poll: int
+    mandate: MandateRef
+    present: Count
+
+
 RECALL_CANDIDATE_STOOD = Kind("recall.candidate_stood", 1, ReplacementCandidateStood)
 RECALL_REPLACEMENT_SEATED = Kind("recall.replacement_seated", 1, ReplacementSeated)
-RECALL_MORE_KINDS = (RECALL_CANDIDATE_STOOD, RECALL_REPLACEMENT_SEATED)
+RECALL_PUT_TO_ASSEMBLY = Kind("recall.put_to_assembly", 1, RecallPutToAssembly)
+RECALL_MORE_KINDS = (RECALL_CANDIDATE_STOOD, RECALL_REPLACEMENT_SEATED, RECALL_PUT_TO_ASSEMBLY)
 
 
 def _registry(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:

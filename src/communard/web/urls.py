@@ -8,6 +8,7 @@ from communard.web.api import api
 from communard.web.councils import views as councils
 from communard.web.elections import views as elections
 from communard.web.meetings import views as meetings
+from communard.web.meetings.recall_page import put_recall
 from communard.web.members import views as members
 from communard.web.recalls import views as recalls
 from communard.web.recalls.ballot import recall_ballot
@@ -34,6 +35,7 @@ urlpatterns = [
     path("f/<slug:slug>/c/<slug:key>/motions/submit/", meetings.submit_motion,
          name="submit_motion"),
     path("meetings/<int:meeting_id>/", meetings.meeting_page, name="meeting"),
+    path("meetings/<int:meeting_id>/put-recall/", put_recall, name="meeting_put_recall"),
     path("meetings/<int:meeting_id>/<slug:what>/", meetings.meeting_act, name="meeting_act"),
     path("motions/<int:motion_id>/", meetings.motion_page, name="motion"),
     path("motions/<int:motion_id>/<slug:what>/", meetings.motion_act, name="motion_act"),

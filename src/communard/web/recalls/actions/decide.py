@@ -105,6 +105,19 @@ def do_keep(petition: Petition, *, source: str, actor: Actor,
     return petition
 
 
+def do_keep_mandate(mandate: Delegate, *, source: str, actor: Actor,
+                    now: dt.datetime | None = None) -> None:
+    """A recall vote without a petition (a base assembly's, at its meeting) failed: the
+    delegate keeps the seat, recorded (``petition`` null); the cool-off runs from the vote's
+    close (``meetings/actions/recall.py`` reads it from the poll's result)."""
+    check(rules.may_decide_recall(actor))
+    record.append(RECALL_DECIDED, {
+        "federation": mandate.council.federation.slug, "petition": None,
+        "mandate": facts.mandate_ref(mandate), "outcome": rules.KEPT,
+        "source": source, "replacement": "",
+    }, actor=record_name(actor))
+
+
 def _end(petition: Petition, state: str, source: str, now: dt.datetime) -> None:
     petition.state, petition.ended_at, petition.decided_by = state, now, source[:100]
     petition.save(update_fields=["state", "ended_at", "decided_by"])

@@ -1,7 +1,10 @@
-"""verify's audit of the replacement question's candidacies: each standing candidate row
-against the ``recall.candidate_stood`` entries (a candidate added with SQL, so that the clock
-would put them on the ballot, or an entry with no row). Who the question seated is the councils
-audit's replay of ``recall.replacement_seated``."""
+"""verify's audits of the two recall paths beside the petition: the replacement question's
+candidacies, each standing candidate row against the ``recall.candidate_stood`` entries (a
+candidate added with SQL, so that the clock would put them on the ballot, or an entry with no
+row); and the assembly's recall votes, each poll of purpose ``recall-assembly`` against the
+``recall.put_to_assembly`` entry that put it (a recall poll called around the meeting's rules,
+from a shell, has none). Who sits afterwards is the councils audit's replay of
+``delegate.vacated``, ``election.countback`` and ``recall.replacement_seated``."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from communard.record import kinds as K
+from communard.web.polls.models import Poll
 from communard.web.recalls.models import ReplacementCandidate
 from communard.web.records.audit import Divergence, audit, entries, openings
 
@@ -37,3 +41,18 @@ def audit_replacement_candidates() -> Iterator[Divergence]:
         yield Divergence("recalls_replacementcandidate",
                          f"{fed}/petition {petition}: member {number}",
                          "stood on the record but has no candidacy row", where[key])
+
+
+@audit
+def audit_assembly_recalls() -> Iterator[Divergence]:
+    put = {(str(body["federation"]), int(body["poll"])): index
+           for index, _, body in entries(K.RECALL_PUT_TO_ASSEMBLY)}
+    polls = set(Poll.objects.filter(purpose="recall-assembly")
+                .values_list("federation__slug", "pk"))
+    for fed, pk in sorted(polls - set(put)):
+        yield Divergence("polls_poll", f"{fed}/poll {pk}",
+                         "a recall vote of an assembly that no meeting put")
+    for fed, pk in sorted(set(put) - polls):
+        yield Divergence("polls_poll", f"{fed}/poll {pk}",
+                         "put to an assembly's vote on the record but no such recall poll",
+                         put[(fed, pk)])
