@@ -204,8 +204,14 @@ def may_open_petition(rules: RecallRules, mandate: MandateFacts, *, opener_may_s
             f"the constitution allows no petition until {rules.after_election_days} day(s) "
             f"after they took the seat ({settled_at.isoformat()})",
         )
-    if mandate.last_failed_recall_at is not None:
-        cooled = mandate.last_failed_recall_at + dt.timedelta(days=rules.cool_off_days)
+    return cool_off_refusal(rules, mandate.last_failed_recall_at, now)
+
+
+def cool_off_refusal(rules: RecallRules, last_failed_recall_at: dt.datetime | None,
+                     now: dt.datetime) -> Refusal | None:
+    """After a failed recall vote, no new one against the same mandate until the cool-off."""
+    if last_failed_recall_at is not None:
+        cooled = last_failed_recall_at + dt.timedelta(days=rules.cool_off_days)
         if now < cooled:
             return Refusal(
                 "cool-off",
@@ -436,12 +442,4 @@ def may_put_recall_at_assembly(rules: RecallRules, facts: AssemblyRecallFacts,
         return facts.quorum
     if facts.has_pending_vote:
         return Refusal("one-open-petition", "a recall vote of this delegate is already open")
-    if facts.last_failed_recall_at is not None:
-        cooled = facts.last_failed_recall_at + dt.timedelta(days=rules.cool_off_days)
-        if now < cooled:
-            return Refusal(
-                "cool-off",
-                f"a recall vote against them failed; the constitution's cool-off of "
-                f"{rules.cool_off_days} day(s) ends {cooled.isoformat()}",
-            )
-    return None
+    return cool_off_refusal(rules, facts.last_failed_recall_at, now)
