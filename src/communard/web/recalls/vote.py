@@ -45,7 +45,9 @@ def petition_of(poll: Poll) -> Petition:
 
 def do_call_recall_vote(petition_id: int, now: dt.datetime) -> bool:
     """Call the recall poll of a petition that met its threshold (once: a petition whose vote
-    is called is past this state). Returns whether a poll was called."""
+    is called is past this state), and beside it the replacement question's poll when the
+    constitution asks one (``replacement.py``: then not before the vote's opening, since
+    candidates stand until then). Returns whether a poll was called."""
     with transaction.atomic():
         petition = (Petition.objects.select_for_update(of=("self",))
                     .select_related("federation", "constituency", "delegate__member",
@@ -81,8 +83,9 @@ def do_call_recall_vote(petition_id: int, now: dt.datetime) -> bool:
 
 @on_close(PURPOSE)
 def recall_decided(poll: Poll, result: Result) -> None:
-    """The recall poll closed: a yes recalls (the seat is vacant at once and refilled), a no
-    keeps the delegate and starts the cool-off."""
+    """The recall poll closed: a yes recalls (the seat is vacant at once and refilled, by the
+    replacement question's winner when one was asked), a no keeps the delegate and starts the
+    cool-off. A replacement poll still open is closed first, in this transaction."""
     from communard.web.recalls.actions.decide import do_keep, do_recall
 
     petition = petition_of(poll)

@@ -133,4 +133,4 @@ def assembly_recall_decided(poll: Poll, result: Result) -> None:
     if result.passed:
         do_recall(delegate, source=source, actor=ClockActor(), now=at)
     else:
-        do_keep_mandate(delegate, source=source, actor=ClockActor(), now=at)
+        do_keep_mandate(delegate, source=source, actor=ClockActor())

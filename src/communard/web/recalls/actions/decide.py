@@ -105,8 +105,7 @@ def do_keep(petition: Petition, *, source: str, actor: Actor,
     return petition
 
 
-def do_keep_mandate(mandate: Delegate, *, source: str, actor: Actor,
-                    now: dt.datetime | None = None) -> None:
+def do_keep_mandate(mandate: Delegate, *, source: str, actor: Actor) -> None:
     """A recall vote without a petition (a base assembly's, at its meeting) failed: the
     delegate keeps the seat, recorded (``petition`` null); the cool-off runs from the vote's
     close (``meetings/actions/recall.py`` reads it from the poll's result)."""
