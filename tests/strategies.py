@@ -409,7 +409,11 @@ def recall_tables(draw: st.DrawFn) -> dict[str, Any]:
         "assembly_vote": st.booleans(),
     }
     keys = draw(st.sets(st.sampled_from(sorted(settings))))
-    return {k: draw(settings[k]) for k in sorted(keys)}
+    table = {k: draw(settings[k]) for k in sorted(keys)}
+    if table.get("replacement") == "replacement-question" and table.get(
+            "vote_opens_within_days") == 0:
+        table["vote_opens_within_days"] = 1  # candidates need a day to stand (refused else)
+    return table
 # ------------------------------------------------------------------ polls: majorities and tallies
 
 

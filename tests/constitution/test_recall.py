@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
@@ -17,17 +18,22 @@ from communard.constitution.recall import (
     LAPSED,
     LIVE,
     OPEN,
+    REPLACEMENTS,
     STATES,
     THRESHOLD_MET,
+    AssemblyRecallFacts,
     MandateFacts,
     RecallRules,
     RecallRulesError,
     SignerFacts,
+    StandingFacts,
     is_lapsed,
     is_threshold_met,
     may_decide_recall,
     may_open_petition,
+    may_put_recall_at_assembly,
     may_sign,
+    may_stand,
     may_withdraw,
     petition_deadline,
     recall_outcome,
@@ -83,6 +89,8 @@ def test_every_valid_table_reads_back_its_settings(table: dict[str, Any]) -> Non
     ({"assembly_vote": "yes"}, "recall.assembly_vote"),
     ({"turnout_floor_percent": 150}, "recall.turnout_floor_percent"),
     ({"threshold": 20}, "unknown setting(s) threshold"),
+    ({"replacement": "replacement-question", "vote_opens_within_days": 0},
+     "recall.vote_opens_within_days: a replacement question needs at least 1 day"),
 ])
 def test_a_bad_setting_is_refused_naming_its_field(table: dict[str, Any], field: str) -> None:
     with pytest.raises(RecallRulesError, match=field.replace("(", r"\(").replace(")", r"\)")):
@@ -308,3 +316,74 @@ def test_the_recall_poll_decides_as_the_recall_rules_do(majority: str, floor: in
     ours = decide(vote_majority(rules), rules.turnout_floor, YesNoTally(yes, no, abstain), roll)
     assert ours.passed == recall_outcome(rules, yes=yes, no=no, abstain=abstain,
                                          roll_size=roll).passed
+
+
+QUESTION = RecallRules(replacement="replacement-question")
+FRESH = StandingFacts(on_roll=True, is_recalled_member=False, already_standing=False,
+                      holds_a_seat_there=False)
+
+
+def test_with_a_replacement_question_the_vote_opens_as_late_as_allowed() -> None:
+    """Candidates stand until the vote opens: it opens vote_opens_within_days after the
+    threshold (without the question, at once)."""
+    assert vote_calendar(QUESTION, NOW) == (NOW + 7 * DAY, NOW + 10 * DAY)
+    assert vote_calendar(RecallRules(), NOW) == (NOW, NOW + 3 * DAY)
+
+
+@given(st.sampled_from(STATES), st.booleans(), st.booleans(), st.booleans(), st.booleans(),
+       st.integers(-3, 3), st.sampled_from(REPLACEMENTS))
+def test_standing_is_allowed_exactly_for_a_fresh_roll_member_before_the_vote(
+        state: str, on_roll: bool, recalled: bool, standing: bool, seated: bool, hours: int,
+        replacement: str) -> None:
+    facts = StandingFacts(on_roll=on_roll, is_recalled_member=recalled,
+                          already_standing=standing, holds_a_seat_there=seated)
+    rules = RecallRules(replacement=replacement)
+    opens = NOW + dt.timedelta(hours=hours)
+    allowed = (replacement == "replacement-question" and on_roll and not recalled
+               and not standing and not seated and state == THRESHOLD_MET and opens > NOW)
+    assert (may_stand(rules, state, opens, facts, NOW) is None) == allowed
+
+
+def test_each_bad_candidacy_names_its_rule() -> None:
+    opens = NOW + DAY
+    cases = [
+        (RecallRules(), THRESHOLD_MET, FRESH, "no-replacement-question"),
+        (QUESTION, THRESHOLD_MET, StandingFacts(False, False, False, False),
+         "not-in-constituency"),
+        (QUESTION, THRESHOLD_MET, StandingFacts(True, True, False, False),
+         "recalled-member-stands"),
+        (QUESTION, THRESHOLD_MET, StandingFacts(True, False, True, False), "already-standing"),
+        (QUESTION, THRESHOLD_MET, StandingFacts(True, False, False, True), "already-seated"),
+        (QUESTION, OPEN, FRESH, "standing-closed"),
+    ]
+    for rules, state, facts, rule in cases:
+        refusal = may_stand(rules, state, opens, facts, NOW)
+        assert refusal is not None and refusal.rule == rule
+
+
+ASSEMBLY = RecallRules(assembly_vote=True)
+QUORATE = AssemblyRecallFacts(is_base_assembly=True, sits_for_it=True, quorum=None,
+                              presiding=None, has_pending_vote=False, last_failed_recall_at=None)
+
+
+def test_each_refusal_of_an_assembly_recall_names_its_rule() -> None:
+    """The constitution must allow it; a base assembly, its own delegate, presided and
+    quorate (the meetings' own refusals pass through), one vote at a time, the cool-off."""
+    from communard.constitution.permissions import Refusal
+
+    no_quorum, not_presiding = Refusal("quorum", "q"), Refusal("chair-presides", "p")
+    cases = [
+        (RecallRules(), QUORATE, "no-assembly-vote"),
+        (ASSEMBLY, replace(QUORATE, is_base_assembly=False), "not-a-base-assembly"),
+        (ASSEMBLY, replace(QUORATE, sits_for_it=False), "no-seat"),
+        (ASSEMBLY, replace(QUORATE, presiding=not_presiding), "chair-presides"),
+        (ASSEMBLY, replace(QUORATE, quorum=no_quorum), "quorum"),
+        (ASSEMBLY, replace(QUORATE, has_pending_vote=True), "one-open-petition"),
+        (ASSEMBLY, replace(QUORATE, last_failed_recall_at=NOW - DAY), "cool-off"),
+    ]
+    for rules, facts, rule in cases:
+        refusal = may_put_recall_at_assembly(rules, facts, NOW)
+        assert refusal is not None and refusal.rule == rule
+    assert may_put_recall_at_assembly(ASSEMBLY, QUORATE, NOW) is None
+    after = replace(QUORATE, last_failed_recall_at=NOW - 90 * DAY)
+    assert may_put_recall_at_assembly(ASSEMBLY, after, NOW) is None

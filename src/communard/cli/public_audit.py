@@ -139,7 +139,9 @@ def _sitting(by_kind: Entries) -> dict[tuple[str, str], _Seats]:
     called = {(str(b.get("federation")), b.get("election")): b
               for _, _, b in _of(by_kind, K.ELECTION_CALLED)}
     seats: dict[tuple[str, str], _Seats] = defaultdict(lambda: _Seats(Counter(), 0, 0))
-    declared = (K.DELEGATE_FOUNDING, K.DELEGATES_SEATED, K.DELEGATE_VACATED, K.ELECTION_COUNTBACK)
+    # (a recall's replacement question seats its winner as a founding seats a delegate)
+    declared = (K.DELEGATE_FOUNDING, K.DELEGATES_SEATED, K.DELEGATE_VACATED, K.ELECTION_COUNTBACK,
+                K.RECALL_REPLACEMENT_SEATED)
     for index, kind, body in _of(by_kind, *declared):
         fed = str(body.get("federation"))
         if kind == K.ELECTION_COUNTBACK.name:

@@ -112,6 +112,13 @@ def recall_rules_from_dict(data: Any, where: str = "recall") -> RecallRules:
             f"{where}.replacement: {replacement!r} is not one of {', '.join(REPLACEMENTS)}"
         )
     values["replacement"] = replacement
+    if replacement == "replacement-question" and values["vote_opens_within_days"] < 1:
+        # Candidates stand between the threshold and the vote's opening: with no day between
+        # the two, nobody could stand and the question would always be empty.
+        raise RecallRulesError(
+            f"{where}.vote_opens_within_days: a replacement question needs at least 1 day for "
+            f"candidates to stand before the vote opens, not {values['vote_opens_within_days']}"
+        )
     assembly = data.get("assembly_vote", False)
     if not isinstance(assembly, bool):
         raise RecallRulesError(f"{where}.assembly_vote: must be true or false, not {assembly!r}")
@@ -197,8 +204,14 @@ def may_open_petition(rules: RecallRules, mandate: MandateFacts, *, opener_may_s
             f"the constitution allows no petition until {rules.after_election_days} day(s) "
             f"after they took the seat ({settled_at.isoformat()})",
         )
-    if mandate.last_failed_recall_at is not None:
-        cooled = mandate.last_failed_recall_at + dt.timedelta(days=rules.cool_off_days)
+    return cool_off_refusal(rules, mandate.last_failed_recall_at, now)
+
+
+def cool_off_refusal(rules: RecallRules, last_failed_recall_at: dt.datetime | None,
+                     now: dt.datetime) -> Refusal | None:
+    """After a failed recall vote, no new one against the same mandate until the cool-off."""
+    if last_failed_recall_at is not None:
+        cooled = last_failed_recall_at + dt.timedelta(days=rules.cool_off_days)
         if now < cooled:
             return Refusal(
                 "cool-off",
@@ -291,8 +304,12 @@ def is_lapsed(state: str, deadline: dt.datetime, now: dt.datetime) -> bool:
 
 def vote_calendar(rules: RecallRules, threshold_met_at: dt.datetime,
                   opens_at: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime] | Refusal:
-    """When the recall vote opens and closes: by default as soon as the threshold is met, at
-    the latest ``vote_opens_within_days`` after; open ``vote_days``."""
+    """When the recall vote opens and closes: by default as soon as the threshold is met (with
+    a replacement question, as late as allowed, so that candidates can stand), at the latest
+    ``vote_opens_within_days`` after; open ``vote_days``."""
+    if opens_at is None and rules.replacement == "replacement-question":
+        # Candidates for the seat stand until the vote opens: give them the whole time allowed.
+        opens_at = threshold_met_at + dt.timedelta(days=rules.vote_opens_within_days)
     opens = opens_at or threshold_met_at
     latest = threshold_met_at + dt.timedelta(days=rules.vote_opens_within_days)
     if opens < threshold_met_at or opens > latest:
@@ -345,3 +362,84 @@ def may_decide_recall(actor: Actor) -> Refusal | None:
         return None
     return Refusal("recall-by-vote-only",
                    "a mandate is ended only by the result of the recall vote, carried by the clock")
+
+
+# ----------------------------------------------------------------------------- the replacement
+
+
+@dataclass(frozen=True)
+class StandingFacts:
+    """One member's standing as a replacement candidate on one petition's recall ballot."""
+
+    on_roll: bool  # a member of the constituency at the filing (the petition's frozen roll)
+    is_recalled_member: bool  # the delegate the petition would recall
+    already_standing: bool
+    holds_a_seat_there: bool  # already a sitting delegate of the same constituency
+
+
+def may_stand(rules: RecallRules, state: str, vote_opens_at: dt.datetime | None,
+              candidate: StandingFacts, now: dt.datetime) -> Refusal | None:
+    """A member of the constituency stands (self-nomination, recorded) as a replacement
+    candidate once the petition has met its threshold and until the recall vote opens: the
+    ballot's options are fixed when the vote is called, so standing closes then."""
+    if rules.replacement != "replacement-question":
+        return Refusal("no-replacement-question",
+                       "this constitution fills a recalled seat by "
+                       f"{rules.replacement}, not by a question on the recall ballot")
+    if not candidate.on_roll:
+        return Refusal("not-in-constituency",
+                       "only members of the constituency as it stood when the petition was "
+                       "filed may stand for the seat")
+    if candidate.is_recalled_member:
+        return Refusal("recalled-member-stands",
+                       "the delegate whose recall is asked does not stand as their own "
+                       "replacement: a no to the recall keeps them")
+    if candidate.holds_a_seat_there:
+        return Refusal("already-seated", "you already hold a seat of this constituency")
+    if candidate.already_standing:
+        return Refusal("already-standing", "you already stand for this seat")
+    if state != THRESHOLD_MET or vote_opens_at is None or now >= vote_opens_at:
+        return Refusal("standing-closed",
+                       "candidates stand after the petition meets its threshold and until the "
+                       "recall vote opens")
+    return None
+
+
+# ----------------------------------------------------------------------------- at the assembly
+
+
+@dataclass(frozen=True)
+class AssemblyRecallFacts:
+    """What the rules need to know to put "Recall <delegate>?" to a base assembly's meeting."""
+
+    is_base_assembly: bool  # the meeting is of a base assembly
+    sits_for_it: bool  # the delegate is current and sits for this assembly (its constituency)
+    #: The quorum refusal of ``meetings.may_vote_now`` and the presiding one of
+    #: ``meetings.may_preside``, or None: the meetings' own rules, applied as for a motion.
+    quorum: Refusal | None
+    presiding: Refusal | None
+    has_pending_vote: bool  # a recall vote of this delegate is open already
+    last_failed_recall_at: dt.datetime | None
+
+
+def may_put_recall_at_assembly(rules: RecallRules, facts: AssemblyRecallFacts,
+                               now: dt.datetime) -> Refusal | None:
+    """With ``assembly_vote = true`` a base assembly recalls its delegate by a vote at its
+    meeting (petitions against them are refused with ``recall-at-assembly``): whoever
+    presides, with the quorum checked in, puts the question; a failed one starts the same
+    cool-off as a failed petition's vote."""
+    if not rules.assembly_vote:
+        return Refusal("no-assembly-vote",
+                       "this constitution recalls delegates by petition, not at a meeting")
+    if not facts.is_base_assembly:
+        return Refusal("not-a-base-assembly",
+                       "only a base assembly recalls its delegate at its meeting")
+    if not facts.sits_for_it:
+        return Refusal("no-seat", "they do not sit for this assembly now")
+    if facts.presiding is not None:
+        return facts.presiding
+    if facts.quorum is not None:
+        return facts.quorum
+    if facts.has_pending_vote:
+        return Refusal("one-open-petition", "a recall vote of this delegate is already open")
+    return cool_off_refusal(rules, facts.last_failed_recall_at, now)

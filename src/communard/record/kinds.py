@@ -704,6 +704,46 @@ POLL_CALLED_V2 = Kind("poll.called", 2, PollCalledV2)
 ELECTION_POLL_KINDS = (POLL_CALLED_V2,)
 
 
+# ------------------------------------------------------------------ recall: replacement question,
+# assembly vote (issue 15, second part)
+
+
+class ReplacementCandidateStood(PetitionRef, frozen=True, kw_only=True,
+                                forbid_unknown_fields=True):
+    """A member of the petition's roll stands for the seat on the recall ballot."""
+
+    candidate: Commitment
+
+
+class ReplacementSeated(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The recall ballot's replacement question seated its winner in the recalled seat (the
+    recalled member's ``delegate.vacated`` comes just before it)."""
+
+    federation: Key
+    petition: int
+    council: Key
+    constituency: Key
+    member: Commitment
+    source: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]  # "poll:13"
+
+
+class RecallPutToAssembly(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Whoever presided at a base assembly's quorate meeting put its delegate's recall to a
+    vote (``[recall] assembly_vote``): the poll that decides, and the quorum checked in."""
+
+    federation: Key
+    meeting: int
+    poll: int
+    mandate: MandateRef
+    present: Count
+
+
+RECALL_CANDIDATE_STOOD = Kind("recall.candidate_stood", 1, ReplacementCandidateStood)
+RECALL_REPLACEMENT_SEATED = Kind("recall.replacement_seated", 1, ReplacementSeated)
+RECALL_PUT_TO_ASSEMBLY = Kind("recall.put_to_assembly", 1, RecallPutToAssembly)
+RECALL_MORE_KINDS = (RECALL_CANDIDATE_STOOD, RECALL_REPLACEMENT_SEATED, RECALL_PUT_TO_ASSEMBLY)
+
+
 def _registry(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:
     table: dict[str, Kind[Any]] = {}
     for k in kinds:
@@ -730,6 +770,7 @@ KINDS: Mapping[str, Kind[Any]] = _registry(
     *POLL_KINDS,
     *SEALING_KINDS,
     *ELECTION_POLL_KINDS,
+    *RECALL_MORE_KINDS,
 )
 """Every declared kind by the tag stored in its entries."""
 

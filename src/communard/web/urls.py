@@ -8,8 +8,10 @@ from communard.web.api import api
 from communard.web.councils import views as councils
 from communard.web.elections import views as elections
 from communard.web.meetings import views as meetings
+from communard.web.meetings.recall_page import put_recall
 from communard.web.members import views as members
 from communard.web.recalls import views as recalls
+from communard.web.recalls.ballot import recall_ballot
 
 urlpatterns = [
     path("", councils.home, name="home"),
@@ -33,6 +35,7 @@ urlpatterns = [
     path("f/<slug:slug>/c/<slug:key>/motions/submit/", meetings.submit_motion,
          name="submit_motion"),
     path("meetings/<int:meeting_id>/", meetings.meeting_page, name="meeting"),
+    path("meetings/<int:meeting_id>/put-recall/", put_recall, name="meeting_put_recall"),
     path("meetings/<int:meeting_id>/<slug:what>/", meetings.meeting_act, name="meeting_act"),
     path("motions/<int:motion_id>/", meetings.motion_page, name="motion"),
     path("motions/<int:motion_id>/<slug:what>/", meetings.motion_act, name="motion_act"),
@@ -40,6 +43,8 @@ urlpatterns = [
     path("petitions/<int:petition_id>/", recalls.petition_page, name="petition"),
     path("petitions/<int:petition_id>/sign/", recalls.sign, name="petition_sign"),
     path("petitions/<int:petition_id>/withdraw/", recalls.withdraw, name="petition_withdraw"),
+    path("petitions/<int:petition_id>/stand/", recalls.stand, name="petition_stand"),
+    path("petitions/<int:petition_id>/ballot/", recall_ballot, name="recall_ballot"),
     path("recall/<int:delegate_id>/", recalls.open_petition, name="open_petition"),
     path("p/", include("communard.web.polls.urls")),
     path("api/", api.urls),

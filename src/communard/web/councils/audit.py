@@ -135,7 +135,7 @@ def _replayed_tenures() -> tuple[Counter[Seat], Counter[Seat], dict[Seat, int]]:
     offices: Counter[Seat] = Counter()
     seated_by: dict[Seat, int] = {}
     declared = (K.DELEGATE_FOUNDING, K.DELEGATES_SEATED, K.DELEGATE_VACATED, K.ELECTION_COUNTBACK,
-                K.OFFICE_FILLED, K.OFFICE_VACATED)
+                K.OFFICE_FILLED, K.OFFICE_VACATED, K.RECALL_REPLACEMENT_SEATED)
     found = list(entries(*declared))
     opened = openings(
         c
@@ -148,7 +148,9 @@ def _replayed_tenures() -> tuple[Counter[Seat], Counter[Seat], dict[Seat, int]]:
 
     for index, kind, body in found:
         fed = str(body.get("federation"))
-        if kind == K.DELEGATE_FOUNDING.name or kind == K.DELEGATE_VACATED.name:
+        # A recall's replacement question seats its winner as a founding seats a delegate.
+        if kind in (K.DELEGATE_FOUNDING.name, K.DELEGATE_VACATED.name,
+                    K.RECALL_REPLACEMENT_SEATED.name):
             number = opening(body.get("member"))
             seat = (fed, str(body.get("council")), str(body.get("constituency")), str(number))
             if kind == K.DELEGATE_VACATED.name:

@@ -9,4 +9,8 @@ class RecallsConfig(AppConfig):
         from communard.web.recalls import transitions
 
         transitions.register()
-        from communard.web.recalls import audit  # noqa: F401  (registers verify's audit)
+        from communard.web.meetings.actions import recall  # noqa: F401  (the assembly's close)
+        from communard.web.recalls import (
+            audit,  # noqa: F401  (registers verify's audit)
+            paths_audit,  # noqa: F401
+        )

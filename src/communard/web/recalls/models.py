@@ -138,3 +138,20 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["member", "created_at"])]
+
+
+class ReplacementCandidate(WriteOnce):
+    """A member standing for the recalled seat on the recall ballot's replacement question
+    (``[recall] replacement = "replacement-question"``): a self-nomination, recorded, between
+    the threshold and the vote's opening. Insert-only; the ballot lists them in this order."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT,
+                                 related_name="replacement_candidates")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
+    stood_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "member"], name="one_candidacy_each"),
+        ]

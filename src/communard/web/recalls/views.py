@@ -18,7 +18,13 @@ from communard.constitution.permissions import NotAllowed
 from communard.web.accounts.actions import actor_for
 from communard.web.councils.models import Delegate
 from communard.web.members.models import Member
-from communard.web.recalls.actions import do_open_petition, do_sign, do_withdraw_signature
+from communard.web.recalls import replacement
+from communard.web.recalls.actions import (
+    do_open_petition,
+    do_sign,
+    do_stand_for_replacement,
+    do_withdraw_signature,
+)
 from communard.web.recalls.api import refused
 from communard.web.recalls.models import Petition, Signature
 
@@ -45,6 +51,8 @@ def petition_page(request: HttpRequest, petition_id: int, *, error: str = "",
                   status: int = 200) -> HttpResponse:
     petition = _petition(petition_id)
     context = {"petition": petition, "mandate": petition.mandate, "error": error,
+               "asks_replacement": replacement.is_asked(petition),
+               "candidates": replacement.candidates(petition),
                **_standing(petition, request)}
     return render(request, "recalls/petition.html", context, status=status)
 
@@ -71,6 +79,13 @@ def sign(request: HttpRequest, petition_id: int) -> HttpResponse:
 @require_POST
 def withdraw(request: HttpRequest, petition_id: int) -> HttpResponse:
     return _act(request, petition_id, do_withdraw_signature, "Your signature is withdrawn.")
+
+
+@login_required
+@require_POST
+def stand(request: HttpRequest, petition_id: int) -> HttpResponse:
+    return _act(request, petition_id, do_stand_for_replacement,
+                "You stand for the seat on the recall ballot.")
 
 
 @login_required

@@ -28,9 +28,10 @@ from communard.web.polls.actions.call import PollSpec, do_call_poll
 from communard.web.polls.errors import PollRefused
 from communard.web.polls.models import Poll, Result
 from communard.web.polls.outcomes import on_close
+from communard.web.recalls import replacement
 from communard.web.recalls.models import Petition, State
 
-PURPOSE = "recall"
+PURPOSE = replacement.RECALL_PURPOSE
 _SUBJECT = "recall-petition:"
 
 
@@ -44,7 +45,9 @@ def petition_of(poll: Poll) -> Petition:
 
 def do_call_recall_vote(petition_id: int, now: dt.datetime) -> bool:
     """Call the recall poll of a petition that met its threshold (once: a petition whose vote
-    is called is past this state). Returns whether a poll was called."""
+    is called is past this state), and beside it the replacement question's poll when the
+    constitution asks one (``replacement.py``: then not before the vote's opening, since
+    candidates stand until then). Returns whether a poll was called."""
     with transaction.atomic():
         petition = (Petition.objects.select_for_update(of=("self",))
                     .select_related("federation", "constituency", "delegate__member",
@@ -54,6 +57,9 @@ def do_call_recall_vote(petition_id: int, now: dt.datetime) -> bool:
             return False
         assert petition.vote_opens_at is not None and petition.vote_closes_at is not None
         opens, closes = petition.vote_opens_at, petition.vote_closes_at
+        asked = replacement.is_asked(petition)
+        if asked and now < opens:
+            return False  # candidates stand until the vote opens; the ballot is called then
         if now > opens:
             # No clock ran when the vote was due (a server stopped, perhaps on purpose): the
             # vote still gets its whole length from now, never a window already gone by.
@@ -68,6 +74,8 @@ def do_call_recall_vote(petition_id: int, now: dt.datetime) -> bool:
             opens_at=opens, closes_at=closes,
             roll_at=petition.filed_at,
         ), actor=ClockActor())
+        if asked:
+            replacement.call_replacement_poll(petition, subject_of(petition), opens, closes)
         petition.state = State.VOTE_CALLED
         petition.save(update_fields=["state"])
     return True
@@ -75,15 +83,20 @@ def do_call_recall_vote(petition_id: int, now: dt.datetime) -> bool:
 
 @on_close(PURPOSE)
 def recall_decided(poll: Poll, result: Result) -> None:
-    """The recall poll closed: a yes recalls (the seat is vacant at once and refilled), a no
-    keeps the delegate and starts the cool-off."""
+    """The recall poll closed: a yes recalls (the seat is vacant at once and refilled, by the
+    replacement question's winner when one was asked), a no keeps the delegate and starts the
+    cool-off. A replacement poll still open is closed first, in this transaction."""
     from communard.web.recalls.actions.decide import do_keep, do_recall
 
     petition = petition_of(poll)
     source = f"poll:{poll.pk}"
     mandate = petition.mandate
+    # The replacement question (if asked) is closed with this poll, before the decision.
+    question = replacement.close_partner(poll, replacement.PURPOSE, result.counted_at)
     if result.passed:
-        do_recall(mandate, source=source, actor=ClockActor(), now=result.counted_at)  # type: ignore[arg-type]
+        do_recall(mandate, source=source, actor=ClockActor(), now=result.counted_at,  # type: ignore[arg-type]
+                  successor=replacement.successor(question), successor_source=(
+                      f"poll:{question.pk}" if question is not None else ""))
     else:
         do_keep(petition, source=source, actor=ClockActor(), now=result.counted_at)
 

@@ -80,7 +80,8 @@ def _seating_commitments() -> dict[tuple[str, str, str], str]:
     called = {(str(b.get("federation")), b.get("election")): b
               for _, _, b in entries(K.ELECTION_CALLED)}
     seated: list[tuple[str, str, Any]] = []
-    for _, kind, body in entries(K.DELEGATE_FOUNDING, K.DELEGATES_SEATED, K.ELECTION_COUNTBACK):
+    for _, kind, body in entries(K.DELEGATE_FOUNDING, K.DELEGATES_SEATED, K.ELECTION_COUNTBACK,
+                                 K.RECALL_REPLACEMENT_SEATED):
         fed = str(body.get("federation"))
         if kind == K.ELECTION_COUNTBACK.name:
             where = called.get((fed, body.get("election")), {}).get("constituency")

@@ -15,18 +15,24 @@ from communard.web.core.actors import record_name
 from communard.web.councils.models import Delegate, OfficeHolder
 from communard.web.elections.models import Election, Kind
 from communard.web.elections.vacancies import vacate_seat
+from communard.web.members.models import Member
 from communard.web.recalls import facts
 from communard.web.recalls.actions.common import now_or
 from communard.web.recalls.models import Petition, State
+from communard.web.recalls.replacement import seat_replacement
 from communard.web.records import services as record
 
 
 def do_recall(mandate: Delegate | OfficeHolder, *, source: str, actor: Actor,
-              now: dt.datetime | None = None) -> Delegate | Election:
+              now: dt.datetime | None = None, successor: Member | None = None,
+              successor_source: str = "") -> Delegate | Election:
     """End the mandate at once and fill the seat as the constitution says (``[recall]
     replacement``, by default the elections' vacancy rule): a countback on the ballots that
     elected the recalled member, who cannot win it, or a by-election. Returns the new mandate
-    or the by-election called. ``source`` names the vote that decided ("poll:12")."""
+    or the by-election called. ``source`` names the vote that decided ("poll:12").
+
+    With a replacement question, ``successor`` is its winner (``successor_source`` its poll):
+    they take the seat; with no winner the seat is filled by the elections' vacancy rule."""
     check(rules.may_decide_recall(actor))
     now = now_or(now)
     with transaction.atomic():
@@ -45,8 +51,14 @@ def do_recall(mandate: Delegate | OfficeHolder, *, source: str, actor: Actor,
             "mandate": facts.mandate_ref(mandate), "outcome": rules.RECALLED,
             "source": source, "replacement": replacement,
         }, actor=record_name(actor))
-        # A replacement question's winner arrives with the poll (at merge); until then its
-        # seat is filled as a by-election fills it.
+        if replacement == "replacement-question" and isinstance(mandate, Delegate):
+            if successor is not None and petition is not None:
+                seated = seat_replacement(mandate, petition, successor, actor=actor, now=now,
+                                          source=successor_source or source)
+                if seated is not None:
+                    return seated
+            # Nobody stood, nobody was elected, or the winner sits already: the vacancy rule.
+            replacement = constitution.elections.vacancy
         rule = "countback" if replacement == "countback" else "by-election"
         if isinstance(mandate, Delegate):
             return vacate_seat(mandate, reason=f"recalled ({source})",
@@ -91,6 +103,18 @@ def do_keep(petition: Petition, *, source: str, actor: Actor,
             "source": source, "replacement": "",
         }, actor=record_name(actor))
     return petition
+
+
+def do_keep_mandate(mandate: Delegate, *, source: str, actor: Actor) -> None:
+    """A recall vote without a petition (a base assembly's, at its meeting) failed: the
+    delegate keeps the seat, recorded (``petition`` null); the cool-off runs from the vote's
+    close (``meetings/actions/recall.py`` reads it from the poll's result)."""
+    check(rules.may_decide_recall(actor))
+    record.append(RECALL_DECIDED, {
+        "federation": mandate.council.federation.slug, "petition": None,
+        "mandate": facts.mandate_ref(mandate), "outcome": rules.KEPT,
+        "source": source, "replacement": "",
+    }, actor=record_name(actor))
 
 
 def _end(petition: Petition, state: str, source: str, now: dt.datetime) -> None:

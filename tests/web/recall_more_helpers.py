@@ -1,0 +1,34 @@
+"""Workshops whose constitution fills a recalled seat by a replacement question on the recall
+ballot, or has a base assembly recall its delegate at its meeting, for the recall tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from communard.web.councils.models import Federation
+from communard.web.elections.models import Election
+from tests.web import factories
+from tests.web.elections_helpers import Calendar
+from tests.web.recalls_helpers import elected_workshop
+
+
+def workshop_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recall: str,
+                  cal: Calendar | None = None) -> tuple[Federation, Election]:
+    """``elected_workshop`` with ``recall`` (TOML lines) as the constitution's ``[recall]``."""
+    template = factories.TWO_TIER.replace("cutoff_days = 30\n",
+                                          f"cutoff_days = 30\n[recall]\n{recall}\n", 1)
+    monkeypatch.setattr(factories, "TWO_TIER", template)
+    return elected_workshop(tmp_path, cal=cal)
+
+
+def assembly_federation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Federation:
+    """``meetings_federation`` (w1: members 1-4, its founding delegate member 1) whose
+    constitution has a base assembly recall its delegate at its meeting."""
+    from tests.web.meetings_helpers import meetings_federation
+
+    template = factories.TWO_TIER.replace("cutoff_days = 30\n",
+                                          "cutoff_days = 30\n[recall]\nassembly_vote = true\n", 1)
+    monkeypatch.setattr(factories, "TWO_TIER", template)
+    return meetings_federation(tmp_path)
