@@ -45,11 +45,7 @@ def seal_poll(poll: Poll) -> PollSeal | None:
     if not poll.secret:
         return None
     rules = poll.federation.constitution.tellers
-    keys = dict(
-        TellerKey.objects.filter(
-            member_id__in=RollEntry.objects.filter(poll=poll).values("member_id")
-        ).values_list("member__number", "public_key")
-    )
+    keys = roll_keys(poll)
     head_size = record.log().size()
     root = record.log().root_hash(head_size)
     if len(keys) < rules.threshold or rules.count < 2:
@@ -89,6 +85,16 @@ def seal_poll(poll: Poll) -> PollSeal | None:
         "draw_tree_size": head_size, "draw_root": root.hex(),
     }, actor="clock")
     return sealed
+
+
+def roll_keys(poll: Poll) -> dict[str, str]:
+    """The delivery key (hex) of each member of the poll's roll who registered one, by member
+    number: the newest registration counts (the table is insert-only)."""
+    return dict(
+        TellerKey.objects.filter(
+            member_id__in=RollEntry.objects.filter(poll=poll).values("member_id")
+        ).order_by("pk").values_list("member__number", "public_key")
+    )
 
 
 def _unsealed(poll: Poll, reason: str) -> None:

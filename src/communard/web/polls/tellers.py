@@ -76,6 +76,7 @@ def teller_key_page(request: HttpRequest) -> HttpResponse:
             status, errors = refusal.status, [str(refusal)]
         except NotAllowed as refusal:
             status, errors = 403, [str(refusal)]
-    current = TellerKey.objects.filter(member=member).first() if member else None
+    current = (TellerKey.objects.filter(member=member).order_by("-pk").first()
+               if member else None)
     return render(request, "polls/teller_key.html",
                   {"errors": errors, "done": done, "current": current}, status=status)
