@@ -274,8 +274,9 @@ def box_csv(request: HttpRequest, election_id: int) -> HttpResponse:
 
 
 def track(request: HttpRequest, election_id: int) -> HttpResponse:
+    """Find a ballot by its tracking code, posted, never in the URL (issue 16)."""
     election = _load(election_id)
-    code = request.GET.get("code", "").strip().upper()
+    code = request.POST.get("code", "").strip().upper()
     ballot = None
     if is_tracking_code(code) and election.closed_at is not None:
         ballot = Ballot.objects.filter(election=election, tracking_code=code).first()
