@@ -31,6 +31,7 @@ from communard.sealing import (
 )
 from communard.web.members.models import Member
 from communard.web.polls.actions.common import ref
+from communard.web.polls.actions.name_teller import nominees
 from communard.web.polls.models import Option, Poll, PollSeal, PollTeller, RollEntry, TellerKey
 from communard.web.records import services as record
 
@@ -55,7 +56,7 @@ def seal_poll(poll: Poll) -> PollSeal | None:
     try:
         drawn = choose_tellers(
             type(rules)(count=min(rules.count, len(keys)), threshold=rules.threshold),
-            {}, sorted(keys), teller_seed(root, key_name(poll)),
+            nominees(poll, keys), sorted(keys), teller_seed(root, key_name(poll)),
         )
     except TellerDrawRefused as exc:
         _unsealed(poll, f"the tellers could not be drawn: {exc}")

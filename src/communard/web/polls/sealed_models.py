@@ -81,3 +81,14 @@ class ClosingKey(models.Model):
     poll = models.OneToOneField("polls.Poll", on_delete=models.CASCADE, related_name="closing_key")
     public_key = models.CharField(max_length=64)
     holder = models.CharField(max_length=64)
+
+
+class TellerNomination(WriteOnce):
+    """A platform names its teller for a secret poll, before the opening (issue 16): ``member``
+    is the nominee, ``named_by`` the platform's member who named them. Insert-only: a newer
+    naming is a new row and the newest of each platform counts at the opening."""
+
+    poll = models.ForeignKey("polls.Poll", on_delete=models.PROTECT, related_name="nominations")
+    platform = models.ForeignKey("platforms.Platform", on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
+    named_by = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")

@@ -37,18 +37,24 @@ _TABLE, _POLLS = "polls_tellerkey", "polls_poll"
 Registration = tuple[str, str, str]  # federation slug, member number, public key (hex)
 
 
-def _registrations() -> tuple[list[tuple[int, Registration]], list[tuple[int, str, dict[str, Any]]]]:
-    """The keys registered on the record, in record order (with each entry's index), and the
-    openings of the polls (sealed or unsealed), from one read of the entries."""
-    found = list(entries(K.TELLER_KEY_REGISTERED, K.POLL_SEALED, K.POLL_UNSEALED))
+Found = list[tuple[int, str, dict[str, Any]]]
+
+
+def _registrations() -> tuple[list[tuple[int, Registration]], Found, Found]:
+    """The keys registered on the record, in record order (with each entry's index), the
+    openings of the polls (sealed or unsealed) and the platforms' namings of tellers, from one
+    read of the entries."""
+    found = list(entries(K.TELLER_KEY_REGISTERED, K.POLL_SEALED, K.POLL_UNSEALED,
+                         K.TELLER_NAMED))
     found.sort(key=lambda e: e[0])
     opened = openings(b.get("member") for _, name, b in found
                       if name == K.TELLER_KEY_REGISTERED.name)
     keys = [(index, (str(b.get("federation")), opened.get(str(b.get("member")), "?"),
                      str(b.get("public_key"))))
             for index, name, b in found if name == K.TELLER_KEY_REGISTERED.name]
-    polls = [e for e in found if e[1] != K.TELLER_KEY_REGISTERED.name]
-    return keys, polls
+    polls = [e for e in found if e[1] in (K.POLL_SEALED.name, K.POLL_UNSEALED.name)]
+    named = [e for e in found if e[1] == K.TELLER_NAMED.name]
+    return keys, polls, named
 
 
 def _table(recorded: list[tuple[int, Registration]]) -> Iterator[Divergence]:
@@ -80,8 +86,19 @@ def _keys_before(recorded: list[tuple[int, Registration]], index: int, federatio
     return keys
 
 
+def _named_before(named: list[tuple[int, str, dict[str, Any]]], index: int, poll: Poll
+                  ) -> dict[str, str]:
+    """Each platform's newest nominee for ``poll`` named on the record before entry ``index``
+    (platform slug → member number)."""
+    mine = [(i, b) for i, _, b in named if i < index and b.get("poll") == poll.pk
+            and b.get("federation") == poll.federation.slug]
+    opened = openings(b.get("member") for _, b in mine)
+    return {str(b.get("platform")): opened.get(str(b.get("member")), "?") for _, b in mine}
+
+
 def _opening(poll: Poll, index: int, name: str, body: dict[str, Any],
-             recorded: list[tuple[int, Registration]]) -> Iterator[Divergence]:
+             recorded: list[tuple[int, Registration]],
+             named: list[tuple[int, str, dict[str, Any]]]) -> Iterator[Divergence]:
     row = f"poll={poll.pk}"
     roll = set(RollEntry.objects.filter(poll=poll).values_list("member__number", flat=True))
     keys = {n: k for n, k in _keys_before(recorded, index, poll.federation.slug).items()
@@ -93,12 +110,13 @@ def _opening(poll: Poll, index: int, name: str, body: dict[str, Any],
                              f"member(s) of its roll had a delivery key on the record (the "
                              f"threshold is {rules.threshold})", index)
         return
-    yield from _draw(poll, index, body, keys)
+    yield from _draw(poll, index, body, keys, _named_before(named, index, poll))
 
 
-def _draw(poll: Poll, index: int, body: dict[str, Any], keys: dict[str, str]
-          ) -> Iterator[Divergence]:
-    """The recorded tellers against the draw redone from the record."""
+def _draw(poll: Poll, index: int, body: dict[str, Any], keys: dict[str, str],
+          nominees: dict[str, str]) -> Iterator[Divergence]:
+    """The recorded tellers against the draw redone from the record: its keys, the platforms'
+    namings (``teller.named``) before the opening, the recorded root."""
     row = f"poll={poll.pk}"
     members = body.get("members") or []
     size, root = body.get("draw_tree_size"), str(body.get("draw_root"))
@@ -112,8 +130,6 @@ def _draw(poll: Poll, index: int, body: dict[str, Any], keys: dict[str, str]
         return
     opened = openings(m.get("member") for m in members)
     named = [opened.get(str(m.get("member")), "?") for m in members]
-    nominees = {platform: number for m, number in zip(members, named, strict=True)
-                for platform in m.get("named_by", [])}
     threshold = int(body.get("threshold", 0))
     # As the opening does (web/polls/sealed.py): n tellers, fewer if fewer members have keys.
     count = min(poll.federation.constitution.tellers.count, len(keys))
@@ -128,14 +144,17 @@ def _draw(poll: Poll, index: int, body: dict[str, Any], keys: dict[str, str]
     if [t.member for t in drawn] != named:
         yield Divergence(_POLLS, row, "the tellers are not those drawn from the members of "
                          "its roll with a delivery key on the record", index)
+    elif [list(t.named_by) for t in drawn] != [list(m.get("named_by", [])) for m in members]:
+        yield Divergence(_POLLS, row, "the tellers' namings are not the platforms' namings "
+                         "on the record before the opening", index)
 
 
 @audit
 def audit_teller_keys() -> Iterator[Divergence]:
-    recorded, opened = _registrations()
+    recorded, opened, named = _registrations()
     yield from _table(recorded)
     polls = {(p.federation.slug, p.pk): p for p in Poll.objects.select_related("federation")}
     for index, name, body in opened:
         poll = polls.get((str(body.get("federation")), body.get("poll")))  # type: ignore[arg-type]
         if poll is not None:  # a poll's row gone is the polls audit's finding
-            yield from _opening(poll, index, name, body, recorded)
+            yield from _opening(poll, index, name, body, recorded, named)
