@@ -248,3 +248,33 @@ def test_a_member_registers_a_delivery_key_on_the_page(fed: Federation) -> None:
     assert TellerKey.objects.get().public_key == key.public_key.hex()
     assert recorded().filter(kind=TELLER_KEY_REGISTERED.tag).count() == 1
 
+
+
+def test_the_page_says_when_the_close_waits_and_who_must_hand_in_again(fed: Federation) -> None:
+    """An ended poll before the clock's close begins: the page says the close waits for the
+    long-running clock. Two tellers hand in; the clock's process restarts (its memory, and so
+    the closing key, gone); its next round makes a new key and the page asks those two, by
+    name, to hand in again, until they have."""
+    from communard.web.polls import closing
+
+    register_tellers(fed, ["1", "2", "3", "4", "5"])
+    poll = open_poll(fed, opens_at=NOW - 5 * DAY, closes_at=NOW - DAY, roll_at=NOW - 6 * DAY)
+    tellers = list(PollTeller.objects.filter(poll=poll).select_related("member")
+                   .order_by("index"))
+    first = client_for(fed, tellers[0].member.number)
+    assert 'id="no-closing-key"' in first.get(f"/p/{poll.pk}/tellers/").text
+    assert not clock.run_due().refused
+    for teller in tellers[:2]:
+        hand_in(poll, teller)
+    assert 'id="hand-in-again"' not in first.get(f"/p/{poll.pk}/tellers/").text
+    closing._PRIVATE.clear()  # what a restart does to the process that held the key
+    assert not clock.run_due().refused
+    assert not HandIn.objects.exists()
+    page = first.get(f"/p/{poll.pk}/tellers/").text
+    assert 'id="hand-in-again"' in page and "Hand in your share again" in page
+    assert f"must hand in again: {closing.teller_label(tellers[0])}, " \
+           f"{closing.teller_label(tellers[1])}." in page.replace("\n", " ")
+    hand_in(poll, tellers[0])
+    page = first.get(f"/p/{poll.pk}/tellers/").text
+    assert "Hand in your share again" not in page
+    assert f"must hand in again: {closing.teller_label(tellers[1])}." in page.replace("\n", " ")

@@ -81,6 +81,9 @@ class ClosingKey(models.Model):
     poll = models.OneToOneField("polls.Poll", on_delete=models.CASCADE, related_name="closing_key")
     public_key = models.CharField(max_length=64)
     holder = models.CharField(max_length=64)
+    #: The indexes of the tellers whose hand-ins were lost when this key replaced one whose
+    #: process had ended: the tellers' page asks them, by name, to hand in again.
+    dropped = models.JSONField(default=list)
 
 
 class TellerNomination(WriteOnce):

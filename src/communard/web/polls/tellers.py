@@ -19,6 +19,7 @@ from communard.web.polls.actions.teller_key import do_register_teller_key
 from communard.web.polls.closing import teller_label
 from communard.web.polls.errors import PollError
 from communard.web.polls.models import (
+    ClosingKey,
     HandIn,
     Poll,
     PollSeal,
@@ -35,11 +36,17 @@ def tellers_context(request: HttpRequest, poll: Poll) -> dict[str, object]:
     handed = set(HandIn.objects.filter(teller__poll=poll).values_list("teller_id", flat=True))
     me = voter_of(request, poll)
     mine = next((t for t in tellers if me is not None and t.member_id == me.pk), None)
+    closing = ClosingKey.objects.filter(poll=poll).first()
+    # Tellers whose hand-ins were lost with a restarted clock's closing key (closing.py).
+    again = {t.pk for t in tellers
+             if closing is not None and t.index in closing.dropped and t.pk not in handed}
     return {
         "poll": poll, "seal": seal, "mine": mine,
-        "tellers": [(teller_label(t), t.pk in handed) for t in tellers],
+        "tellers": [(teller_label(t), t.pk in handed, t.pk in again) for t in tellers],
         "missing": [teller_label(t) for t in tellers if t.pk not in handed],
-        "handed_in": len(handed),
+        "handed_in": len(handed), "closing_key": closing,
+        "again": [teller_label(t) for t in tellers if t.pk in again],
+        "mine_again": mine is not None and mine.pk in again,
         "closed": timezone.now() >= poll.closes_at, "counted": poll.closed_at is not None,
     }
 
