@@ -110,7 +110,8 @@ def test_personal_data_is_declared_only_as_salted_commitments() -> None:
     those, nested ones by path."""
     # People, and a login's credential (a digest of its password hash, committed like them).
     people = {"member", "members", "candidate", "candidates", "successor", "credential",
-              "opened_by", "signer", "mandate"}  # mandate: its holder (recall kinds)
+              "opened_by", "signer", "mandate",  # mandate: its holder (recall kinds)
+              "nominator"}  # who named a platform's teller (teller.named)
     for kind in KINDS.values():
         personal = kinds.personal_fields(kind)
         top = {f.encode_name for f in msgspec.inspect.type_info(kind.body).fields}

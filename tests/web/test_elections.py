@@ -202,10 +202,13 @@ def test_box_is_published_only_after_close_and_codes_are_found(fed) -> None:  # 
     client = Client()
     assert client.get(f"/e/{election.pk}/box.blt").status_code == 409
     do_close_election(election, now=NOW + 2 * DAY)
-    page = client.get(f"/e/{election.pk}/track/", {"code": code.lower()}).content.decode()
+    page = client.post(f"/e/{election.pk}/track/", {"code": code.lower()}).content.decode()
     assert f"Ballot {code} is in the published box" in page
-    assert "No ballot with that tracking code" in client.get(
+    assert "No ballot with that tracking code" in client.post(
         f"/e/{election.pk}/track/", {"code": "AAAA-BBBB-CCCC-DDDD"}).content.decode()
+    # A code in the URL finds nothing: lookups are posted, never logged (issue 16).
+    assert f"Ballot {code}" not in client.get(f"/e/{election.pk}/track/",
+                                              {"code": code}).content.decode()
 
 
 def test_a_page_after_the_end_shows_closing_and_the_clock_counts(fed) -> None:  # type: ignore[no-untyped-def]
@@ -595,7 +598,7 @@ def test_track_page_looks_up_only_what_can_be_a_tracking_code(fed) -> None:  # t
     do_close_election(election, now=NOW - 2 * DAY)
     client = Client()
     for wrong in ["\x00", "ABCD-ABCD-ABCD-ABC\x00", "x" * 300]:
-        response = client.get(f"/e/{election.pk}/track/", {"code": wrong})
+        response = client.post(f"/e/{election.pk}/track/", {"code": wrong})
         assert response.status_code == 200 and code not in response.content.decode()
-    found = client.get(f"/e/{election.pk}/track/", {"code": code.lower()}).content.decode()
+    found = client.post(f"/e/{election.pk}/track/", {"code": code.lower()}).content.decode()
     assert code in found

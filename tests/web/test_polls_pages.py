@@ -98,7 +98,10 @@ def test_result_page_box_and_recount(fed: Federation, tmp_path: Path,
     api = client.get(f"/api/polls/{poll.pk}/result").json()
     assert (api["passed"], api["reason"], api["tally"]) == (True, result.reason,
                                                            {"yes": 2, "no": 1, "abstain": 0})
-    assert client.get(f"/api/polls/{poll.pk}/ballots/{codes[0]}").json()["choices"] == [1]
+    assert client.post(f"/api/polls/{poll.pk}/track", {"tracking_code": codes[0]},
+                       content_type="application/json").json()["choices"] == [1]
+    # A code never travels in a URL (issue 16): the old GET is gone.
+    assert client.get(f"/api/polls/{poll.pk}/ballots/{codes[0]}").status_code in (404, 405)
 
 
 def test_roll_call_page_lists_each_vote(fed: Federation) -> None:

@@ -3,12 +3,17 @@ hand-ins and the shuffled opening at the close, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from communard.record.kinds import (
+    POLL_BALLOT_CAST,
     POLL_BOX_OPENED,
     POLL_SEALED,
     POLL_UNSEALED,
@@ -31,6 +36,9 @@ from communard.web.polls.models import (
     Result,
     TellerKey,
 )
+from communard.web.records.models import Entry
+from communard.web.records.sealer import seal_elsewhere
+from communard.web.records.services import seal
 from tests.web.factories import recorded, small_federation
 from tests.web.polls_helpers import DAY, NOW, open_poll, vote
 from tests.web.sealed_helpers import client_for, hand_in, register_tellers, share_text
@@ -135,10 +143,43 @@ def _physical_order(poll: Poll) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
+@contextmanager
+def served() -> Iterator[None]:
+    """Commits only queue their entries, as under `communard serve`, whose sealer process seals
+    each round's batch (the test plays that round with ``seal()``)."""
+    before = settings.COMMUNARD_RECORD_SEALER, os.environ.get("COMMUNARD_RECORD_SEALER")
+    seal_elsewhere(True)
+    try:
+        yield
+    finally:
+        settings.COMMUNARD_RECORD_SEALER = before[0]
+        if before[1] is None:
+            os.environ.pop("COMMUNARD_RECORD_SEALER", None)
+        else:
+            os.environ["COMMUNARD_RECORD_SEALER"] = before[1]
+
+
 def test_a_database_reader_finds_no_link_from_ballot_to_voter(sealed_poll: Poll) -> None:
-    """Cast in a known order: before the close there is no ballot to link; after it the
-    ballots' physical order (rowid, ctid) does not follow the casts, and no row has a time."""
-    cast_order = [vote(sealed_poll, n, [1]) for n in VOTERS]
+    """Cast in a known order (alternately in two polls, each voter's login made on the record
+    just before their cast): the record's cast entries carry the sealer's batch time only and
+    sit after the batch's other entries in an order that is not the casts'; before the close
+    there is no ballot to link; after it the ballots' physical order (rowid, ctid) does not
+    follow the casts, and no row has a time."""
+    other = open_poll(sealed_poll.federation, subject="test:2")
+    polls = [sealed_poll if i % 2 == 0 else other for i in range(len(VOTERS))]
+    with served():
+        cast_order = [vote(poll, n, [1]) for poll, n in zip(polls, VOTERS, strict=True)]
+        first = Entry.objects.count()
+        seal()  # the sealer process's round: one batch
+    batch = list(Entry.objects.filter(index__gte=first).order_by("index"))
+    casts = [e for e in batch if e.kind == POLL_BALLOT_CAST.tag]
+    assert len(casts) == len(VOTERS) and batch[-len(casts):] == casts  # casts last
+    assert len({e.at for e in casts}) == 1  # the batch's time, not each cast's
+    assert {e.data[e.data.index('"time"'):] for e in casts} == {
+        casts[0].data[casts[0].data.index('"time"'):]}
+    # 1 in 184,756 that a shuffle gives back the casts' order of polls
+    assert [e.body["poll"] for e in casts] != [p.pk for p in polls]
+    cast_order = [c for c, p in zip(cast_order, polls, strict=True) if p == sealed_poll]
     assert _physical_order(sealed_poll) == []
     closed_by_clock(sealed_poll)
     for teller in PollTeller.objects.filter(poll=sealed_poll).order_by("index")[:3]:
@@ -206,3 +247,34 @@ def test_a_member_registers_a_delivery_key_on_the_page(fed: Federation) -> None:
     assert ok.status_code == 200 and 'id="registered"' in ok.text
     assert TellerKey.objects.get().public_key == key.public_key.hex()
     assert recorded().filter(kind=TELLER_KEY_REGISTERED.tag).count() == 1
+
+
+
+def test_the_page_says_when_the_close_waits_and_who_must_hand_in_again(fed: Federation) -> None:
+    """An ended poll before the clock's close begins: the page says the close waits for the
+    long-running clock. Two tellers hand in; the clock's process restarts (its memory, and so
+    the closing key, gone); its next round makes a new key and the page asks those two, by
+    name, to hand in again, until they have."""
+    from communard.web.polls import closing
+
+    register_tellers(fed, ["1", "2", "3", "4", "5"])
+    poll = open_poll(fed, opens_at=NOW - 5 * DAY, closes_at=NOW - DAY, roll_at=NOW - 6 * DAY)
+    tellers = list(PollTeller.objects.filter(poll=poll).select_related("member")
+                   .order_by("index"))
+    first = client_for(fed, tellers[0].member.number)
+    assert 'id="no-closing-key"' in first.get(f"/p/{poll.pk}/tellers/").text
+    assert not clock.run_due().refused
+    for teller in tellers[:2]:
+        hand_in(poll, teller)
+    assert 'id="hand-in-again"' not in first.get(f"/p/{poll.pk}/tellers/").text
+    closing._PRIVATE.clear()  # what a restart does to the process that held the key
+    assert not clock.run_due().refused
+    assert not HandIn.objects.exists()
+    page = first.get(f"/p/{poll.pk}/tellers/").text
+    assert 'id="hand-in-again"' in page and "Hand in your share again" in page
+    assert f"must hand in again: {closing.teller_label(tellers[0])}, " \
+           f"{closing.teller_label(tellers[1])}." in page.replace("\n", " ")
+    hand_in(poll, tellers[0])
+    page = first.get(f"/p/{poll.pk}/tellers/").text
+    assert "Hand in your share again" not in page
+    assert f"must hand in again: {closing.teller_label(tellers[1])}." in page.replace("\n", " ")

@@ -682,11 +682,22 @@ class PollBoxOpened(PollRef, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     tellers: list[Position]  # the indexes of the tellers whose shares opened it
 
 
+class TellerNamed(PollRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A platform names its teller for a secret poll, before its opening (the newest naming of
+    each platform counts); ``nominator`` is the platform's member who named them."""
+
+    platform: Key
+    member: Commitment
+    nominator: Commitment
+
+
 TELLER_KEY_REGISTERED = Kind("teller.key_registered", 1, TellerKeyRegistered)
 POLL_SEALED = Kind("poll.sealed", 1, PollSealed)
 POLL_UNSEALED = Kind("poll.unsealed", 1, PollUnsealed)
 POLL_BOX_OPENED = Kind("poll.box_opened", 1, PollBoxOpened)
-SEALING_KINDS = (TELLER_KEY_REGISTERED, POLL_SEALED, POLL_UNSEALED, POLL_BOX_OPENED)
+TELLER_NAMED = Kind("teller.named", 1, TellerNamed)
+SEALING_KINDS = (TELLER_KEY_REGISTERED, POLL_SEALED, POLL_UNSEALED, POLL_BOX_OPENED,
+                 TELLER_NAMED)
 
 
 # ------------------------------------------------------------------ elections as polls (issue 15)

@@ -148,13 +148,14 @@ def test_members_see_bodies_and_pages_show_entries_with_proofs(client, django_us
     user = operator_login("m1", "pw-long-enough-1")
     client.force_login(user)
     data = client.get("/record/api/entries").json()["entries"][2]["data"]
-    assert RecordEntry.decode(data.encode()).body == {"federation": "t", "election": 2}
+    body = RecordEntry.decode(data.encode()).body  # casts are shuffled within their batch
+    assert body["federation"] == "t" and body["election"] in range(4)
     assert base64.b64encode(leaf_hash(data.encode())).decode() == \
         client.get("/record/api/entries").json()["entries"][2]["leaf_hash"]
     page = client.get("/record/").content.decode()
     assert "ballot.cast" in page and "/record/3/" in page
     entry = client.get("/record/2/").content.decode()
-    assert "Inclusion proof" in entry and "&quot;election&quot;:2" in entry
+    assert "Inclusion proof" in entry and f"&quot;election&quot;:{body['election']}" in entry
     assert client.get("/record/99/").status_code == 404
 
 

@@ -146,13 +146,20 @@ def result(request: HttpRequest, election_id: ElectionId) -> Any:
     }
 
 
-@router.get("/{election_id}/ballots/{code}",
-            response={200: dict, 404: Refusal, 409: Refusal, 422: Invalid})
-def track(request: HttpRequest, election_id: ElectionId, code: str) -> Any:
+class TrackIn(Schema):
+    tracking_code: str = Field(max_length=40)
+
+
+@router.post("/{election_id}/track",
+             response={200: dict, 400: Refusal, 404: Refusal, 409: Refusal, 422: Invalid})
+def track(request: HttpRequest, election_id: ElectionId, body: TrackIn) -> Any:
+    """A ballot of the published box by its tracking code, posted: a code in a URL would sit
+    in access logs beside the voter's address (issue 16). 409: not counted yet; 404: no
+    ballot has that code."""
     election = _election(election_id)
     if election.closed_at is None:
         return Status(409, {"detail": "ballots are published when the poll closes"})
-    code = code.strip().upper()
+    code = body.tracking_code.strip().upper()
     ranking = ballot_by_code(election, code)
     if ranking is None:
         return Status(404, {"detail": "no ballot with that tracking code in this election"})

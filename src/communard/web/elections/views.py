@@ -282,8 +282,9 @@ def box_csv(request: HttpRequest, election_id: int) -> HttpResponse:
 
 
 def track(request: HttpRequest, election_id: int) -> HttpResponse:
+    """Find a ballot by its tracking code, posted, never in the URL (issue 16)."""
     election = _load(election_id)
-    code = request.GET.get("code", "").strip().upper()
+    code = request.POST.get("code", "").strip().upper()
     ranking = ballot_by_code(election, code)
     names = {
         c.number: c.member.name

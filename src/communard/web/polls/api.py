@@ -15,8 +15,7 @@ from communard.constitution.permissions import MemberActor, NotAllowed
 from communard.web.core.params import MAX_ID
 from communard.web.polls.actions.cast import do_cast
 from communard.web.polls.errors import PollError
-from communard.web.polls.models import Ballot, Poll
-from communard.web.polls.tracking import is_tracking_code
+from communard.web.polls.models import Poll
 from communard.web.polls.views import roll_call, voter_of
 
 router = Router(tags=["polls"])
@@ -75,11 +74,6 @@ class ResultOut(Schema):
     seed: str
     box_sha256: str
     sheet: dict[str, Any]
-
-
-class BallotOut(Schema):
-    tracking_code: str
-    choices: list[int]
 
 
 class NamedVoteOut(Schema):
@@ -148,20 +142,6 @@ def result(request: HttpRequest, poll_id: PollId) -> Any:
     return {"passed": r.passed, "reason": r.reason, "winners": r.winners, "tally": r.tally,
             "ballots": r.ballots, "marks": r.marks, "voters": poll.roll_size, "seed": r.seed,
             "box_sha256": r.box_sha256, "sheet": r.sheet}
-
-
-@router.get("/{poll_id}/ballots/{code}",
-            response={200: BallotOut, 404: Refusal, 409: Refusal, 422: Invalid})
-def track(request: HttpRequest, poll_id: PollId, code: str) -> Any:
-    poll = _poll(poll_id)
-    if poll.closed_at is None:
-        return Status(409, {"detail": "ballots are published when the poll closes"})
-    code = code.strip().upper()
-    ballot = (Ballot.objects.filter(poll=poll, tracking_code=code).first()
-              if is_tracking_code(code) else None)
-    if ballot is None:
-        return Status(404, {"detail": "no ballot with that tracking code in this poll"})
-    return {"tracking_code": ballot.tracking_code, "choices": ballot.choices}
 
 
 @router.get("/{poll_id}/roll-call",

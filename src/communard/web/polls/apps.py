@@ -12,4 +12,5 @@ class PollsConfig(AppConfig):
         from communard.web.polls import (
             audit,  # noqa: F401  (registers verify's audit)
             sealed_audit,  # noqa: F401  (sealed polls' audit)
+            teller_key_audit,  # noqa: F401  (teller keys and each opening's draw)
         )

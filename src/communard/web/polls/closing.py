@@ -73,13 +73,19 @@ def ensure_closing_key(poll: Poll) -> ClosingKey:
     current = ClosingKey.objects.filter(poll=poll).first()
     if current is not None and current.public_key in _PRIVATE:
         return current
+    dropped: set[int] = set()
     if current is not None:
-        HandIn.objects.filter(teller__poll=poll).delete()
+        # Those who handed in to the lost key (and those still asked again since an earlier
+        # restart) are told by name on the tellers' page to hand in again.
+        lost = HandIn.objects.filter(teller__poll=poll)
+        dropped = set(lost.values_list("teller__index", flat=True)) | set(current.dropped)
+        lost.delete()
         current.delete()
     private = PrivateKey.generate()
     public = bytes(private.public_key).hex()
     _PRIVATE[public] = private
-    return ClosingKey.objects.create(poll=poll, public_key=public, holder=HOLDER)
+    return ClosingKey.objects.create(poll=poll, public_key=public, holder=HOLDER,
+                                     dropped=sorted(dropped))
 
 
 def public_poll_key(poll: Poll) -> PublicPollKey:

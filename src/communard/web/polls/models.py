@@ -165,4 +165,5 @@ from communard.web.polls.sealed_models import (  # noqa: E402,F401
     PollSeal,
     PollTeller,
     TellerKey,
+    TellerNomination,
 )

@@ -31,6 +31,7 @@ from communard.sealing import (
 )
 from communard.web.members.models import Member
 from communard.web.polls.actions.common import ref
+from communard.web.polls.actions.name_teller import nominees
 from communard.web.polls.models import Option, Poll, PollSeal, PollTeller, RollEntry, TellerKey
 from communard.web.records import services as record
 
@@ -45,11 +46,7 @@ def seal_poll(poll: Poll) -> PollSeal | None:
     if not poll.secret:
         return None
     rules = poll.federation.constitution.tellers
-    keys = dict(
-        TellerKey.objects.filter(
-            member_id__in=RollEntry.objects.filter(poll=poll).values("member_id")
-        ).values_list("member__number", "public_key")
-    )
+    keys = roll_keys(poll)
     head_size = record.log().size()
     root = record.log().root_hash(head_size)
     if len(keys) < rules.threshold or rules.count < 2:
@@ -59,7 +56,7 @@ def seal_poll(poll: Poll) -> PollSeal | None:
     try:
         drawn = choose_tellers(
             type(rules)(count=min(rules.count, len(keys)), threshold=rules.threshold),
-            {}, sorted(keys), teller_seed(root, key_name(poll)),
+            nominees(poll, keys), sorted(keys), teller_seed(root, key_name(poll)),
         )
     except TellerDrawRefused as exc:
         _unsealed(poll, f"the tellers could not be drawn: {exc}")
@@ -89,6 +86,16 @@ def seal_poll(poll: Poll) -> PollSeal | None:
         "draw_tree_size": head_size, "draw_root": root.hex(),
     }, actor="clock")
     return sealed
+
+
+def roll_keys(poll: Poll) -> dict[str, str]:
+    """The delivery key (hex) of each member of the poll's roll who registered one, by member
+    number: the newest registration counts (the table is insert-only)."""
+    return dict(
+        TellerKey.objects.filter(
+            member_id__in=RollEntry.objects.filter(poll=poll).values("member_id")
+        ).order_by("pk").values_list("member__number", "public_key")
+    )
 
 
 def _unsealed(poll: Poll, reason: str) -> None:

@@ -12,7 +12,9 @@ from ninja import Field, Schema, Status
 from ninja.security import django_auth
 
 from communard.constitution.permissions import MemberActor, NotAllowed
+from communard.web.platforms.models import Platform
 from communard.web.polls.actions.hand_in import do_hand_in, try_close
+from communard.web.polls.actions.name_teller import do_name_teller
 from communard.web.polls.api import Invalid, PollId, Refusal, _poll, router
 from communard.web.polls.errors import PollError
 from communard.web.polls.models import Ballot, HandIn, PollSeal
@@ -77,3 +79,38 @@ def find_ballot(request: HttpRequest, poll_id: PollId, body: TrackIn) -> Any:
     if ballot is None:
         return Status(404, {"detail": "no ballot with that tracking code in this poll"})
     return {"tracking_code": ballot.tracking_code, "choices": ballot.choices}
+
+
+class NomineeIn(Schema):
+    platform: str = Field(max_length=50, description="the platform's slug")
+    member: str = Field(max_length=40, description="the nominee's membership number")
+
+
+class NomineeOut(Schema):
+    platform: str
+    member: str
+
+
+@router.post("/{poll_id}/tellers/nominees",
+             response={201: NomineeOut, 400: Refusal, 401: Refusal, 403: Refusal, 404: Refusal,
+                       409: Refusal, 422: Invalid}, auth=django_auth)
+def name_teller(request: HttpRequest, poll_id: PollId, body: NomineeIn) -> Any:
+    """Name your platform's teller of a secret poll before it opens (the newest naming of a
+    platform counts). 400: the nominee is not on the roll or has no delivery key (the message
+    says which); 403: you are not a member of the platform; 404: no such poll or platform;
+    409: the poll is open already, or a roll call."""
+    poll = _poll(poll_id)
+    me = voter_of(request, poll)
+    platform = Platform.objects.filter(federation=poll.federation, slug=body.platform).first()
+    if platform is None:
+        return Status(404, {"detail": f"platform: no platform {body.platform!r} here"})
+    if me is None:
+        return Status(403, {"detail": "only a platform's members name its teller"})
+    try:
+        row = do_name_teller(poll, platform, me, body.member,
+                             actor=MemberActor(request.user.get_username()))
+    except PollError as refusal:
+        return Status(refusal.status, {"detail": str(refusal)})
+    except NotAllowed as refusal:
+        return Status(403, {"detail": str(refusal)})
+    return Status(201, {"platform": platform.slug, "member": row.member.number})

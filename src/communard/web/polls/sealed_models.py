@@ -14,13 +14,15 @@ from django.db import models
 from communard.web.core.writeonce import WriteOnce
 
 
-class TellerKey(models.Model):
+class TellerKey(WriteOnce):
     """A member's delivery key (the public half printed by ``communard teller init``): shares
     dealt to them as a teller are sealed to it. A member registers one before polls open; a
-    newer one replaces it for polls that open later."""
+    newer registration is a new row, and the newest (highest id) counts for polls that open
+    later. Insert-only, refused by the database too: a shell that deletes or swaps keys would
+    otherwise open a poll unsealed, or deal a share to a key it holds (issue 16)."""
 
-    member = models.OneToOneField("members.Member", on_delete=models.PROTECT,
-                                  related_name="teller_key")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT,
+                               related_name="teller_keys")
     public_key = models.CharField(max_length=64)  # hex X25519
 
 
@@ -79,3 +81,17 @@ class ClosingKey(models.Model):
     poll = models.OneToOneField("polls.Poll", on_delete=models.CASCADE, related_name="closing_key")
     public_key = models.CharField(max_length=64)
     holder = models.CharField(max_length=64)
+    #: The indexes of the tellers whose hand-ins were lost when this key replaced one whose
+    #: process had ended: the tellers' page asks them, by name, to hand in again.
+    dropped = models.JSONField(default=list)
+
+
+class TellerNomination(WriteOnce):
+    """A platform names its teller for a secret poll, before the opening (issue 16): ``member``
+    is the nominee, ``named_by`` the platform's member who named them. Insert-only: a newer
+    naming is a new row and the newest of each platform counts at the opening."""
+
+    poll = models.ForeignKey("polls.Poll", on_delete=models.PROTECT, related_name="nominations")
+    platform = models.ForeignKey("platforms.Platform", on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
+    named_by = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")

@@ -9,5 +9,6 @@ urlpatterns = [
     path("<int:poll_id>/box.csv", views.box_csv, name="poll_box_csv"),
     path("<int:poll_id>/track/", views.track, name="poll_track"),
     path("<int:poll_id>/tellers/", tellers.tellers_page, name="poll_tellers"),
+    path("<int:poll_id>/tellers/name/", tellers.name_teller_page, name="poll_name_teller"),
     path("tellers/key/", tellers.teller_key_page, name="teller_key"),
 ]

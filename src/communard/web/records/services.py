@@ -14,17 +14,29 @@ queued.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import secrets
 import threading
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 
-from communard.record import Log, Queued, Signer, Verifier, commit, kinds, load_signer, new_salt
+from communard.record import (
+    Log,
+    Queued,
+    Signer,
+    Verifier,
+    commit,
+    format_time,
+    kinds,
+    load_signer,
+    new_salt,
+)
 from communard.web.records import sealer, store
 from communard.web.records.models import Opening
 from communard.web.records.store import NotInTransaction
@@ -33,6 +45,18 @@ DEFAULT_ORIGIN = "communard.local/record"
 SEAL_BATCH = 1000
 _lock = threading.Lock()
 _signer: Signer | None = None
+
+#: The entries that say only "a vote was cast" (issue 16). Their time and their order in the
+#: log would follow the casts, and so the voters' sign-ins, requests and access-log lines: the
+#: cast queues them with no time of its own (:data:`UNSTAMPED`); the sealer gives every one of
+#: a batch the batch's time and puts them after the batch's other entries in an order drawn
+#: from the OS CSPRNG (:func:`_mixed`). Under ``communard serve`` a batch is what committed in
+#: the sealer process's last round (0.2 s). A process that seals its own commits (command-line
+#: tools, tests, a server run without ``COMMUNARD_RECORD_SEALER=process``) seals each cast as
+#: a batch of one: its time is then its commit's, and its place follows the casts.
+BATCH_STAMPED = frozenset({kinds.POLL_BALLOT_CAST.tag, kinds.BALLOT_CAST.tag})
+#: The time a queued cast carries until the sealer stamps its batch's (never sealed as such).
+UNSTAMPED = "1970-01-01T00:00:00.000000Z"
 
 
 def key_path() -> Path:
@@ -89,7 +113,7 @@ def append(
     ``communard.record.MalformedEntry`` for one that is not the record's JSON (no floats).
     """
     kinds.validate(kind, body)
-    queued = Queued.of(kind.tag, body, actor=actor, at=at)
+    queued = _unstamped(Queued.of(kind.tag, body, actor=actor, at=at))
     if not connection.in_atomic_block:
         raise NotInTransaction("record entries are written inside the action's transaction")
     _seal_when_committed()
@@ -108,7 +132,7 @@ def entry(
     succeeds the caller calls :func:`statement_committed`.
     """
     kinds.validate(kind, body)  # about 0.6 µs for a ballot: see docs/record/kinds.md
-    queued = Queued.of(kind.tag, body, actor=actor)
+    queued = _unstamped(Queued.of(kind.tag, body, actor=actor))
     if connection.in_atomic_block:
         store.write_openings()  # the commitments in this body: their openings precede it
         _seal_when_committed()
@@ -129,6 +153,27 @@ def statement_committed() -> None:
         _seal_after_commit()
 
 
+def _unstamped(queued: Queued) -> Queued:
+    """A cast's entry without its own time: the sealer gives it its batch's."""
+    if queued.kind in BATCH_STAMPED:
+        return dataclasses.replace(queued, time=UNSTAMPED)
+    return queued
+
+
+def _mixed(taken: list[tuple[int, Queued]]) -> list[tuple[int, Queued]]:
+    """A batch as it goes into the tree: its casts (:data:`BATCH_STAMPED`) stamped with the
+    batch's time and placed after its other entries, in an order shuffled by the OS CSPRNG, so
+    that neither their times nor their positions follow the order of the casts (nor sit beside
+    the entry a voter's other action made just before)."""
+    casts = [(i, q) for i, q in taken if q.kind in BATCH_STAMPED]
+    if not casts:
+        return taken
+    now = format_time(datetime.now(UTC))
+    secrets.SystemRandom().shuffle(casts)
+    return ([(i, q) for i, q in taken if q.kind not in BATCH_STAMPED]
+            + [(i, dataclasses.replace(q, time=now)) for i, q in casts])
+
+
 def seal(*, wait: bool = True, batch: int = SEAL_BATCH, once: bool = False) -> int:
     """Move queued entries into the tree, oldest first; returns how many.
 
@@ -145,7 +190,7 @@ def seal(*, wait: bool = True, batch: int = SEAL_BATCH, once: bool = False) -> i
     while True:
         draft = store.DatabaseStore(wait=wait)
         with draft.lock():  # the tree's edge first, then the queue: see DatabaseStore.write
-            taken = store.queued(batch)
+            taken = _mixed(store.queued(batch))
             if taken:
                 Log(draft, signer()).integrate([q for _, q in taken])
         if not taken:

@@ -45,8 +45,8 @@ def do_register_teller_key(member: Member, public_key: str, *, actor: Actor) -> 
         raise NotAllowed(refusal)
     key = parse_public_key(public_key).hex()
     with transaction.atomic():
-        row, _ = TellerKey.objects.update_or_create(member=member,
-                                                    defaults={"public_key": key})
+        # A new row each time (insert-only): the newest counts for polls opening later.
+        row = TellerKey.objects.create(member=member, public_key=key)
         record.append(TELLER_KEY_REGISTERED, {
             "federation": member.federation.slug, "member": record.personal(member.number),
             "public_key": key,
