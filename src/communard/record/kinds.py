@@ -687,6 +687,20 @@ POLL_SEALED = Kind("poll.sealed", 1, PollSealed)
 POLL_UNSEALED = Kind("poll.unsealed", 1, PollUnsealed)
 POLL_BOX_OPENED = Kind("poll.box_opened", 1, PollBoxOpened)
 SEALING_KINDS = (TELLER_KEY_REGISTERED, POLL_SEALED, POLL_UNSEALED, POLL_BOX_OPENED)
+# ------------------------------------------------------------------ early closes (issue 17)
+# A roll call closed before its calendar's end: by the presiding member, or by the clock once
+# everyone on its roll has voted. The poll.closed entry that follows counts it.
+
+
+class PollClosedEarly(PollRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(pattern=r"^(presiding|all-voted)\Z")]
+    at: Moment
+    marks: Count  # how many on the roll had voted
+    voters: Count  # the roll's size
+
+
+POLL_CLOSED_EARLY = Kind("poll.closed_early", 1, PollClosedEarly)
+EARLY_CLOSE_KINDS = (POLL_CLOSED_EARLY,)
 
 
 def _registry(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:
@@ -714,6 +728,7 @@ KINDS: Mapping[str, Kind[Any]] = _registry(
     *RECALL_KINDS,
     *POLL_KINDS,
     *SEALING_KINDS,
+    *EARLY_CLOSE_KINDS,
 )
 """Every declared kind by the tag stored in its entries."""
 

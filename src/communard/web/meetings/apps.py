@@ -7,4 +7,7 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from communard.web.meetings import audit  # noqa: F401  (registers verify's audit)
-        from communard.web.meetings.actions import vote  # noqa: F401  (the motion's close)
+        from communard.web.meetings.actions import (
+            close_vote,  # noqa: F401  (closed early)
+            vote,  # noqa: F401  (the motion's close)
+        )
