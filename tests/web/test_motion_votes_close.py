@@ -9,9 +9,11 @@ import datetime as dt
 
 import pytest
 
+from communard.constitution.meetings import MotionState
 from communard.constitution.permissions import ClockActor, NotAllowed
 from communard.web.core import clock
 from communard.web.councils.models import Federation
+from communard.web.meetings.actions.motions import do_move_motion
 from communard.web.meetings.actions.vote import do_put_motion_to_vote
 from communard.web.meetings.models import Motion
 from communard.web.polls.actions.close import do_close_poll
@@ -157,3 +159,18 @@ def test_a_poll_closed_at_its_end_is_not_an_early_close(tmp_path) -> None:  # ty
     poll = open_poll(small_federation(tmp_path, {"w1": 2, "w2": 1}))
     do_close_poll(poll, now=NOW + 2 * DAY)
     assert polls_divergences() == []
+
+
+@pytest.mark.parametrize("to", [MotionState.ADOPTED, MotionState.REJECTED, MotionState.REFERRED])
+def test_nobody_moves_a_motion_out_of_voted_while_its_poll_is_open(fed: Federation,
+                                                                   to: MotionState) -> None:
+    """The presiding member cannot adopt, reject or refer a motion whose roll call is open;
+    nothing changes. After the close the count has decided it."""
+    poll = put_to_vote()
+    motion = Motion.objects.get(pk=poll.subject.removeprefix("motion:"))
+    meeting = motion.meeting
+    assert meeting is not None
+    before = recorded().count()
+    with pytest.raises(NotAllowed, match="vote is open"):
+        do_move_motion(motion, to, meeting=meeting, actor=as_member("1"))
+    assert (recorded().count(), state_of(poll)) == (before, "voted")

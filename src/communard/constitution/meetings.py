@@ -199,6 +199,17 @@ def may_move(rules: MeetingRules, current: MotionState, to: MotionState, *, supp
     return None
 
 
+def may_leave_vote(current: MotionState, *, poll_open: bool) -> Refusal | None:
+    """While a motion's poll is open, the motion belongs to the vote: nobody moves it out of
+    *voted* by hand (not even to *referred*), or a presiding member who saw the roll call going
+    against them could take the motion away from the delegates before the count. The poll's
+    close decides it."""
+    if current is S.VOTED and poll_open:
+        return Refusal("motion-being-voted", "the motion's vote is open: only its close "
+                                             "decides it")
+    return None
+
+
 def may_support(state: MotionState, *, is_mover: bool, supported: bool,
                 eligible: bool) -> Refusal | None:
     """A member of the body the motion is for (or its delegate) supports a motion once, not

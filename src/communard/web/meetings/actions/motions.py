@@ -8,6 +8,7 @@ from django.db import transaction
 from communard.constitution.meetings import (
     MotionState,
     may_forward,
+    may_leave_vote,
     may_move,
     may_preside,
     may_support,
@@ -29,6 +30,7 @@ from communard.web.meetings.actions._facts import (
 )
 from communard.web.meetings.models import Meeting, Motion, MotionStep, MotionSupport
 from communard.web.members.models import Member
+from communard.web.polls.models import Poll
 from communard.web.records import services as record
 
 MAX_TEXT = 100_000
@@ -106,6 +108,7 @@ def do_move_motion(motion: Motion, to: MotionState, *, meeting: Meeting,
         chairs = chair_of(motion.council)
         check(may_preside(is_chair=member.pk in chairs, chair_sits=bool(chairs),
                           present=is_present(meeting, member)))
+        check(may_leave_vote(motion.rule_state, poll_open=_vote_open(motion)))
         rules = rules_of(motion.federation)
         here = present(meeting)
         check(may_move(rules, motion.rule_state, to,
@@ -122,6 +125,12 @@ def do_move_motion(motion: Motion, to: MotionState, *, meeting: Meeting,
             "federation": motion.federation.slug, "motion": motion.pk, "from": before,
             "to": to.value, "present": counted}, actor=record_name(actor))
     return motion
+
+
+def _vote_open(motion: Motion) -> bool:
+    """Whether the motion's poll (``actions.vote``) is called and not yet closed."""
+    return Poll.objects.filter(purpose="motion", subject=f"motion:{motion.pk}",
+                               closed_at__isnull=True).exists()
 
 
 def do_forward_motion(motion: Motion, to: Council, *, actor: Actor) -> Motion:
