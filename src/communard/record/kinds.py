@@ -687,7 +687,7 @@ POLL_SEALED = Kind("poll.sealed", 1, PollSealed)
 POLL_UNSEALED = Kind("poll.unsealed", 1, PollUnsealed)
 POLL_BOX_OPENED = Kind("poll.box_opened", 1, PollBoxOpened)
 SEALING_KINDS = (TELLER_KEY_REGISTERED, POLL_SEALED, POLL_UNSEALED, POLL_BOX_OPENED)
-# ------------------------------------------------------------------ early closes (issue 17)
+# ------------------------------------------------------------------ councils decide (issue 17)
 # A roll call closed before its calendar's end: by the presiding member, or by the clock once
 # everyone on its roll has voted. The poll.closed entry that follows counts it.
 
@@ -700,7 +700,17 @@ class PollClosedEarly(PollRef, frozen=True, kw_only=True, forbid_unknown_fields=
 
 
 POLL_CLOSED_EARLY = Kind("poll.closed_early", 1, PollClosedEarly)
-EARLY_CLOSE_KINDS = (POLL_CLOSED_EARLY,)
+
+
+class MotionMatterDeclared(MotionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What a motion is about, as its mover declared it at submission (or as the motion it was
+    forwarded from had it): ``[meetings] secret_matters`` make some matters' votes secret."""
+
+    matter: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{0,39}\Z")]
+
+
+MOTION_MATTER_DECLARED = Kind("motion.matter_declared", 1, MotionMatterDeclared)
+EARLY_CLOSE_KINDS = (POLL_CLOSED_EARLY, MOTION_MATTER_DECLARED)
 
 
 def _registry(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from communard.constitution.meetings import (
     MotionState,
+    is_matter,
     may_forward,
     may_leave_vote,
     may_move,
@@ -15,7 +16,12 @@ from communard.constitution.meetings import (
     may_vote_now,
 )
 from communard.constitution.permissions import Actor, NotAllowed, Refusal, check
-from communard.record.kinds import MOTION_STATE_CHANGED, MOTION_SUBMITTED, MOTION_SUPPORTED
+from communard.record.kinds import (
+    MOTION_MATTER_DECLARED,
+    MOTION_STATE_CHANGED,
+    MOTION_SUBMITTED,
+    MOTION_SUPPORTED,
+)
 from communard.web.core.actors import record_name
 from communard.web.councils.models import Council
 from communard.web.meetings.actions._facts import (
@@ -47,11 +53,12 @@ def _check_text(title: str, text: str, reasons: str) -> None:
 
 
 def _submit(council: Council, *, title: str, text: str, reasons: str, mover: Member | None,
-            forwarded_from: Motion | None, actor: Actor) -> Motion:
+            forwarded_from: Motion | None, actor: Actor, matter: str = "") -> Motion:
     at = now()
     motion = Motion.objects.create(
         federation=council.federation, council=council, title=title.strip(), text=text,
-        reasons=reasons, mover=mover, forwarded_from=forwarded_from, submitted_at=at)
+        reasons=reasons, mover=mover, forwarded_from=forwarded_from, submitted_at=at,
+        matter=matter)
     MotionStep.objects.create(motion=motion, from_state="", to_state=motion.state, at=at)
     record.append(MOTION_SUBMITTED, {
         "federation": council.federation.slug, "motion": motion.pk, "council": council.key,
@@ -59,20 +66,28 @@ def _submit(council: Council, *, title: str, text: str, reasons: str, mover: Mem
         "member": personal(mover) if mover is not None else None,
         "forwarded_from": forwarded_from.pk if forwarded_from is not None else None,
     }, actor=record_name(actor))
+    if matter:
+        record.append(MOTION_MATTER_DECLARED, {
+            "federation": council.federation.slug, "motion": motion.pk, "matter": matter},
+            actor=record_name(actor))
     return motion
 
 
 def do_submit_motion(council: Council, *, title: str, text: str, reasons: str,
-                     actor: Actor) -> Motion:
-    """A member of an assembly, or a delegate of a council, submits a motion to that body."""
+                     actor: Actor, matter: str = "") -> Motion:
+    """A member of an assembly, or a delegate of a council, submits a motion to that body,
+    declaring its matter if it has one (``[meetings] secret_matters`` make some secret)."""
     with transaction.atomic():
         member = acting_member(actor, council.federation)
         if not sits_in(member, council):
             raise NotAllowed(Refusal("not-in-body", "only the body's members or delegates "
                                                     "submit motions to it"))
         _check_text(title, text, reasons)
+        if not is_matter(matter):
+            raise NotAllowed(Refusal("motion-matter", "matter: a lower-case word of up to 40 "
+                                                      "letters, digits or hyphens, or nothing"))
         return _submit(council, title=title, text=text, reasons=reasons, mover=member,
-                       forwarded_from=None, actor=actor)
+                       forwarded_from=None, actor=actor, matter=matter)
 
 
 def do_support_motion(motion: Motion, *, actor: Actor) -> MotionSupport:
@@ -148,4 +163,4 @@ def do_forward_motion(motion: Motion, to: Council, *, actor: Actor) -> Motion:
             to.pk == motion.council.parent_id or to.parent_id == motion.council_id)
         check(may_forward(motion.rule_state, is_neighbour=neighbour))
         return _submit(to, title=motion.title, text=motion.text, reasons=motion.reasons,
-                       mover=None, forwarded_from=motion, actor=actor)
+                       mover=None, forwarded_from=motion, actor=actor, matter=motion.matter)

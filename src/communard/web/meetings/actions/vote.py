@@ -14,7 +14,7 @@ import datetime as dt
 
 from django.db import transaction
 
-from communard.constitution.meetings import MotionState
+from communard.constitution.meetings import MotionState, vote_is_secret
 from communard.constitution.permissions import Actor, ClockActor
 from communard.record.kinds import MOTION_STATE_CHANGED
 from communard.web.core.actors import record_name
@@ -57,6 +57,9 @@ def do_put_motion_to_vote(motion: Motion, *, meeting: Meeting, actor: Actor,
         motion = do_move_motion(motion, MotionState.VOTED, meeting=meeting, actor=actor)
         at = now()
         rule = motion.federation.constitution.polls.for_purpose(PURPOSE)
+        # A matter the constitution makes secret (personnel) is never voted by roll call.
+        secret = vote_is_secret(motion.federation.constitution.meetings, motion.matter,
+                                asked=secret)
         poll = do_call_poll(PollSpec(
             federation=motion.federation, electorate=motion.council,
             voters="members" if motion.council.is_base else "delegates",
