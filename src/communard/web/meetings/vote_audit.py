@@ -97,6 +97,6 @@ def audit_motion_votes() -> Iterator[Divergence]:
         yield from _outcome(motion, row, closed.get(key), recorded.get(key, []))
         yield from _history(row, steps.get(motion.pk, []), recorded.get(key, []))
         index, matter = matters.get(key, (None, ""))
-        if motion.matter != matter:
+        if (motion.matter or "") != matter:
             yield Divergence(_MOTION, row, f"its matter is {motion.matter!r}; the record "
                              f"declared {matter!r}", index)

@@ -163,4 +163,4 @@ def do_forward_motion(motion: Motion, to: Council, *, actor: Actor) -> Motion:
             to.pk == motion.council.parent_id or to.parent_id == motion.council_id)
         check(may_forward(motion.rule_state, is_neighbour=neighbour))
         return _submit(to, title=motion.title, text=motion.text, reasons=motion.reasons,
-                       mover=None, forwarded_from=motion, actor=actor, matter=motion.matter)
+                       mover=None, forwarded_from=motion, actor=actor, matter=motion.matter or "")

@@ -58,7 +58,7 @@ def do_put_motion_to_vote(motion: Motion, *, meeting: Meeting, actor: Actor,
         at = now()
         rule = motion.federation.constitution.polls.for_purpose(PURPOSE)
         # A matter the constitution makes secret (personnel) is never voted by roll call.
-        secret = vote_is_secret(motion.federation.constitution.meetings, motion.matter,
+        secret = vote_is_secret(motion.federation.constitution.meetings, motion.matter or "",
                                 asked=secret)
         poll = do_call_poll(PollSpec(
             federation=motion.federation, electorate=motion.council,

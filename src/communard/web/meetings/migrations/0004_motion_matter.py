@@ -6,7 +6,9 @@ from communard.web.core.writeonce import fixed, guards
 
 
 class Migration(migrations.Migration):
-    """A motion declares its matter at submission (issue 17); it never changes after."""
+    """A motion declares its matter at submission (issue 17); it never changes after. The
+    column is nullable with no default, so SQLite adds it in place (a rebuilt table would lose
+    migration 0002's triggers)."""
 
     dependencies = [
         ('meetings', '0003_deviation_notices'),
@@ -16,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='motion',
             name='matter',
-            field=models.CharField(blank=True, default='', max_length=40),
+            field=models.CharField(blank=True, max_length=40, null=True),
         ),
         guards(fixed("meetings.Motion", "matter_fixed", ("matter",),
                      "a motion's declared matter never changes")),
