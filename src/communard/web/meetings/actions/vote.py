@@ -2,10 +2,10 @@
 base assembly's members: it has no delegates), a roll call by default, called and opened at once by whoever presides at a quorate meeting; its close (the clock's,
 ``web/polls``) adopts or rejects the motion (:func:`motion_decided`).
 
-The poll closes ``VOTE_WINDOW`` after it opens. The polls' close refuses to count before its
-calendar's end, and the close code is not this app's to change, so the presiding member cannot
-close it early yet: an early close needs a recorded change of the poll's calendar in the polls
-app (left for a later change, see docs/meetings.md).
+The poll closes ``VOTE_WINDOW`` after it opens, or earlier (issue 17): whoever presides closes
+it when the hall has voted, and the clock as soon as every delegate on its roll has voted
+(``actions.close_vote``, ``polls.actions.close_early``). A matter the constitution makes secret
+(``[meetings] secret_matters``) is voted by secret ballot, which runs its whole window.
 """
 
 from __future__ import annotations
