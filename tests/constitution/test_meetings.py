@@ -139,3 +139,27 @@ def test_constitution_meetings_errors_name_the_field(text: str, message: str) ->
     """A malformed [meetings] section is refused, naming the source and the field."""
     with pytest.raises(ConstitutionError, match="fed: " + message):
         parse_constitution("[meetings]\n" + text + "\n" + TIERS, source="fed")
+
+
+def test_secret_matters_make_their_votes_secret_whatever_is_asked() -> None:
+    """[meetings] secret_matters: a personnel motion's vote is secret even if a roll call is
+    asked; other matters follow the presiding member's choice."""
+    from communard.constitution.meetings import parse_meetings, vote_is_secret
+
+    rules = parse_meetings({"secret_matters": ["personnel"]}, "[meetings]")
+    assert vote_is_secret(rules, "personnel", asked=False)
+    assert not vote_is_secret(rules, "budget", asked=False)
+    assert not vote_is_secret(rules, "", asked=False)
+    assert vote_is_secret(rules, "", asked=True)
+
+
+@pytest.mark.parametrize(("value", "error"), [
+    ("personnel", r"\[meetings\].secret_matters: a list"),
+    (["Personnel"], r"\[meetings\].secret_matters\[0\]: a matter is a lower-case word"),
+    ([3], r"secret_matters\[0\]"),
+])
+def test_malformed_secret_matters_are_named(value: object, error: str) -> None:
+    from communard.constitution.meetings import MeetingsError, parse_meetings
+
+    with pytest.raises(MeetingsError, match=error):
+        parse_meetings({"secret_matters": value}, "[meetings]")

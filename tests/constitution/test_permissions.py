@@ -170,3 +170,31 @@ def test_no_member_vacates_a_seat(actor: Actor) -> None:
     """A seat falls vacant by an operator's record of a fact or a recall's result (the clock)."""
     refusal = may_vacate_seat(actor)
     assert (refusal is None) == (not isinstance(actor, MemberActor))
+
+
+def test_early_close_refuses_secret_polls_and_needs_the_purpose_or_a_full_roll() -> None:
+    """A roll call closes early by the purpose's presiding member or, all voted, by the clock;
+    a secret poll never does, nor does an operator."""
+    from communard.constitution.permissions import may_close_poll_early
+
+    presiding = MemberActor("chair")
+    open_named = {"secret": False, "voters": "delegates", "is_open": True, "all_voted": False,
+                  "purpose": None}
+    assert may_close_poll_early(presiding, **open_named) is None  # type: ignore[arg-type]
+    refusals = {
+        "secret members": (presiding, {**open_named, "secret": True, "voters": "members",
+                                       "all_voted": True}),
+        "secret delegates": (presiding, {**open_named, "secret": True}),
+        "closed": (presiding, {**open_named, "is_open": False}),
+        "clock early": (ClockActor(), open_named),
+        "operator": (OperatorActor("root"), {**open_named, "all_voted": True}),
+        "purpose says no": (presiding, {**open_named, "purpose": Refusal("x", "not presiding")}),
+    }
+    rules = {name: may_close_poll_early(actor, **facts)  # type: ignore[arg-type]
+             for name, (actor, facts) in refusals.items()}
+    assert {name: r.rule if r else None for name, r in rules.items()} == {
+        "secret members": "secret-poll-runs-its-calendar",
+        "secret delegates": "secret-poll-runs-its-calendar",
+        "closed": "poll-not-open", "clock early": "poll-not-all-voted",
+        "operator": "poll-closed-by-body", "purpose says no": "x"}
+    assert may_close_poll_early(ClockActor(), **{**open_named, "all_voted": True}) is None  # type: ignore[arg-type]

@@ -118,3 +118,23 @@ def test_put_to_vote_without_quorum_is_refused_on_the_page(fed: Federation) -> N
     assert signed_in("1").post(f"/meetings/{w1.pk}/vote/", {"motion": motion.pk}).status_code == 303
     poll = Poll.objects.get()
     assert (poll.voters, poll.roll.count()) == ("members", 4)
+
+
+def test_presiding_member_closes_the_roll_call_from_the_meeting_page(fed: Federation) -> None:
+    """The meeting page offers a voted motion's early close; a delegate who does not preside is
+    refused (403, still open); the chair's close counts it at once."""
+    d1 = meeting_of("d1", "1", "5")
+    motion = debated_motion(d1)
+    assert signed_in("1").post(f"/meetings/{d1.pk}/vote/", {"motion": motion.pk}
+                               ).status_code == 303
+    page = unescape(signed_in("1").get(f"/meetings/{d1.pk}/").content.decode())
+    assert "Close the roll call now" in page
+    poll = Poll.objects.get(purpose="motion")
+    assert cast("5", poll, "1") == 200
+    refused = signed_in("5").post(f"/meetings/{d1.pk}/close-vote/", {"motion": motion.pk})
+    assert refused.status_code == 403
+    assert Poll.objects.get(pk=poll.pk).closed_at is None
+    done = signed_in("1").post(f"/meetings/{d1.pk}/close-vote/", {"motion": motion.pk})
+    assert done.status_code == 303
+    assert Motion.objects.get(pk=motion.pk).state == "adopted"
+    assert Poll.objects.get(pk=poll.pk).closed_at is not None

@@ -20,6 +20,7 @@ or to one beneath, where it starts again as a new, submitted motion.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -50,6 +51,10 @@ class MeetingRules:
     quorum: Fraction = DEFAULT_QUORUM
     #: How many members or delegates besides the mover must support a motion to admit it.
     motion_supporters: int = DEFAULT_MOTION_SUPPORTERS
+    #: The matters (declared by a motion's mover, e.g. "personnel") whose votes are secret
+    #: ballots whatever the presiding member asks: a delegate voting on a colleague's dismissal
+    #: by name can be pressed for that vote afterwards.
+    secret_matters: frozenset[str] = frozenset()
 
 
 def parse_meetings(data: Any, where: str) -> MeetingRules:
@@ -58,7 +63,8 @@ def parse_meetings(data: Any, where: str) -> MeetingRules:
         return MeetingRules()
     if not isinstance(data, dict):
         raise MeetingsError(f"{where}: must be a table")
-    unknown = set(data) - {"chair_office", "call_share", "quorum", "motion_supporters"}
+    unknown = set(data) - {"chair_office", "call_share", "quorum", "motion_supporters",
+                           "secret_matters"}
     if unknown:
         raise MeetingsError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
     chair = data.get("chair_office", DEFAULT_CHAIR_OFFICE)
@@ -73,7 +79,34 @@ def parse_meetings(data: Any, where: str) -> MeetingRules:
         call_share=_share(data, "call_share", DEFAULT_CALL_SHARE, where),
         quorum=_share(data, "quorum", DEFAULT_QUORUM, where),
         motion_supporters=supporters,
+        secret_matters=_matters(data.get("secret_matters", []), f"{where}.secret_matters"),
     )
+
+
+#: A matter's name: a short lower-case word, as a motion declares it ("personnel").
+MATTER = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+
+def _matters(value: Any, where: str) -> frozenset[str]:
+    if not isinstance(value, list):
+        raise MeetingsError(f"{where}: a list of matters such as [\"personnel\"], not {value!r}")
+    for i, matter in enumerate(value):
+        if not isinstance(matter, str) or not MATTER.fullmatch(matter):
+            raise MeetingsError(f"{where}[{i}]: a matter is a lower-case word of up to 40 "
+                                f"letters, digits or hyphens, not {matter!r}")
+    return frozenset(value)
+
+
+def is_matter(matter: str) -> bool:
+    """Whether ``matter`` is a name a motion may declare ("" declares none)."""
+    return matter == "" or MATTER.fullmatch(matter) is not None
+
+
+def vote_is_secret(rules: MeetingRules, matter: str, *, asked: bool) -> bool:
+    """A motion's vote is a secret ballot when the presiding member asks for one, and always
+    when the constitution makes its matter's votes secret (nobody can choose a roll call
+    for them)."""
+    return asked or matter in rules.secret_matters
 
 
 def _share(data: dict[str, Any], key: str, default: Fraction, where: str) -> Fraction:
@@ -196,6 +229,17 @@ def may_move(rules: MeetingRules, current: MotionState, to: MotionState, *, supp
                        f"to be admitted; it has {supporters}")
     if to is S.VOTED and quorum is not None:
         return quorum
+    return None
+
+
+def may_leave_vote(current: MotionState, *, poll_open: bool) -> Refusal | None:
+    """While a motion's poll is open, the motion belongs to the vote: nobody moves it out of
+    *voted* by hand (not even to *referred*), or a presiding member who saw the roll call going
+    against them could take the motion away from the delegates before the count. The poll's
+    close decides it."""
+    if current is S.VOTED and poll_open:
+        return Refusal("motion-being-voted", "the motion's vote is open: only its close "
+                                             "decides it")
     return None
 
 

@@ -245,3 +245,35 @@ def may_vacate_seat(actor: Actor) -> Refusal | None:
     return Refusal("vacancies-recorded-by-operator-or-result",
                    "a seat falls vacant by an operator's record of the fact or a recall's result")
 
+
+
+def may_close_poll_early(actor: Actor, *, secret: bool, voters: str, is_open: bool,
+                         all_voted: bool, purpose: Refusal | None) -> Refusal | None:
+    """A poll closes before its calendar's end (issue 17) only when it is a roll call, it is
+    open, and either everyone on its roll has voted (the clock closes it: nothing is left to
+    wait for) or the member its purpose's app names (``purpose``: the presiding member of the
+    meeting, for a motion) closes the vote in the room.
+
+    A secret poll runs its whole window. A secret poll of the members (a recall, a referendum)
+    is voted from home over the calendar the constitution fixes: a member who has not yet voted
+    must not lose the days the constitution promised them, and nobody may watch the marks fill
+    and stop the count when it suits them. A secret poll of delegates is sealed to its tellers,
+    whose hand-ins are taken at the calendar's close; it closes then too. Operators never close
+    a poll: the clock and the body do."""
+    if secret and voters == "members":
+        return Refusal("secret-poll-runs-its-calendar",
+                       "a secret poll of the members runs its full calendar: it is never "
+                       "closed early")
+    if secret:
+        return Refusal("secret-poll-runs-its-calendar",
+                       "a secret ballot runs its whole window: only a roll call closes early")
+    if not is_open:
+        return Refusal("poll-not-open", "only an open poll is closed early")
+    if isinstance(actor, ClockActor):
+        if all_voted:
+            return purpose
+        return Refusal("poll-not-all-voted", "the clock closes a poll early only once everyone "
+                                             "on its roll has voted")
+    if isinstance(actor, OperatorActor):
+        return Refusal("poll-closed-by-body", "an operator never closes a vote")
+    return purpose

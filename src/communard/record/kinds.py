@@ -755,6 +755,32 @@ RECALL_PUT_TO_ASSEMBLY = Kind("recall.put_to_assembly", 1, RecallPutToAssembly)
 RECALL_MORE_KINDS = (RECALL_CANDIDATE_STOOD, RECALL_REPLACEMENT_SEATED, RECALL_PUT_TO_ASSEMBLY)
 
 
+# ------------------------------------------------------------------ councils decide (issue 17)
+# A roll call closed before its calendar's end: by the presiding member, or by the clock once
+# everyone on its roll has voted. The poll.closed entry that follows counts it.
+
+
+class PollClosedEarly(PollRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(pattern=r"^(presiding|all-voted)\Z")]
+    at: Moment
+    marks: Count  # how many on the roll had voted
+    voters: Count  # the roll's size
+
+
+POLL_CLOSED_EARLY = Kind("poll.closed_early", 1, PollClosedEarly)
+
+
+class MotionMatterDeclared(MotionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What a motion is about, as its mover declared it at submission (or as the motion it was
+    forwarded from had it): ``[meetings] secret_matters`` make some matters' votes secret."""
+
+    matter: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{0,39}\Z")]
+
+
+MOTION_MATTER_DECLARED = Kind("motion.matter_declared", 1, MotionMatterDeclared)
+EARLY_CLOSE_KINDS = (POLL_CLOSED_EARLY, MOTION_MATTER_DECLARED)
+
+
 def _registry(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:
     table: dict[str, Kind[Any]] = {}
     for k in kinds:
@@ -782,6 +808,7 @@ KINDS: Mapping[str, Kind[Any]] = _registry(
     *SEALING_KINDS,
     *ELECTION_POLL_KINDS,
     *RECALL_MORE_KINDS,
+    *EARLY_CLOSE_KINDS,
 )
 """Every declared kind by the tag stored in its entries."""
 

@@ -129,6 +129,11 @@ class Motion(models.Model):
     forwarded_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="forwarded_to")
     submitted_at = models.DateTimeField()
+    #: What the motion is about, as its mover declared it ("personnel"; "" or NULL for none):
+    #: the constitution's ``[meetings] secret_matters`` make some matters' votes secret.
+    #: Nullable without a default so that SQLite adds the column in place: rebuilding the table
+    #: would drop its write-once triggers (migration 0002).
+    matter = models.CharField(max_length=40, null=True, blank=True)  # noqa: DJ001
     state = models.CharField(max_length=10, choices=State.choices,
                              default=MotionState.SUBMITTED.value)
 

@@ -35,6 +35,7 @@ from communard.web.meetings.minutes import minutes
 from communard.web.meetings.models import Amendment, Meeting, Motion
 from communard.web.meetings.scorecard import delegate_scorecard, roll_calls_for
 from communard.web.members.models import Member
+from communard.web.polls.actions.close_early import do_close_early
 
 
 class BadForm(ValueError):
@@ -166,6 +167,12 @@ def meeting_act(request: HttpRequest, meeting_id: int, what: str) -> HttpRespons
             motion = _motion_in(request, Motion.objects.filter(council=meeting.council))
             vote.do_put_motion_to_vote(motion, meeting=meeting, actor=actor,
                                        secret=request.POST.get("secret") == "on")
+        elif what == "close-vote":
+            motion = _motion_in(request, Motion.objects.filter(council=meeting.council))
+            poll = vote.vote_of(motion)
+            if poll is None:
+                raise BadForm(f"motion {motion.pk} has not been put to the vote")
+            do_close_early(poll, actor=actor)
         elif what == "mandate":
             motion = _motion_in(request, Motion.objects.filter(council=meeting.council.parent))
             stance = Stance[_choice(request, "stance", Stance, by_label=True).name]

@@ -7,14 +7,21 @@ from django.db import transaction
 
 from communard.constitution.meetings import (
     MotionState,
+    is_matter,
     may_forward,
+    may_leave_vote,
     may_move,
     may_preside,
     may_support,
     may_vote_now,
 )
 from communard.constitution.permissions import Actor, NotAllowed, Refusal, check
-from communard.record.kinds import MOTION_STATE_CHANGED, MOTION_SUBMITTED, MOTION_SUPPORTED
+from communard.record.kinds import (
+    MOTION_MATTER_DECLARED,
+    MOTION_STATE_CHANGED,
+    MOTION_SUBMITTED,
+    MOTION_SUPPORTED,
+)
 from communard.web.core.actors import record_name
 from communard.web.councils.models import Council
 from communard.web.meetings.actions._facts import (
@@ -29,6 +36,7 @@ from communard.web.meetings.actions._facts import (
 )
 from communard.web.meetings.models import Meeting, Motion, MotionStep, MotionSupport
 from communard.web.members.models import Member
+from communard.web.polls.models import Poll
 from communard.web.records import services as record
 
 MAX_TEXT = 100_000
@@ -45,11 +53,12 @@ def _check_text(title: str, text: str, reasons: str) -> None:
 
 
 def _submit(council: Council, *, title: str, text: str, reasons: str, mover: Member | None,
-            forwarded_from: Motion | None, actor: Actor) -> Motion:
+            forwarded_from: Motion | None, actor: Actor, matter: str = "") -> Motion:
     at = now()
     motion = Motion.objects.create(
         federation=council.federation, council=council, title=title.strip(), text=text,
-        reasons=reasons, mover=mover, forwarded_from=forwarded_from, submitted_at=at)
+        reasons=reasons, mover=mover, forwarded_from=forwarded_from, submitted_at=at,
+        matter=matter)
     MotionStep.objects.create(motion=motion, from_state="", to_state=motion.state, at=at)
     record.append(MOTION_SUBMITTED, {
         "federation": council.federation.slug, "motion": motion.pk, "council": council.key,
@@ -57,20 +66,28 @@ def _submit(council: Council, *, title: str, text: str, reasons: str, mover: Mem
         "member": personal(mover) if mover is not None else None,
         "forwarded_from": forwarded_from.pk if forwarded_from is not None else None,
     }, actor=record_name(actor))
+    if matter:
+        record.append(MOTION_MATTER_DECLARED, {
+            "federation": council.federation.slug, "motion": motion.pk, "matter": matter},
+            actor=record_name(actor))
     return motion
 
 
 def do_submit_motion(council: Council, *, title: str, text: str, reasons: str,
-                     actor: Actor) -> Motion:
-    """A member of an assembly, or a delegate of a council, submits a motion to that body."""
+                     actor: Actor, matter: str = "") -> Motion:
+    """A member of an assembly, or a delegate of a council, submits a motion to that body,
+    declaring its matter if it has one (``[meetings] secret_matters`` make some secret)."""
     with transaction.atomic():
         member = acting_member(actor, council.federation)
         if not sits_in(member, council):
             raise NotAllowed(Refusal("not-in-body", "only the body's members or delegates "
                                                     "submit motions to it"))
         _check_text(title, text, reasons)
+        if not is_matter(matter):
+            raise NotAllowed(Refusal("motion-matter", "matter: a lower-case word of up to 40 "
+                                                      "letters, digits or hyphens, or nothing"))
         return _submit(council, title=title, text=text, reasons=reasons, mover=member,
-                       forwarded_from=None, actor=actor)
+                       forwarded_from=None, actor=actor, matter=matter)
 
 
 def do_support_motion(motion: Motion, *, actor: Actor) -> MotionSupport:
@@ -106,6 +123,7 @@ def do_move_motion(motion: Motion, to: MotionState, *, meeting: Meeting,
         chairs = chair_of(motion.council)
         check(may_preside(is_chair=member.pk in chairs, chair_sits=bool(chairs),
                           present=is_present(meeting, member)))
+        check(may_leave_vote(motion.rule_state, poll_open=_vote_open(motion)))
         rules = rules_of(motion.federation)
         here = present(meeting)
         check(may_move(rules, motion.rule_state, to,
@@ -124,6 +142,12 @@ def do_move_motion(motion: Motion, to: MotionState, *, meeting: Meeting,
     return motion
 
 
+def _vote_open(motion: Motion) -> bool:
+    """Whether the motion's poll (``actions.vote``) is called and not yet closed."""
+    return Poll.objects.filter(purpose="motion", subject=f"motion:{motion.pk}",
+                               closed_at__isnull=True).exists()
+
+
 def do_forward_motion(motion: Motion, to: Council, *, actor: Actor) -> Motion:
     """An adopted motion goes to the council directly above or one directly beneath, as a new
     submitted motion there (its origin named); the body's chair (or, with the chair vacant, any
@@ -139,4 +163,4 @@ def do_forward_motion(motion: Motion, to: Council, *, actor: Actor) -> Motion:
             to.pk == motion.council.parent_id or to.parent_id == motion.council_id)
         check(may_forward(motion.rule_state, is_neighbour=neighbour))
         return _submit(to, title=motion.title, text=motion.text, reasons=motion.reasons,
-                       mover=None, forwarded_from=motion, actor=actor)
+                       mover=None, forwarded_from=motion, actor=actor, matter=motion.matter or "")

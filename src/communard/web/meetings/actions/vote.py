@@ -2,10 +2,10 @@
 base assembly's members: it has no delegates), a roll call by default, called and opened at once by whoever presides at a quorate meeting; its close (the clock's,
 ``web/polls``) adopts or rejects the motion (:func:`motion_decided`).
 
-The poll closes ``VOTE_WINDOW`` after it opens. The polls' close refuses to count before its
-calendar's end, and the close code is not this app's to change, so the presiding member cannot
-close it early yet: an early close needs a recorded change of the poll's calendar in the polls
-app (left for a later change, see docs/meetings.md).
+The poll closes ``VOTE_WINDOW`` after it opens, or earlier (issue 17): whoever presides closes
+it when the hall has voted, and the clock as soon as every delegate on its roll has voted
+(``actions.close_vote``, ``polls.actions.close_early``). A matter the constitution makes secret
+(``[meetings] secret_matters``) is voted by secret ballot, which runs its whole window.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import datetime as dt
 
 from django.db import transaction
 
-from communard.constitution.meetings import MotionState
+from communard.constitution.meetings import MotionState, vote_is_secret
 from communard.constitution.permissions import Actor, ClockActor
 from communard.record.kinds import MOTION_STATE_CHANGED
 from communard.web.core.actors import record_name
@@ -57,6 +57,9 @@ def do_put_motion_to_vote(motion: Motion, *, meeting: Meeting, actor: Actor,
         motion = do_move_motion(motion, MotionState.VOTED, meeting=meeting, actor=actor)
         at = now()
         rule = motion.federation.constitution.polls.for_purpose(PURPOSE)
+        # A matter the constitution makes secret (personnel) is never voted by roll call.
+        secret = vote_is_secret(motion.federation.constitution.meetings, motion.matter or "",
+                                asked=secret)
         poll = do_call_poll(PollSpec(
             federation=motion.federation, electorate=motion.council,
             voters="members" if motion.council.is_base else "delegates",

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from communard.constitution.majority import Outcome, YesNoTally, decide, meets_floor
-from communard.record.kinds import POLL_CLOSED
+from communard.record.kinds import POLL_CLOSED, POLL_CLOSED_EARLY
 from communard.web.polls import outcomes
 from communard.web.polls.actions.common import locked, on_record, ref
 from communard.web.polls.actions.open import freeze_roll
@@ -46,7 +46,8 @@ def do_close_poll(poll: Poll | int, *, now: dt.datetime | None = None) -> Result
     with transaction.atomic():
         poll = locked(poll)
         _refuse_second_close(poll)
-        if now < poll.closes_at:
+        if now < poll.closes_at and on_record(POLL_CLOSED_EARLY, poll) is None:
+            # Before the calendar's end only once the record says it closed early (issue 17).
             raise WrongPhase("the poll is still open")
         if poll.roll_frozen_at is None:
             freeze_roll(poll, now)

@@ -1,0 +1,34 @@
+"""Closing a motion's roll call at the meeting (issue 17): the presiding member closes it when
+the hall has voted (``polls.actions.close_early.do_close_early``), and the clock closes it as
+soon as every delegate on its roll has voted. This module tells the polls app who presides."""
+
+from __future__ import annotations
+
+from communard.constitution.meetings import may_preside
+from communard.constitution.permissions import Actor, ClockActor, NotAllowed, Refusal
+from communard.web.meetings.actions._facts import acting_member, chair_of, is_present
+from communard.web.meetings.actions.vote import PURPOSE, motion_of
+from communard.web.meetings.models import Meeting
+from communard.web.polls.early_close import closes_early
+from communard.web.polls.models import Poll
+
+
+@closes_early(PURPOSE)
+def presiding_closes(poll: Poll, actor: Actor) -> Refusal | None:
+    """Whoever presides at the open meeting that put the motion to the vote (the chair, or with
+    the chair vacant a member checked in) closes its roll call; the clock, once all voted."""
+    if isinstance(actor, ClockActor):
+        return None
+    motion = motion_of(poll)
+    meeting = (Meeting.objects.filter(pk=motion.meeting_id).select_related("council").first()
+               if motion.meeting_id is not None else None)
+    if meeting is None or not meeting.is_open:
+        return Refusal("motion-meeting", "a motion's vote is closed early at the open meeting "
+                                         "that put it to the vote; it now runs its calendar")
+    try:
+        member = acting_member(actor, motion.federation)
+    except NotAllowed as refused:
+        return refused.refusal
+    chairs = chair_of(meeting.council)
+    return may_preside(is_chair=member.pk in chairs, chair_sits=bool(chairs),
+                       present=is_present(meeting, member))
