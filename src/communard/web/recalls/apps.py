@@ -9,4 +9,9 @@ class RecallsConfig(AppConfig):
         from communard.web.recalls import transitions
 
         transitions.register()
+        from communard.web.core.me_sections import MeSection, register_me_section
         from communard.web.recalls import audit  # noqa: F401  (registers verify's audit)
+        from communard.web.recalls.mine import my_petitions
+
+        register_me_section(MeSection("recalls", "recalls/my_petitions.html", my_petitions,
+                                      order=30))
