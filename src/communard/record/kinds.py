@@ -687,6 +687,27 @@ POLL_SEALED = Kind("poll.sealed", 1, PollSealed)
 POLL_UNSEALED = Kind("poll.unsealed", 1, PollUnsealed)
 POLL_BOX_OPENED = Kind("poll.box_opened", 1, PollBoxOpened)
 SEALING_KINDS = (TELLER_KEY_REGISTERED, POLL_SEALED, POLL_UNSEALED, POLL_BOX_OPENED)
+# ------------------------------------------------------------------ report-back (issue 17)
+# A delegate's report to their constituency on a meeting of the council they sit in: public, so
+# the body holds the text itself beside its SHA-256 (the audit recomputes both). A correction is
+# the next version, a new entry; none is ever edited.
+ReportText = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
+
+
+class ReportFiled(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    meeting: Position
+    report: Position  # the row's id
+    delegate: Position  # the seat (councils' Delegate) reported from
+    constituency: Key  # to whom: the council that sent the delegate
+    version: Position  # 1, then each correction one more
+    text: ReportText
+    text_sha256: Sha256  # of the text (web/meetings/models.py: text_digest of the one part)
+    member: Commitment  # the delegate who wrote it
+
+
+REPORT_FILED = Kind("report.filed", 1, ReportFiled)
+REPORT_KINDS = (REPORT_FILED,)
 
 
 def _registry(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:
@@ -714,6 +735,7 @@ KINDS: Mapping[str, Kind[Any]] = _registry(
     *RECALL_KINDS,
     *POLL_KINDS,
     *SEALING_KINDS,
+    *REPORT_KINDS,
 )
 """Every declared kind by the tag stored in its entries."""
 
