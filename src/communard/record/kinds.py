@@ -781,6 +781,29 @@ MOTION_MATTER_DECLARED = Kind("motion.matter_declared", 1, MotionMatterDeclared)
 EARLY_CLOSE_KINDS = (POLL_CLOSED_EARLY, MOTION_MATTER_DECLARED)
 
 
+# ------------------------------------------------------------------ report-back (issue 17)
+# A delegate's report to their constituency on a meeting of the council they sit in: public, so
+# the body holds the text itself beside its SHA-256 (the audit recomputes both). A correction is
+# the next version, a new entry; none is ever edited.
+ReportText = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
+
+
+class ReportFiled(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    meeting: Position
+    report: Position  # the row's id
+    delegate: Position  # the seat (councils' Delegate) reported from
+    constituency: Key  # to whom: the council that sent the delegate
+    version: Position  # 1, then each correction one more
+    text: ReportText
+    text_sha256: Sha256  # of the text (web/meetings/models.py: text_digest of the one part)
+    member: Commitment  # the delegate who wrote it
+
+
+REPORT_FILED = Kind("report.filed", 1, ReportFiled)
+REPORT_KINDS = (REPORT_FILED,)
+
+
 def _registry(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:
     table: dict[str, Kind[Any]] = {}
     for k in kinds:
@@ -809,6 +832,7 @@ KINDS: Mapping[str, Kind[Any]] = _registry(
     *ELECTION_POLL_KINDS,
     *RECALL_MORE_KINDS,
     *EARLY_CLOSE_KINDS,
+    *REPORT_KINDS,
 )
 """Every declared kind by the tag stored in its entries."""
 

@@ -14,6 +14,7 @@ from communard.web.polls import (
 from communard.web.polls.api import router as polls_router
 from communard.web.recalls.api import router as recalls_router
 from communard.web.records.public import router as public_router
+from communard.web.reports.api import router as reports_router
 
 
 class SwaggerFromThisSite(Swagger):
@@ -31,6 +32,7 @@ api.add_router("/", meetings_router)
 api.add_router("/recalls/", recalls_router)
 api.add_router("/public/", public_router)
 api.add_router("/polls/", polls_router)
+api.add_router("/", reports_router)
 # Ninja handles its views' exceptions itself (a 500, or a traceback under DEBUG): a database
 # that cannot be reached is a JSON 503 with Retry-After instead (core/database_faults.py).
 for fault in DATABASE_FAULTS:

@@ -238,6 +238,9 @@ def load_demo(*, more_members: Sequence[str] = ()) -> bool:
     )
     load_demo_elections()
     load_demo_recalls()
+    from communard.web.demo_congress import load_demo_congress
+
+    load_demo_congress(DEMO_SLUG)
     return True
 
 

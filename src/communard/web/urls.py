@@ -12,6 +12,7 @@ from communard.web.meetings.recall_page import put_recall
 from communard.web.members import views as members
 from communard.web.recalls import views as recalls
 from communard.web.recalls.ballot import recall_ballot
+from communard.web.reports import views as reports
 
 urlpatterns = [
     path("", councils.home, name="home"),
@@ -40,6 +41,9 @@ urlpatterns = [
     path("motions/<int:motion_id>/", meetings.motion_page, name="motion"),
     path("motions/<int:motion_id>/<slug:what>/", meetings.motion_act, name="motion_act"),
     path("delegates/<int:delegate_id>/scorecard/", meetings.scorecard_page, name="scorecard"),
+    path("reports/<int:meeting_id>/<int:delegate_id>/", reports.report_page, name="report"),
+    path("reports/<int:meeting_id>/<int:delegate_id>/file/", reports.file_report,
+         name="file_report"),
     path("petitions/<int:petition_id>/", recalls.petition_page, name="petition"),
     path("petitions/<int:petition_id>/sign/", recalls.sign, name="petition_sign"),
     path("petitions/<int:petition_id>/withdraw/", recalls.withdraw, name="petition_withdraw"),

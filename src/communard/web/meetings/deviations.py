@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from communard.constitution.mandates import Cast, Choice, RollCall, Verdict, compare
-from communard.web.councils.models import Delegate
+from communard.web.councils.models import Council, Delegate
 from communard.web.meetings.models import DeviationNotice, Mandate, Motion
 from communard.web.members.models import Member, Status
 from communard.web.polls.models import NamedVote, Poll, RollEntry
@@ -97,11 +97,17 @@ def notify_deviations(poll: Poll, motion: Motion, at: dt.datetime) -> int:
     seated = {(d.member.number, d.constituency_id): d for d in Delegate.objects.filter(
         council=motion.council, member__number__in={j.delegate for j in broken})
         .select_related("member").order_by("began_at")}
+    # A constituency's members are those of the assemblies beneath it too: a district that
+    # sends delegates to the congress is made of workplaces, whose members elected them. The
+    # federation's tree in one query, walked here.
+    under = _beneath({rows[j.mandate].constituency_id for j in broken}, motion.federation_id)
     constituents: dict[int, list[int]] = defaultdict(list)
     for member_id, council_id in Member.objects.filter(
-            council_id__in={rows[j.mandate].constituency_id for j in broken},
+            council_id__in=set().union(*under.values()),
             status=Status.ACTIVE).values_list("pk", "council_id"):
-        constituents[council_id].append(member_id)
+        for constituency, councils in under.items():
+            if council_id in councils:
+                constituents[constituency].append(member_id)
     notices = []
     for j in broken:
         mandate = rows[j.mandate]
@@ -118,6 +124,22 @@ def notify_deviations(poll: Poll, motion: Motion, at: dt.datetime) -> int:
                     for m in constituents[mandate.constituency_id]]
     DeviationNotice.objects.bulk_create(notices, batch_size=2000)
     return len(notices)
+
+
+def _beneath(councils: set[int], federation_id: int) -> dict[int, set[int]]:
+    """Each of ``councils`` with every council beneath it, from one read of the tree."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for pk, parent in Council.objects.filter(federation_id=federation_id).values_list(
+            "pk", "parent_id"):
+        children[parent].append(pk)
+    found: dict[int, set[int]] = {}
+    for top in councils:
+        seen, frontier = {top}, [top]
+        while frontier:
+            frontier = [c for p in frontier for c in children[p]]
+            seen.update(frontier)
+        found[top] = seen
+    return found
 
 
 def motion_votes(motion: Motion) -> list[dict[str, object]]:

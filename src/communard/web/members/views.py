@@ -6,8 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from communard.web.core.me_sections import render_me_sections
 from communard.web.councils.models import Delegate
-from communard.web.meetings.mine import my_meetings
 from communard.web.members.models import Member
 
 
@@ -41,6 +41,7 @@ def me(request: HttpRequest) -> HttpResponse:
         "mandates": mandates,
         "platforms": member.platforms.all(),
         "events": member.events.select_related("council"),
-        **my_meetings(member),
+        # Other apps' parts of the page (meetings, recalls, …), registered in their ready().
+        "sections": render_me_sections(member, request),
     }
     return render(request, "members/me.html", context)

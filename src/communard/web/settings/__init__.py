@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "communard.web.polls",
     "communard.web.meetings",
     "communard.web.recalls",
+    "communard.web.reports",
 ]
 
 MIDDLEWARE = [
