@@ -129,23 +129,28 @@ def statement_committed() -> None:
         _seal_after_commit()
 
 
-def seal(*, wait: bool = True, batch: int = SEAL_BATCH, once: bool = False) -> int:
+def seal(*, wait: bool = True, batch: int = SEAL_BATCH, max_bytes: int | None = None,
+         once: bool = False) -> int:
     """Move queued entries into the tree, oldest first; returns how many.
 
     Each batch is prepared (positions, hashes, signed checkpoints) without the lock, then
     written under it if no other sealer moved the tree meanwhile (else prepared again). With
     ``wait=False`` a sealer that finds the lock held leaves the work to its holder, which looks
     at the queue again after each batch it writes, until it finds it empty: an entry committed
-    before that look is never left behind. ``batch`` bounds one transaction's work.
+    before that look is never left behind. ``batch`` bounds one transaction's work in entries,
+    ``max_bytes`` (default: the ``COMMUNARD_SEAL_BATCH_BYTES`` setting) in the bytes of their
+    bodies, which a batch holds in memory several times over (queued text, canonical entry,
+    the row written): a thousand entries of a large import's 100 kB would be 100 MB each time.
 
     ``once``: write at most one batch (the sealer process's rounds: draining to the last entry
     would end each round with batches of one or two, which cost several times more per entry).
     """
     sealed = 0
+    budget = max_bytes if max_bytes is not None else settings.COMMUNARD_SEAL_BATCH_BYTES
     while True:
         draft = store.DatabaseStore(wait=wait)
         with draft.lock():  # the tree's edge first, then the queue: see DatabaseStore.write
-            taken = store.queued(batch)
+            taken = store.queued(batch, budget)
             if taken:
                 Log(draft, signer()).integrate([q for _, q in taken])
         if not taken:

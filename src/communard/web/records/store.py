@@ -282,11 +282,15 @@ def enqueue(queued: Queued) -> None:
             cursor.execute(enqueue_sql(), enqueue_values(queued))
 
 
-def queued(limit: int) -> list[tuple[int, Queued]]:
-    """The oldest queued entries (by queue id), at most ``limit``. A sealer reads them after
-    the tree's edge, so that a batch written under an unmoved edge holds no sealed entry."""
+def queued(limit: int, max_bytes: int | None = None) -> list[tuple[int, Queued]]:
+    """The oldest queued entries (by queue id), at most ``limit``, and only as many as fit
+    their bodies into ``max_bytes`` (the first always, however large: a batch must move). A
+    sealer reads them after the tree's edge, so that a batch written under an unmoved edge
+    holds no sealed entry. The budget is applied by the database (a running sum over the
+    oldest ``limit``), so bodies past it are never fetched."""
     with connection.cursor() as cursor:
-        cursor.execute(_sql(connection.vendor)["queued"], [limit])
+        cursor.execute(_sql(connection.vendor)["queued"],
+                       [limit, max_bytes if max_bytes is not None else _NO_BUDGET])
         return [
             (int(i), Queued(kind=k, time=t, actor=a, body=b.encode("utf-8")))
             for i, k, t, a, b in cursor.fetchall()
@@ -321,9 +325,16 @@ def _sql(vendor: str) -> dict[str, str]:
     )
     columns = ", ".join(q(f) for f in _ENTRY_COLUMNS)
     index = q("index")
+    # A body's size in bytes (UTF-8), which is what a batch holds in memory.
+    octets = "octet_length(body)" if vendor == "postgresql" else "length(CAST(body AS BLOB))"
     common = {
         "enqueue": f"INSERT INTO {queue} (kind, time, actor, body) VALUES (%s, %s, %s, %s)",
-        "queued": f"SELECT id, kind, time, actor, body FROM {queue} ORDER BY id LIMIT %s",
+        # The oldest ``limit``, as many as fit their bodies into the budget (and the first
+        # whatever its size: a batch must move).
+        "queued": f"SELECT id, kind, time, actor, body FROM (SELECT id, kind, time, actor, body, "
+        f"SUM({octets}) OVER (ORDER BY id) AS upto, ROW_NUMBER() OVER (ORDER BY id) AS n FROM "
+        f"(SELECT * FROM {queue} ORDER BY id LIMIT %s) AS oldest) AS sized "
+        "WHERE upto <= %s OR n = 1 ORDER BY id",
         "opening": f"INSERT INTO {opening} (commitment, salt, value) VALUES (%s, %s, %s)",
         "head_now": f"SELECT size, frontier FROM {head} WHERE id = 1",
     }
@@ -362,6 +373,9 @@ def _sql(vendor: str) -> dict[str, str]:
         "head": f"UPDATE {head} SET size = %s, frontier = %s WHERE id = 1",
     }
 
+
+#: ``queued``'s budget when none is given: more than any batch can hold.
+_NO_BUDGET = 2**62
 
 _ENTRY_COLUMNS = ("index", "kind", "at", "actor", "body", "data", "leaf_hash")
 
