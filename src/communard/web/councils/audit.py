@@ -56,15 +56,19 @@ def _tree(federation: Federation, index: int, body: dict[str, Any]) -> Iterator[
                          "founded on the record but missing", index)
 
 
-def _last_apportioned() -> tuple[dict[tuple[str, str], tuple[int, int]],
-                                 dict[str, tuple[int, dict[str, Any]]]]:
+def _last_apportioned() -> tuple[dict[tuple[str, str], tuple[int | None, int]],
+                                 dict[str, tuple[int | None, dict[str, Any]]]]:
     """The last recorded seats of each council (any version), and each federation's last
-    census (``seats.apportioned.v2``)."""
-    last: dict[tuple[str, str], tuple[int, int]] = {}
-    census: dict[str, tuple[int, dict[str, Any]]] = {}
+    census (``seats.apportioned.v2``), sealed or still queued (index None).
+
+    Queued too, as the members' replay reads them: the census's rows change in the same
+    transaction that queues its entry, so beside a busy server (a sealer process) the tables
+    can hold a census whose entry is not sealed yet. Compared with the last *sealed* census
+    those rows were a false divergence; compared with the queued one they match, and a row
+    changed behind it is still named (against the census "still queued")."""
+    last: dict[tuple[str, str], tuple[int | None, int]] = {}
+    census: dict[str, tuple[int | None, dict[str, Any]]] = {}
     for index, tag, body, _ in recorded_entries(K.SEATS_APPORTIONED):
-        if index is None:
-            continue  # still queued: its census is checked once it is sealed
         fed = str(body.get("federation"))
         for key, seats in (body.get("seats") or {}).items():
             last[(fed, key)] = (index, seats)
@@ -74,8 +78,9 @@ def _last_apportioned() -> tuple[dict[tuple[str, str], tuple[int, int]],
 
 
 def _seats(federation: Federation, founded_body: dict[str, Any],
-           last: dict[tuple[str, str], tuple[int, int]],
-           census: tuple[int, dict[str, Any]] | None, replayed: Replay) -> Iterator[Divergence]:
+           last: dict[tuple[str, str], tuple[int | None, int]],
+           census: tuple[int | None, dict[str, Any]] | None,
+           replayed: Replay) -> Iterator[Divergence]:
     """Seats as the last census fixed them: the census's count against the members replayed
     from the record at its instant, its seats against the recorded constitution's rule applied
     to that count, and the council rows against its seats."""
@@ -93,6 +98,9 @@ def _seats(federation: Federation, founded_body: dict[str, Any],
                                  f"apportioned {recorded}", index)
         return
     index, body = census
+    # A census still queued has no index yet: name it by its day, and say so.
+    named = f"the census of {body.get('census_day')}" + (" (still queued)" if index is None
+                                                          else "")
     ids = {c.key: c.id for c in councils}
     keys = {c.id: c.key for c in councils}
     counted: dict[str, int] = {k: int(n) for k, n in (body.get("members") or {}).items()}
@@ -103,7 +111,7 @@ def _seats(federation: Federation, founded_body: dict[str, Any],
         for c in councils:
             if c.level == 0 and by_id.get(c.id, 0) != counted.get(c.key, 0):
                 yield Divergence("councils_council", f"{federation.slug}/{c.key}",
-                                 f"the census of {day} counted {counted.get(c.key, 0)} members; "
+                                 f"{named} counted {counted.get(c.key, 0)} members; "
                                  f"the record's members replay to {by_id.get(c.id, 0)}", index)
     nodes = [CouncilNode(c.key, c.tier, keys.get(c.parent_id)) for c in councils]
     base = {c.key: counted.get(c.key, 0) for c in councils if c.level == 0}
@@ -118,12 +126,12 @@ def _seats(federation: Federation, founded_body: dict[str, Any],
         rule = by_rule.get(council.key, 0)
         if council.parent_id is not None and fixed.get(council.key) != rule:
             yield Divergence("councils_council", row,
-                             f"the census recorded {fixed.get(council.key)} seats; the "
+                             f"{named} recorded {fixed.get(council.key)} seats; the "
                              f"constitution's rule gives {rule} from its count", index)
         if council.seats_in_parent != rule:
             yield Divergence("councils_council", row,
-                             f"seats_in_parent is {council.seats_in_parent}; the census of "
-                             f"{body.get('census_day')} gives {rule}", index)
+                             f"seats_in_parent is {council.seats_in_parent}; {named} gives "
+                             f"{rule}", index)
 
 
 def _replayed_tenures() -> tuple[Counter[Seat], Counter[Seat], dict[Seat, int]]:
