@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from communard.constitution.membership import ADMITTED, EXPELLED, LAPSED, TRANSFERRED, Change
+from communard.constitution.rolls import Standings
 from communard.record import kinds as K
 from communard.web.records.audit import openings
 from communard.web.records.models import Entry, QueuedEntry
@@ -57,6 +58,19 @@ class Replay:
     unreplayable_joins: Counter[tuple[str, str]] = field(default_factory=Counter)
     #: Commitments no genuine opening opens: (entry index, field, what the entry says).
     unopened: list[tuple[int | None, str, str]] = field(default_factory=list)
+    _standings: dict[tuple[str, tuple[tuple[str, int], ...]], tuple[Standings, list[str]]] = \
+        field(default_factory=dict)
+
+    def standings(self, federation: str, councils: dict[str, int]) -> tuple[Standings,
+                                                                             list[str]]:
+        """The federation's histories sorted once for many rolls (``constitution.rolls``), and
+        the membership number of each member as ``changes`` numbers them (from 1): what the
+        rolls audits ask of every election and poll, made once per federation and run."""
+        key = (federation, tuple(sorted(councils.items())))
+        if key not in self._standings:
+            numbers = [number for (fed, number) in self.histories if fed == federation]
+            self._standings[key] = (Standings(self.changes(federation, councils)), numbers)
+        return self._standings[key]
 
     def changes(self, federation: str, councils: dict[str, int]) -> list[Change]:
         """The federation's histories as ``constitution.membership`` reads them (members
