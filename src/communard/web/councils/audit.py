@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from communard.constitution import CouncilNode, apportion_pyramid, parse_constitution
@@ -134,9 +134,17 @@ def _seats(federation: Federation, founded_body: dict[str, Any],
                              f"{rule}", index)
 
 
-def _replayed_tenures() -> tuple[Counter[Seat], Counter[Seat], dict[Seat, int]]:
+def delegates_before(indices: Iterable[int]) -> dict[int, Counter[Seat]]:
+    """The sitting delegates as the record has them just before each of these entries (a
+    poll of a council's delegates froze its roll at one: ``polls/roll_audit.py``)."""
+    return _replayed_tenures(indices)[3]
+
+
+def _replayed_tenures(snapshots: Iterable[int] = ()) -> tuple[
+        Counter[Seat], Counter[Seat], dict[Seat, int], dict[int, Counter[Seat]]]:
     """Who sits where by the record: delegates and office-holders, and the entry that seated
-    each. Elections are read from ``election.called`` (by-elections replace nobody)."""
+    each; and the delegates as they sat just before each entry in ``snapshots``. Elections are
+    read from ``election.called`` (by-elections replace nobody)."""
     called = {(str(b.get("federation")), b.get("election")): b
               for _, _, b in entries(K.ELECTION_CALLED)}
     delegates: Counter[Seat] = Counter()
@@ -154,7 +162,11 @@ def _replayed_tenures() -> tuple[Counter[Seat], Counter[Seat], dict[Seat, int]]:
     def opening(commitment: Any) -> str | None:
         return opened.get(commitment) if isinstance(commitment, str) else None
 
+    wanted = sorted(set(snapshots), reverse=True)
+    before: dict[int, Counter[Seat]] = {}
     for index, kind, body in found:
+        while wanted and wanted[-1] <= index:
+            before[wanted.pop()] = +delegates
         fed = str(body.get("federation"))
         if kind == K.DELEGATE_FOUNDING.name or kind == K.DELEGATE_VACATED.name:
             number = opening(body.get("member"))
@@ -192,7 +204,8 @@ def _replayed_tenures() -> tuple[Counter[Seat], Counter[Seat], dict[Seat, int]]:
                 seat = (fed, council, office, str(opening(commitment)))
                 offices[seat] += 1
                 seated_by[seat] = index
-    return +delegates, +offices, seated_by
+    before.update((i, +delegates) for i in wanted)
+    return +delegates, +offices, seated_by, before
 
 
 def _compare_tenures(table: str, held: Counter[Seat], replayed: Counter[Seat],
@@ -220,7 +233,7 @@ def audit_councils() -> Iterator[Divergence]:
         index, body = founded[federation.slug]
         yield from _tree(federation, index, body)
         yield from _seats(federation, body, last, censuses.get(federation.slug), replayed)
-    delegates, offices, seated_by = _replayed_tenures()
+    delegates, offices, seated_by, _ = _replayed_tenures()
     held_delegates: Counter[Seat] = Counter(
         (f, c, k, n) for f, c, k, n in Delegate.objects.filter(ended_at__isnull=True).values_list(
             "council__federation__slug", "council__key", "constituency__key", "member__number"))

@@ -11,5 +11,6 @@ class PollsConfig(AppConfig):
         transitions.register()
         from communard.web.polls import (
             audit,  # noqa: F401  (registers verify's audit)
+            roll_audit,  # noqa: F401  (the polls' rolls)
             sealed_audit,  # noqa: F401  (sealed polls' audit)
         )
