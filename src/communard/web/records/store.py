@@ -167,13 +167,21 @@ class DatabaseStore:
         self._frontier = {k: known[k] for k in keys}
 
     def rows(self, start: int = 0, end: int | None = None) -> Iterator[Row]:
-        qs = Entry.objects.filter(index__gte=start).order_by("index")
-        if end is not None:
-            qs = qs.filter(index__lt=end)
-        for index, data, leaf in qs.values_list("index", "data", "leaf_hash").iterator(
-            chunk_size=5000
-        ):
-            yield Row(index, data.encode("utf-8"), bytes(leaf))
+        """The stored entries from ``start`` (to ``end``), in index order. Plain SQL: the log
+        check of a million entries reads every one, and the ORM's work per row was a third of
+        that read."""
+        q = connection.ops.quote_name
+        index = q("index")
+        sql = (f"SELECT {index}, data, leaf_hash FROM {q(Entry._meta.db_table)} "
+               f"WHERE {index} >= %s" + (f" AND {index} < %s" if end is not None else "")
+               + f" ORDER BY {index}")
+        # chunked_cursor: a server-side cursor on PostgreSQL, so the rows stream as .iterator()
+        # streamed them, and are not all fetched at once.
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, [start] if end is None else [start, end])
+            while batch := cursor.fetchmany(5000):
+                for i, data, leaf in batch:
+                    yield Row(i, data.encode("utf-8"), bytes(leaf))
 
     def checkpoint_at(self, size: int) -> str | None:
         return Checkpoint.objects.filter(size=size).values_list("note", flat=True).first()
