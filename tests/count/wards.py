@@ -9,17 +9,30 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCAL = REPO_ROOT / "tests" / "count" / "data" / "scotland-2017"
 
 
+#: The variable that says where the shared data is (the directory holding ``scotland-2017/``).
+SHARED_DATA_VARIABLE = "COMMUNARD_SHARED_DATA"
+
+
+def shared_data_root() -> Path:
+    """Where the shared data is: ``COMMUNARD_SHARED_DATA``, else ``../shared/data`` beside the
+    checkout (where the main checkout has it; a worktree or a clone elsewhere sets the variable)."""
+    env = os.environ.get(SHARED_DATA_VARIABLE)
+    return Path(env) if env else REPO_ROOT.parent / "shared" / "data"
+
+
 def shared_corpus() -> Path | None:
-    """``../shared/data/scotland-2017`` beside the checkout (CI has it), or where
-    ``COMMUNARD_SHARED_DATA`` points (for checkouts elsewhere, such as git worktrees)."""
-    roots = [REPO_ROOT.parent / "shared" / "data"]
-    if env := os.environ.get("COMMUNARD_SHARED_DATA"):
-        roots.insert(0, Path(env))
-    for root in roots:
-        corpus = root / "scotland-2017"
-        if (corpus / "ballots").is_dir():
-            return corpus
-    return None
+    """The full 2017 Scottish corpus (``scotland-2017/`` under :func:`shared_data_root`), or
+    None when it is not there (:func:`missing_corpus` says why)."""
+    corpus = shared_data_root() / "scotland-2017"
+    return corpus if (corpus / "ballots").is_dir() else None
+
+
+def missing_corpus() -> str:
+    """Why the full corpus is not used, naming the path looked at and the variable to set."""
+    where = shared_data_root() / "scotland-2017" / "ballots"
+    how = (f"{SHARED_DATA_VARIABLE} is set" if os.environ.get(SHARED_DATA_VARIABLE)
+           else f"set {SHARED_DATA_VARIABLE} to the directory holding scotland-2017/")
+    return f"the full 2017 Scottish corpus is not at {where} ({how})"
 
 
 def wards(corpus: Path) -> list[str]:

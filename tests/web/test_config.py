@@ -79,3 +79,17 @@ def test_the_record_sealer_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COMMUNARD_RECORD_SEALER", "thread")
     with pytest.raises(ConfigError, match="expected one of inline, process"):
         Config.from_env()
+
+
+def test_the_seal_batch_byte_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """16 MiB by default; bytes plain or with a binary suffix; anything else names the variable."""
+    monkeypatch.delenv("COMMUNARD_SEAL_BATCH_BYTES", raising=False)
+    assert Config.from_env().seal_batch_bytes == 16 * 2**20
+    for raw, value in (("4096", 4096), ("512KiB", 512 * 2**10), (" 2 MiB", 2 * 2**20),
+                       ("1GiB", 2**30)):
+        monkeypatch.setenv("COMMUNARD_SEAL_BATCH_BYTES", raw)
+        assert Config.from_env().seal_batch_bytes == value
+    for raw in ("0", "-5", "16MB", "lots", "MiB"):
+        monkeypatch.setenv("COMMUNARD_SEAL_BATCH_BYTES", raw)
+        with pytest.raises(ConfigError, match="COMMUNARD_SEAL_BATCH_BYTES="):
+            Config.from_env()

@@ -39,6 +39,21 @@ def _env_choice(name: str, choices: tuple[str, ...]) -> str:
     return raw
 
 
+def _env_size(name: str, default: int) -> int:
+    """A positive number of bytes, plain or with a binary suffix (``16MiB``, ``512KiB``)."""
+    raw = os.environ.get(name, "").strip()
+    if raw == "":
+        return default
+    for suffix, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10), ("", 1)):
+        if raw.endswith(suffix):  # "" last: every text ends with it
+            number = raw[: len(raw) - len(suffix)].strip()
+            if number.isdigit() and int(number) > 0:
+                return int(number) * scale
+            break
+    raise ConfigError(f"{name}={raw!r}: expected a positive number of bytes, such as 16777216 "
+                      "or 16MiB")
+
+
 def _env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if not raw:
@@ -116,6 +131,11 @@ class Config:
     # starts that process and sets this for its workers; a server started another way sets it
     # and runs the sealer beside it.
     record_sealer: str = "inline"
+    # The most a sealing batch holds of its entries' bodies, in bytes (besides its most
+    # entries, ``services.SEAL_BATCH``). 16 MiB: about 50,000 ordinary entries (a ballot's is
+    # under 100 bytes, so the entry bound governs), but at most ~160 of a large import's 100 kB
+    # items, where a thousand would hold 100 MB several times over in the sealer.
+    seal_batch_bytes: int = 16 * 2**20
     # How browsers reach this server: "off" (plain HTTP: development, the demo), "on" (this
     # server is reached over HTTPS itself), "proxy" (a reverse proxy terminates TLS and says so
     # in X-Forwarded-Proto, and appends the client's address to X-Forwarded-For). Anything but
@@ -139,6 +159,7 @@ class Config:
                 os.environ.get("COMMUNARD_SIGNING_KEY", data_dir / ".communard" / "signing.key")
             ),
             record_sealer=_env_choice("COMMUNARD_RECORD_SEALER", ("inline", "process")),
+            seal_batch_bytes=_env_size("COMMUNARD_SEAL_BATCH_BYTES", 16 * 2**20),
             tls=_env_choice("COMMUNARD_TLS", ("off", "on", "proxy")),
         )
 

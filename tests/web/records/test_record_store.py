@@ -96,6 +96,27 @@ def test_a_failed_action_leaves_no_entry() -> None:
 
 
 @pytest.mark.django_db
+def test_a_batch_stops_at_its_byte_budget(settings: Any) -> None:
+    """A batch holds only the entries whose bodies fit the byte budget (the first always,
+    however large), so a sealer never holds a thousand large entries at once; the rest follow
+    in the next batches, in queue order."""
+    fill(2)
+    with transaction.atomic():
+        for i in range(10):  # bodies of about 1 kB each
+            services.append(BALLOT_CAST, {"federation": "t" * 1000, "election": 100 + i})
+    size = len(QueuedEntry.objects.order_by("id").first().body.encode())
+    settings.COMMUNARD_SEAL_BATCH_BYTES = 3 * size + size // 2  # three fit, not four
+    assert services.seal(once=True) == 3
+    assert QueuedEntry.objects.count() == 7
+    assert services.seal(once=True, max_bytes=1) == 1  # a budget under one entry: still one
+    assert services.seal(once=True, max_bytes=3 * size) == 3  # exactly three fit
+    assert services.seal() == 3 and not QueuedEntry.objects.exists()
+    bodies = [e.body["election"] for e in Entry.objects.filter(index__gte=2).order_by("index")]
+    assert bodies == list(range(100, 110))
+    assert verify() == []
+
+
+@pytest.mark.django_db
 def test_a_batch_is_sealed_in_queue_order_with_a_checkpoint_per_size() -> None:
     """Many queued entries sealed at once (batches smaller than the queue): positions follow
     the queue, every tree size has its signed checkpoint, the queue empties, the log verifies."""

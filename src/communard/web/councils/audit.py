@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from communard.constitution import CouncilNode, apportion_pyramid, parse_constitution
@@ -56,15 +56,19 @@ def _tree(federation: Federation, index: int, body: dict[str, Any]) -> Iterator[
                          "founded on the record but missing", index)
 
 
-def _last_apportioned() -> tuple[dict[tuple[str, str], tuple[int, int]],
-                                 dict[str, tuple[int, dict[str, Any]]]]:
+def _last_apportioned() -> tuple[dict[tuple[str, str], tuple[int | None, int]],
+                                 dict[str, tuple[int | None, dict[str, Any]]]]:
     """The last recorded seats of each council (any version), and each federation's last
-    census (``seats.apportioned.v2``)."""
-    last: dict[tuple[str, str], tuple[int, int]] = {}
-    census: dict[str, tuple[int, dict[str, Any]]] = {}
+    census (``seats.apportioned.v2``), sealed or still queued (index None).
+
+    Queued too, as the members' replay reads them: the census's rows change in the same
+    transaction that queues its entry, so beside a busy server (a sealer process) the tables
+    can hold a census whose entry is not sealed yet. Compared with the last *sealed* census
+    those rows were a false divergence; compared with the queued one they match, and a row
+    changed behind it is still named (against the census "still queued")."""
+    last: dict[tuple[str, str], tuple[int | None, int]] = {}
+    census: dict[str, tuple[int | None, dict[str, Any]]] = {}
     for index, tag, body, _ in recorded_entries(K.SEATS_APPORTIONED):
-        if index is None:
-            continue  # still queued: its census is checked once it is sealed
         fed = str(body.get("federation"))
         for key, seats in (body.get("seats") or {}).items():
             last[(fed, key)] = (index, seats)
@@ -74,8 +78,9 @@ def _last_apportioned() -> tuple[dict[tuple[str, str], tuple[int, int]],
 
 
 def _seats(federation: Federation, founded_body: dict[str, Any],
-           last: dict[tuple[str, str], tuple[int, int]],
-           census: tuple[int, dict[str, Any]] | None, replayed: Replay) -> Iterator[Divergence]:
+           last: dict[tuple[str, str], tuple[int | None, int]],
+           census: tuple[int | None, dict[str, Any]] | None,
+           replayed: Replay) -> Iterator[Divergence]:
     """Seats as the last census fixed them: the census's count against the members replayed
     from the record at its instant, its seats against the recorded constitution's rule applied
     to that count, and the council rows against its seats."""
@@ -93,6 +98,9 @@ def _seats(federation: Federation, founded_body: dict[str, Any],
                                  f"apportioned {recorded}", index)
         return
     index, body = census
+    # A census still queued has no index yet: name it by its day, and say so.
+    named = f"the census of {body.get('census_day')}" + (" (still queued)" if index is None
+                                                          else "")
     ids = {c.key: c.id for c in councils}
     keys = {c.id: c.key for c in councils}
     counted: dict[str, int] = {k: int(n) for k, n in (body.get("members") or {}).items()}
@@ -103,7 +111,7 @@ def _seats(federation: Federation, founded_body: dict[str, Any],
         for c in councils:
             if c.level == 0 and by_id.get(c.id, 0) != counted.get(c.key, 0):
                 yield Divergence("councils_council", f"{federation.slug}/{c.key}",
-                                 f"the census of {day} counted {counted.get(c.key, 0)} members; "
+                                 f"{named} counted {counted.get(c.key, 0)} members; "
                                  f"the record's members replay to {by_id.get(c.id, 0)}", index)
     nodes = [CouncilNode(c.key, c.tier, keys.get(c.parent_id)) for c in councils]
     base = {c.key: counted.get(c.key, 0) for c in councils if c.level == 0}
@@ -118,17 +126,25 @@ def _seats(federation: Federation, founded_body: dict[str, Any],
         rule = by_rule.get(council.key, 0)
         if council.parent_id is not None and fixed.get(council.key) != rule:
             yield Divergence("councils_council", row,
-                             f"the census recorded {fixed.get(council.key)} seats; the "
+                             f"{named} recorded {fixed.get(council.key)} seats; the "
                              f"constitution's rule gives {rule} from its count", index)
         if council.seats_in_parent != rule:
             yield Divergence("councils_council", row,
-                             f"seats_in_parent is {council.seats_in_parent}; the census of "
-                             f"{body.get('census_day')} gives {rule}", index)
+                             f"seats_in_parent is {council.seats_in_parent}; {named} gives "
+                             f"{rule}", index)
 
 
-def _replayed_tenures() -> tuple[Counter[Seat], Counter[Seat], dict[Seat, int]]:
+def delegates_before(indices: Iterable[int]) -> dict[int, Counter[Seat]]:
+    """The sitting delegates as the record has them just before each of these entries (a
+    poll of a council's delegates froze its roll at one: ``polls/roll_audit.py``)."""
+    return _replayed_tenures(indices)[3]
+
+
+def _replayed_tenures(snapshots: Iterable[int] = ()) -> tuple[
+        Counter[Seat], Counter[Seat], dict[Seat, int], dict[int, Counter[Seat]]]:
     """Who sits where by the record: delegates and office-holders, and the entry that seated
-    each. Elections are read from ``election.called`` (by-elections replace nobody)."""
+    each; and the delegates as they sat just before each entry in ``snapshots``. Elections are
+    read from ``election.called`` (by-elections replace nobody)."""
     called = {(str(b.get("federation")), b.get("election")): b
               for _, _, b in entries(K.ELECTION_CALLED)}
     delegates: Counter[Seat] = Counter()
@@ -146,7 +162,11 @@ def _replayed_tenures() -> tuple[Counter[Seat], Counter[Seat], dict[Seat, int]]:
     def opening(commitment: Any) -> str | None:
         return opened.get(commitment) if isinstance(commitment, str) else None
 
+    wanted = sorted(set(snapshots), reverse=True)
+    before: dict[int, Counter[Seat]] = {}
     for index, kind, body in found:
+        while wanted and wanted[-1] <= index:
+            before[wanted.pop()] = +delegates
         fed = str(body.get("federation"))
         # A recall's replacement question seats its winner as a founding seats a delegate.
         if kind in (K.DELEGATE_FOUNDING.name, K.DELEGATE_VACATED.name,
@@ -186,7 +206,8 @@ def _replayed_tenures() -> tuple[Counter[Seat], Counter[Seat], dict[Seat, int]]:
                 seat = (fed, council, office, str(opening(commitment)))
                 offices[seat] += 1
                 seated_by[seat] = index
-    return +delegates, +offices, seated_by
+    before.update((i, +delegates) for i in wanted)
+    return +delegates, +offices, seated_by, before
 
 
 def _compare_tenures(table: str, held: Counter[Seat], replayed: Counter[Seat],
@@ -214,7 +235,7 @@ def audit_councils() -> Iterator[Divergence]:
         index, body = founded[federation.slug]
         yield from _tree(federation, index, body)
         yield from _seats(federation, body, last, censuses.get(federation.slug), replayed)
-    delegates, offices, seated_by = _replayed_tenures()
+    delegates, offices, seated_by, _ = _replayed_tenures()
     held_delegates: Counter[Seat] = Counter(
         (f, c, k, n) for f, c, k, n in Delegate.objects.filter(ended_at__isnull=True).values_list(
             "council__federation__slug", "council__key", "constituency__key", "member__number"))

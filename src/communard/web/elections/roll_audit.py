@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from communard.constitution.membership import end_of_day, roll
+from communard.constitution.membership import end_of_day
 from communard.record import kinds as K
 from communard.web.councils.models import Council
 from communard.web.elections.models import Candidate, Election, RollEntry
@@ -116,13 +116,13 @@ def _replayed_roll(election: Election, history: members.Replay,
     councils = dict(Council.objects.filter(federation=election.federation)
                     .values_list("key", "pk"))
     below = beneath(election.constituency)
-    numbers = [number for (f, number) in history.histories if f == fed]
+    standings, numbers = history.standings(fed, councils)  # sorted once for every election
     cutoff = dt.date.fromisoformat(body["cutoff"])
     zone = zoneinfo.ZoneInfo(election.federation.time_zone)
     cutoff_end = end_of_day(cutoff, zone)
     if election.poll is not None:  # the poll's cut-off instant (elections/poll.py)
         cutoff_end = election.poll.roll_at
-    on_roll = roll(history.changes(fed, councils), below, cutoff, cutoff_end)
+    on_roll = standings.roll(below, cutoff, cutoff_end)
     return [numbers[i - 1] for i in on_roll]  # changes() numbers members from 1, in this order
 
 

@@ -153,44 +153,28 @@ def statement_committed() -> None:
         _seal_after_commit()
 
 
-def _unstamped(queued: Queued) -> Queued:
-    """A cast's entry without its own time: the sealer gives it its batch's."""
-    if queued.kind in BATCH_STAMPED:
-        return dataclasses.replace(queued, time=UNSTAMPED)
-    return queued
-
-
-def _mixed(taken: list[tuple[int, Queued]]) -> list[tuple[int, Queued]]:
-    """A batch as it goes into the tree: its casts (:data:`BATCH_STAMPED`) stamped with the
-    batch's time and placed after its other entries, in an order shuffled by the OS CSPRNG, so
-    that neither their times nor their positions follow the order of the casts (nor sit beside
-    the entry a voter's other action made just before)."""
-    casts = [(i, q) for i, q in taken if q.kind in BATCH_STAMPED]
-    if not casts:
-        return taken
-    now = format_time(datetime.now(UTC))
-    secrets.SystemRandom().shuffle(casts)
-    return ([(i, q) for i, q in taken if q.kind not in BATCH_STAMPED]
-            + [(i, dataclasses.replace(q, time=now)) for i, q in casts])
-
-
-def seal(*, wait: bool = True, batch: int = SEAL_BATCH, once: bool = False) -> int:
+def seal(*, wait: bool = True, batch: int = SEAL_BATCH, max_bytes: int | None = None,
+         once: bool = False) -> int:
     """Move queued entries into the tree, oldest first; returns how many.
 
     Each batch is prepared (positions, hashes, signed checkpoints) without the lock, then
     written under it if no other sealer moved the tree meanwhile (else prepared again). With
     ``wait=False`` a sealer that finds the lock held leaves the work to its holder, which looks
     at the queue again after each batch it writes, until it finds it empty: an entry committed
-    before that look is never left behind. ``batch`` bounds one transaction's work.
+    before that look is never left behind. ``batch`` bounds one transaction's work in entries,
+    ``max_bytes`` (default: the ``COMMUNARD_SEAL_BATCH_BYTES`` setting) in the bytes of their
+    bodies, which a batch holds in memory several times over (queued text, canonical entry,
+    the row written): a thousand entries of a large import's 100 kB would be 100 MB each time.
 
     ``once``: write at most one batch (the sealer process's rounds: draining to the last entry
     would end each round with batches of one or two, which cost several times more per entry).
     """
     sealed = 0
+    budget = max_bytes if max_bytes is not None else settings.COMMUNARD_SEAL_BATCH_BYTES
     while True:
         draft = store.DatabaseStore(wait=wait)
         with draft.lock():  # the tree's edge first, then the queue: see DatabaseStore.write
-            taken = _mixed(store.queued(batch))
+            taken = _mixed(store.queued(batch, budget))
             if taken:
                 Log(draft, signer()).integrate([q for _, q in taken])
         if not taken:

@@ -167,13 +167,21 @@ class DatabaseStore:
         self._frontier = {k: known[k] for k in keys}
 
     def rows(self, start: int = 0, end: int | None = None) -> Iterator[Row]:
-        qs = Entry.objects.filter(index__gte=start).order_by("index")
-        if end is not None:
-            qs = qs.filter(index__lt=end)
-        for index, data, leaf in qs.values_list("index", "data", "leaf_hash").iterator(
-            chunk_size=5000
-        ):
-            yield Row(index, data.encode("utf-8"), bytes(leaf))
+        """The stored entries from ``start`` (to ``end``), in index order. Plain SQL: the log
+        check of a million entries reads every one, and the ORM's work per row was a third of
+        that read."""
+        q = connection.ops.quote_name
+        index = q("index")
+        sql = (f"SELECT {index}, data, leaf_hash FROM {q(Entry._meta.db_table)} "
+               f"WHERE {index} >= %s" + (f" AND {index} < %s" if end is not None else "")
+               + f" ORDER BY {index}")
+        # chunked_cursor: a server-side cursor on PostgreSQL, so the rows stream as .iterator()
+        # streamed them, and are not all fetched at once.
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, [start] if end is None else [start, end])
+            while batch := cursor.fetchmany(5000):
+                for i, data, leaf in batch:
+                    yield Row(i, data.encode("utf-8"), bytes(leaf))
 
     def checkpoint_at(self, size: int) -> str | None:
         return Checkpoint.objects.filter(size=size).values_list("note", flat=True).first()
@@ -282,11 +290,15 @@ def enqueue(queued: Queued) -> None:
             cursor.execute(enqueue_sql(), enqueue_values(queued))
 
 
-def queued(limit: int) -> list[tuple[int, Queued]]:
-    """The oldest queued entries (by queue id), at most ``limit``. A sealer reads them after
-    the tree's edge, so that a batch written under an unmoved edge holds no sealed entry."""
+def queued(limit: int, max_bytes: int | None = None) -> list[tuple[int, Queued]]:
+    """The oldest queued entries (by queue id), at most ``limit``, and only as many as fit
+    their bodies into ``max_bytes`` (the first always, however large: a batch must move). A
+    sealer reads them after the tree's edge, so that a batch written under an unmoved edge
+    holds no sealed entry. The budget is applied by the database (a running sum over the
+    oldest ``limit``), so bodies past it are never fetched."""
     with connection.cursor() as cursor:
-        cursor.execute(_sql(connection.vendor)["queued"], [limit])
+        cursor.execute(_sql(connection.vendor)["queued"],
+                       [limit, max_bytes if max_bytes is not None else _NO_BUDGET])
         return [
             (int(i), Queued(kind=k, time=t, actor=a, body=b.encode("utf-8")))
             for i, k, t, a, b in cursor.fetchall()
@@ -321,9 +333,16 @@ def _sql(vendor: str) -> dict[str, str]:
     )
     columns = ", ".join(q(f) for f in _ENTRY_COLUMNS)
     index = q("index")
+    # A body's size in bytes (UTF-8), which is what a batch holds in memory.
+    octets = "octet_length(body)" if vendor == "postgresql" else "length(CAST(body AS BLOB))"
     common = {
         "enqueue": f"INSERT INTO {queue} (kind, time, actor, body) VALUES (%s, %s, %s, %s)",
-        "queued": f"SELECT id, kind, time, actor, body FROM {queue} ORDER BY id LIMIT %s",
+        # The oldest ``limit``, as many as fit their bodies into the budget (and the first
+        # whatever its size: a batch must move).
+        "queued": f"SELECT id, kind, time, actor, body FROM (SELECT id, kind, time, actor, body, "
+        f"SUM({octets}) OVER (ORDER BY id) AS upto, ROW_NUMBER() OVER (ORDER BY id) AS n FROM "
+        f"(SELECT * FROM {queue} ORDER BY id LIMIT %s) AS oldest) AS sized "
+        "WHERE upto <= %s OR n = 1 ORDER BY id",
         "opening": f"INSERT INTO {opening} (commitment, salt, value) VALUES (%s, %s, %s)",
         "head_now": f"SELECT size, frontier FROM {head} WHERE id = 1",
     }
@@ -362,6 +381,9 @@ def _sql(vendor: str) -> dict[str, str]:
         "head": f"UPDATE {head} SET size = %s, frontier = %s WHERE id = 1",
     }
 
+
+#: ``queued``'s budget when none is given: more than any batch can hold.
+_NO_BUDGET = 2**62
 
 _ENTRY_COLUMNS = ("index", "kind", "at", "actor", "body", "data", "leaf_hash")
 

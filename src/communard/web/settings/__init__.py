@@ -166,6 +166,7 @@ CONTENT_SECURITY_POLICY = {
 
 COMMUNARD_SIGNING_KEY_PATH = CONFIG.signing_key_path
 COMMUNARD_RECORD_SEALER = CONFIG.record_sealer
+COMMUNARD_SEAL_BATCH_BYTES = CONFIG.seal_batch_bytes
 
 # A database that cannot be reached is a 503 "try again shortly" (JSON with Retry-After for the
 # APIs), not a 500 (core/database_faults.py). Innermost, so it sees a view's exception first.
