@@ -169,6 +169,8 @@ class _Replayed:
                 Council.objects.filter(federation_id=poll.federation_id).values_list("key", "pk"))
         standings, numbers = self._history.standings(poll.federation.slug, councils)
         zone = zoneinfo.ZoneInfo(poll.federation.time_zone)
-        day: dt.date = poll.roll_at.astimezone(zone).date()
+        # An election's poll carries its cut-off day (roll_day, poll.called v2); others the
+        # day of roll_at, as polls/roll.py member_roll freezes them.
+        day: dt.date = poll.roll_day or poll.roll_at.astimezone(zone).date()
         on_roll = standings.roll(beneath(poll.electorate), day, poll.roll_at)
         return {numbers[i - 1] for i in on_roll}  # changes() numbers members from 1, in order
