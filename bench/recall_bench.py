@@ -59,6 +59,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.cast_bench import (  # noqa: E402  (after the path is set)
     HOST,
+    PG_STATS_SETTINGS,
     SECRET,
     _children_cpu,
     cpu_seconds,
@@ -71,6 +72,7 @@ from bench.cast_bench import (  # noqa: E402  (after the path is set)
     run,
     settle,
     setup_election,
+    show_pg_stats,
     write_federation,
 )
 
@@ -157,6 +159,11 @@ def main() -> None:
                         "countback recounts them)")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 5,000 members, 1,000 signers, 2,000 voters")
+    parser.add_argument("--pg-stats", action="store_true",
+                        help="after the signatures, list PostgreSQL's costliest statements "
+                        "(pg_stat_statements, which itself costs a little)")
+    parser.add_argument("--signatures-only", action="store_true",
+                        help="stop after the signatures (no vote, no close)")
     args = parser.parse_args()
     if args.quick:
         args.members, args.signers, args.warmup = 5000, 1000, 100
@@ -169,7 +176,8 @@ def main() -> None:
     from tests.postgres import running_postgres
 
     with tempfile.TemporaryDirectory(prefix="recallbench-") as tmp, \
-            running_postgres(durable=True) as url:
+            running_postgres(durable=True,
+                             settings=PG_STATS_SETTINGS if args.pg_stats else ()) as url:
         folder = Path(tmp)
         env = {**os.environ, "DATABASE_URL": url, "COMMUNARD_DATA_DIR": str(folder),
                "COMMUNARD_SECRET_KEY": SECRET}
@@ -238,6 +246,12 @@ def main() -> None:
             f"{petition.roll_size - 1:,} notifications)")
         connections.close_all()
         settle(url)
+        if args.pg_stats:  # the signatures' statements only
+            import psycopg
+
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+                conn.execute("SELECT pg_stat_statements_reset()")
 
         port = free_port()
         server_log = (folder / "server.log").open("wb")
@@ -260,6 +274,8 @@ def main() -> None:
             res = drive(port, server.pid, [f"{path} {s} {c}" for s, c in signers], folder,
                         "signatures", args, args.rate)
             ok = res["statuses"].get("200", 0)
+            if args.pg_stats:
+                show_pg_stats(url)
             wait_for("every entry sealed", lambda: not QueuedEntry.objects.exists(), 60)
             petition.refresh_from_db()
             rows = Signature.objects.filter(petition=petition).count()
@@ -277,8 +293,8 @@ def main() -> None:
                 or petition.signatures < petition.threshold,
             }
             report(met)
-            if petition.state == "open":
-                return  # fewer signers than the threshold: no vote to run
+            if petition.state == "open" or args.signatures_only:
+                return  # no vote to run
 
             # ------------------------------------------------------------ the recall vote
             subject = f"recall-petition:{petition.pk}"
