@@ -163,8 +163,10 @@ def test_signing_needs_a_member_a_login_a_csrf_token_and_a_petition(workshop) ->
 def test_a_signature_on_postgresql_is_one_read_and_one_statement(workshop) -> None:  # type: ignore[no-untyped-def]
     """On PostgreSQL the signature's door reads once and writes once: the count, the row, the
     openings of its two commitments and its queued entry in one statement that is its own
-    transaction (no BEGIN or COMMIT around it); on SQLite the ninja operation and the ORM
-    action answer, in a transaction of several statements."""
+    transaction (no BEGIN or COMMIT around it), committed without holding the petition's row
+    through the disk's flush, which the next statement waits for before the answer; on
+    SQLite the ninja operation and the ORM action answer, in a transaction of several
+    statements."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -181,8 +183,11 @@ def test_a_signature_on_postgresql_is_one_read_and_one_statement(workshop) -> No
         writes = [i for i, sql in enumerate(captured) if "recalls_signature" in sql
                   and "INSERT" in sql]
         assert len(writes) == 1, captured
-        # The read, then the write; what follows is the inline sealer's (a test server's).
+        # The read, then the write, then the wait for the flush; what follows is the inline
+        # sealer's (a test server's).
         assert len(captured[:writes[0] + 1]) == 2 and "BEGIN" not in captured[:writes[0]]
+        assert "set_config('synchronous_commit', 'off', true)" in captured[writes[0]]
+        assert "pg_logical_emit_message" in captured[writes[0] + 1]
     else:
         statements = [s for s in captured[:captured.index("COMMIT")] if s != "BEGIN"]
         assert len(statements) > 3, statements
