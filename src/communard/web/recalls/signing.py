@@ -145,17 +145,19 @@ def _sign(read: SignRead, user: AbstractBaseUser, now: dt.datetime, *,
     server a thread holding the lock waits for the GIL, and every other signature of the
     petition waits for it). Nor while the commit waits for the disk: every signature must lock
     that one row, so a lock held through each commit's WAL flush allows one signature per
-    flush (64 a second on this machine's disk), where ballots, which share no row, are flushed
+    flush (serial synchronous commits ran at 64/s on the bench machine), where ballots, which share no row, are flushed
     many at a time. So the statement commits without waiting for the flush
     (``synchronous_commit`` off for its own transaction only), which releases the row at once,
     and a second statement (``_FLUSH``) then waits until the WAL is on disk up to a commit of
     its own, later than the signature's; only then is the signature answered. Concurrent
     signatures' flushes are one flush, as ballots' are. A crash before the flush loses only
     unanswered signatures, and never one without the signatures counted before it (the WAL is
-    written in order). The row is locked first, then the signature's
-    key is taken: the same order as ``actions/sign.py``, so the two paths cannot deadlock. A
-    second signature of the same member fails the statement whole on the unique key
-    (IntegrityError), the count's increment with it.
+    written in order).
+
+    The row is locked first, then the signature's key is taken: the same order as
+    ``actions/sign.py``, so the two paths cannot deadlock. A second signature of the same
+    member fails the statement whole on the unique key (IntegrityError), the count's increment
+    with it.
 
     The entry's body carries the count after this signature, which only the UPDATE knows: the
     body is checked and encoded in Python with a placeholder count, which the statement
