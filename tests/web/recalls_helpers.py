@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from communard.constitution.permissions import ClockActor, MemberActor
@@ -61,3 +62,27 @@ def petition_to_threshold(mandate: Delegate, signers: list[str], when: dt.dateti
     for number in signers:
         petition = do_sign(petition, actor=as_member(number), now=when + dt.timedelta(hours=1))
     return petition
+
+
+def at_once(sign: Callable[[str], str], numbers: list[str]) -> list[str]:
+    """Run ``sign(number)`` for every member at the same moment, each in a thread with its own
+    database connection; their outcomes ("signed" or the rule refused), in no order."""
+    import threading
+
+    from django.db import connection
+
+    start, outcomes = threading.Barrier(len(numbers)), []
+
+    def run(number: str) -> None:
+        try:
+            start.wait(10)
+            outcomes.append(sign(number))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in numbers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return outcomes

@@ -28,6 +28,7 @@ from tests.web.recalls_helpers import (
     AFTER,
     CLOCK,
     as_member,
+    at_once,
     elected_workshop,
     petition_to_threshold,
     sitting,
@@ -451,28 +452,18 @@ def test_concurrent_signatures_meet_the_threshold_exactly_once(workshop) -> None
     """Eight members sign at once a petition that needs three: three signatures count, the
     threshold is met by one of them, once, and the other five are refused as no longer
     collecting, with nothing of theirs written (threads, each its own connection)."""
-    import threading
-
     petition = do_open_petition(sitting()[0], grounds="g", actor=as_member("12"), now=AFTER)
     signers = ["3", "4", "5", "6", "7", "8", "9", "10"]
-    start, outcomes = threading.Barrier(len(signers)), []
 
-    def sign(number: str) -> None:
+    def sign(number: str) -> str:
         try:
-            start.wait(10)
             with transaction.atomic(durable=True):
                 do_sign(Petition(pk=petition.pk), actor=as_member(number), now=AFTER + DAY)
-            outcomes.append("signed")
         except NotAllowed as refused:
-            outcomes.append(refused.refusal.rule)
-        finally:
-            connection.close()
+            return refused.refusal.rule
+        return "signed"
 
-    threads = [threading.Thread(target=sign, args=(n,)) for n in signers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    outcomes = at_once(sign, signers)
     assert sorted(outcomes) == ["petition-not-open"] * 5 + ["signed"] * 3
     petition.refresh_from_db()
     assert (petition.signatures, petition.state) == (3, State.THRESHOLD_MET)

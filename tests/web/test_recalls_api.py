@@ -16,7 +16,7 @@ from communard.web.recalls.actions import do_recall
 from communard.web.recalls.models import Petition, Signature
 from tests.web.elections_helpers import PAST
 from tests.web.factories import recorded
-from tests.web.recalls_helpers import CLOCK, elected_workshop, sitting
+from tests.web.recalls_helpers import CLOCK, at_once, elected_workshop, sitting
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -160,11 +160,18 @@ def test_signing_needs_a_member_a_login_a_csrf_token_and_a_petition(workshop) ->
     assert (Signature.objects.count(), recorded().count()) == before
 
 
-def test_a_signature_on_postgresql_is_two_statements_and_the_commit(workshop) -> None:  # type: ignore[no-untyped-def]
-    """On PostgreSQL the signature's door reads once and writes once (plus the entry's queue
-    row); on SQLite the ninja operation and the ORM action answer (more statements)."""
+def test_a_signature_on_postgresql_is_one_read_and_one_statement(workshop) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL the signature's door reads once and writes once: the count, the row, the
+    openings of its two commitments and its queued entry in one statement that is its own
+    transaction (no BEGIN or COMMIT around it), committed without holding the petition's row
+    through the disk's flush, which the next statement waits for before the answer; on
+    SQLite the ninja operation and the ORM action answer, in a transaction of several
+    statements."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    from communard.web.records import services as record
+    from communard.web.records.models import Opening
 
     opened = post(client_of("12"), "/api/recalls/petitions",
                   {"mandate": {"kind": "delegate", "id": sitting()[0].pk}, "grounds": "g"}).json()
@@ -172,9 +179,103 @@ def test_a_signature_on_postgresql_is_two_statements_and_the_commit(workshop) ->
     with CaptureQueriesContext(connection) as queries:
         assert post(client, f"/api/recalls/petitions/{opened['id']}/signature").status_code == 200
     captured = [q["sql"] for q in queries.captured_queries]
-    # Up to the commit: after it, the inline sealer (a test server's) seals the entry.
-    statements = [s for s in captured[:captured.index("COMMIT")] if s != "BEGIN"]
     if connection.vendor == "postgresql":
-        assert len(statements) == 3, statements
+        writes = [i for i, sql in enumerate(captured) if "recalls_signature" in sql
+                  and "INSERT" in sql]
+        assert len(writes) == 1, captured
+        # The read, then the write, then the wait for the flush; what follows is the inline
+        # sealer's (a test server's).
+        assert len(captured[:writes[0] + 1]) == 2 and "BEGIN" not in captured[:writes[0]]
+        assert "set_config('synchronous_commit', 'off', true)" in captured[writes[0]]
+        assert "pg_logical_emit_message" in captured[writes[0] + 1]
     else:
+        statements = [s for s in captured[:captured.index("COMMIT")] if s != "BEGIN"]
         assert len(statements) > 3, statements
+    record.seal()
+    body = recorded().get(kind="recall.signed").parsed()
+    assert body["body"]["signatures"] == 1
+    openings = dict(Opening.objects.values_list("commitment", "value"))
+    assert openings[body["body"]["signer"]] == "9"
+    assert openings[body["actor"].removeprefix("member:")] == "m9"
+
+
+def _door_read(number: str, petition_id: int) -> Any:
+    """The PostgreSQL door's one read for member ``number``'s session, made now (and used
+    later: a signature whose read is stale by the time it writes)."""
+    from communard.web.recalls.signing import read_for_session
+
+    return read_for_session(petition_id, client_of(number).cookies["sessionid"].value)
+
+
+def _sign_with(read: Any, number: str) -> str:
+    """Sign through the door from ``read``: "signed", or the rule refused (PostgreSQL)."""
+    from communard.constitution.permissions import NotAllowed
+    from communard.web.recalls.signing import do_sign_as_user
+
+    try:
+        do_sign_as_user(read, Member.objects.get(number=number).user)
+    except NotAllowed as refused:
+        return refused.refusal.rule
+    return "signed"
+
+
+def test_a_stale_second_signature_is_refused_and_changes_nothing(workshop) -> None:  # type: ignore[no-untyped-def]
+    """A member whose second signature was read before their first was written (two requests
+    at once) is refused as having signed; the count, the rows, the openings and the queued
+    entries stay as the first signature left them (PostgreSQL: the door's one statement fails
+    whole on the signature's key; SQLite: the ORM action refuses it)."""
+    from django.db import connection
+
+    from communard.web.records.models import Opening, QueuedEntry
+
+    opened = post(client_of("12"), "/api/recalls/petitions",
+                  {"mandate": {"kind": "delegate", "id": sitting()[0].pk}, "grounds": "g"}).json()
+    path = f"/api/recalls/petitions/{opened['id']}/signature"
+    stale = _door_read("9", opened["id"]) if connection.vendor == "postgresql" else None
+    assert post(client_of("9"), path).status_code == 200
+
+    def state() -> tuple[int, ...]:
+        return (Petition.objects.get(pk=opened["id"]).signatures, Signature.objects.count(),
+                Opening.objects.count(), QueuedEntry.objects.count() + recorded().count())
+
+    before = state()
+    if stale is not None:
+        assert _sign_with(stale, "9") == "already-signed"
+    else:
+        again = post(client_of("9"), path)
+        assert (again.status_code, again.json()["rule"]) == (409, "already-signed")
+    assert state() == before and before[0] == 1
+
+
+def test_signatures_at_once_through_the_door_meet_the_threshold_once(workshop) -> None:  # type: ignore[no-untyped-def]
+    """Eight members whose reads were all made before any wrote sign at once (threads) a
+    petition that needs three: three count, in order on the record, one of them meets the
+    threshold, and the other five are refused as no longer collecting with nothing written;
+    the recalls audit finds the rows and the record agree. (The door is PostgreSQL's; on
+    SQLite the same requests go through the API's ORM action, one at a time.)"""
+    from django.db import connection
+
+    from communard.web.recalls.audit import audit_recalls
+    from communard.web.records import services as record
+
+    opened = post(client_of("12"), "/api/recalls/petitions",
+                  {"mandate": {"kind": "delegate", "id": sitting()[0].pk}, "grounds": "g"}).json()
+    signers = ["3", "4", "5", "6", "7", "8", "9", "10"]
+    outcomes: list[str] = []
+    if connection.vendor == "postgresql":
+        reads = {n: _door_read(n, opened["id"]) for n in signers}
+        outcomes = at_once(lambda n: _sign_with(reads[n], n), signers)
+    else:
+        for number in signers:
+            answer = post(client_of(number), f"/api/recalls/petitions/{opened['id']}/signature")
+            outcomes.append("signed" if answer.status_code == 200 else answer.json()["rule"])
+    assert sorted(outcomes) == ["petition-not-open"] * 5 + ["signed"] * 3
+    petition = Petition.objects.get(pk=opened["id"])
+    assert (petition.signatures, petition.state) == (3, "threshold-met")
+    assert Signature.objects.filter(petition=petition).count() == 3
+    record.seal()
+    assert recorded().filter(kind="recall.threshold_met").count() == 1
+    counts = [e.parsed()["body"]["signatures"]
+              for e in recorded().filter(kind="recall.signed").order_by("index")]
+    assert counts == [1, 2, 3]
+    assert list(audit_recalls()) == []

@@ -7,11 +7,18 @@ a dozen statements, each compiled anew. Here, as casting does (``elections/casti
 1. one prepared read (:func:`read_for_session`): the session's data, its login's user row, the
    petition's state and what its answer shows, the signer's member row, their place on the roll
    frozen at filing, and their signature and its withdrawal, if any;
-2. in one transaction, one prepared statement that inserts the signature (its unique key
-   (petition, member) is the one-signature guard) and counts it with ``UPDATE … SET signatures =
-   signatures + 1 … WHERE state = 'open' RETURNING``, then the ``recall.signed`` entry queued
-   with its commitments' openings (``store.enqueue``): the petition's row is locked only from
-   the UPDATE to the commit, and the entries' counts follow the record's order.
+2. one prepared statement, its own transaction (autocommit): count the signature on the
+   petition's row (``UPDATE … SET signatures = signatures + 1 … WHERE state = 'open' AND
+   signatures + 1 < threshold RETURNING``), insert the signature (its unique key (petition,
+   member) is the one-signature guard), and queue the ``recall.signed`` entry, its body's count
+   filled in by the statement, with its commitments' openings. The petition's row is locked
+   only while PostgreSQL runs that statement and commits, and the entries' counts follow the
+   record's order (each is queued under the lock);
+3. the wait for that commit's WAL flush, outside the lock, before the answer (``_FLUSH``).
+
+The signature that would meet the threshold is left by that statement (nothing written) and
+made in a transaction of its own, with the same statement and then ``_threshold_met`` (state,
+the vote's calendar, the roll's notifications): once per petition.
 
 The rules are the same functions the ORM path calls (``constitution/recall.py``), and the
 signature that meets the threshold runs the same ``_threshold_met``. SQLite keeps the ORM path.
@@ -21,19 +28,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from communard.constitution import recall as rules
 from communard.constitution.permissions import NotAllowed, Refusal, check
 from communard.record.kinds import RECALL_SIGNED
-from communard.web.accounts.actions import actor_for
-from communard.web.core.actors import record_name
 from communard.web.core.models import LoginSession
 from communard.web.core.prepared import prepared_cursor
 from communard.web.core.rows import model_from_row
@@ -42,6 +48,7 @@ from communard.web.councils.models import Council, Delegate, Federation, OfficeH
 from communard.web.members.models import Member
 from communard.web.recalls.models import Petition, RollMember, Signature, State, Withdrawal
 from communard.web.records import services as record
+from communard.web.records import store
 
 
 @dataclass(frozen=True)
@@ -95,8 +102,6 @@ def do_sign_as_user(read: SignRead, user: AbstractBaseUser,
     """Sign as the login ``user`` (already checked against the session), from ``read``;
     returns the petition as the API shows it after this signature. Raises ``NotAllowed``
     with the rule refused, having written nothing."""
-    from communard.web.recalls.actions.sign import _threshold_met
-
     now = now or timezone.now()
     petition = read.petition
     assert petition is not None and read.deadline is not None
@@ -105,31 +110,114 @@ def do_sign_as_user(read: SignRead, user: AbstractBaseUser,
         raise NotAllowed(Refusal("members-only", f"only a member of {read.federation_name} "
                                  "signed in as themself petitions and signs"))
     check(rules.may_sign(petition["state"], read.deadline, read.signer, now))
-    at = connection.ops.adapt_datetimefield_value(now)
-    with transaction.atomic(durable=True):
-        with prepared_cursor() as cursor:
-            cursor.execute(_sql()["sign"], [petition["id"], read.member_id, at,
-                                            petition["id"], State.OPEN])
-            inserted, counted = cursor.fetchone()
-        if not inserted:  # the same member, signing twice at once: the other came first
-            check(rules.may_sign(petition["state"], read.deadline,
-                                 rules.SignerFacts(True, True, False), now))
-        if counted is None:  # closed since it was read: this signature must not stand
-            state = Petition.objects.filter(pk=petition["id"]).values_list("state", flat=True)
-            raise NotAllowed(rules.may_sign(state[0], read.deadline, read.signer, now)
-                             or Refusal("petition-not-open", "the petition is no longer open"))
-        record.append(RECALL_SIGNED, {
-            "federation": read.federation, "petition": petition["id"],
-            "signer": record.personal(read.member_number), "signatures": counted,
-        }, actor=record_name(actor_for(user)))
-        out = {**petition, "signatures": counted}
-        if rules.is_threshold_met(counted, petition["threshold"]):
-            row = Petition.objects.select_related("federation").get(pk=petition["id"])
-            row.signatures = counted
-            row.save(update_fields=_threshold_met(row, now))
-            out.update(state=row.state, vote_opens_at=_iso(row.vote_opens_at),
-                       vote_closes_at=_iso(row.vote_closes_at))
+    out = {**petition}
+    try:
+        counted = _sign(read, user, now, short_of_threshold=True)
+        if counted is None:  # it would meet the threshold, or the petition closed since the read
+            with transaction.atomic(durable=not connection.in_atomic_block):
+                counted = _sign(read, user, now, short_of_threshold=False)
+                if counted is not None and rules.is_threshold_met(counted, petition["threshold"]):
+                    out.update(_meet_threshold(petition["id"], counted, now))
+    except IntegrityError as e:
+        if "one_signature_each" not in str(e):
+            raise
+        # The same member, signing twice at once: the other came first.
+        raise NotAllowed(rules.may_sign(petition["state"], read.deadline,
+                                        rules.SignerFacts(True, True, False), now)
+                         or Refusal("already-signed", "you have signed this petition")) from None
+    if counted is None:  # closed since it was read: this signature must not stand
+        state = Petition.objects.filter(pk=petition["id"]).values_list("state", flat=True)
+        raise NotAllowed(rules.may_sign(state[0], read.deadline, read.signer, now)
+                         or Refusal("petition-not-open", "the petition is no longer open"))
+    out["signatures"] = counted
     return out
+
+
+def _sign(read: SignRead, user: AbstractBaseUser, now: dt.datetime, *,
+          short_of_threshold: bool) -> int | None:
+    """One statement: count the signature on the petition's row, insert its row, and queue
+    its ``recall.signed`` entry with the openings of its two commitments; returns the count
+    after it, or ``None`` (nothing written) if the petition no longer collects or, with
+    ``short_of_threshold``, if this signature would meet the threshold.
+
+    Outside a transaction the statement is its own (autocommit), and the petition's row is
+    locked only while PostgreSQL runs it and commits, never while Python runs (on a busy
+    server a thread holding the lock waits for the GIL, and every other signature of the
+    petition waits for it). Nor while the commit waits for the disk: every signature must lock
+    that one row, so a lock held through each commit's WAL flush allows one signature per
+    flush (serial synchronous commits ran at 64/s on the bench machine), where ballots, which share no row, are flushed
+    many at a time. So the statement commits without waiting for the flush
+    (``synchronous_commit`` off for its own transaction only), which releases the row at once,
+    and a second statement (``_FLUSH``) then waits until the WAL is on disk up to a commit of
+    its own, later than the signature's; only then is the signature answered. Concurrent
+    signatures' flushes are one flush, as ballots' are. A crash before the flush loses only
+    unanswered signatures, and never one without the signatures counted before it (the WAL is
+    written in order).
+
+    The row is locked first, then the signature's key is taken: the same order as
+    ``actions/sign.py``, so the two paths cannot deadlock. A second signature of the same
+    member fails the statement whole on the unique key (IntegrityError), the count's increment
+    with it.
+
+    The entry's body carries the count after this signature, which only the UPDATE knows: the
+    body is checked and encoded in Python with a placeholder count, which the statement
+    replaces with the counted number (``_COUNT``: a JSON member no string value can contain,
+    as a string's quotes are escaped)."""
+    petition = read.petition
+    assert petition is not None
+    signer, signer_opening = record.personal_deferred(read.member_number)
+    actor, actor_opening = record.personal_deferred(user.get_username())
+    entry = record.entry(RECALL_SIGNED, {
+        "federation": read.federation, "petition": petition["id"], "signer": signer,
+        "signatures": _PLACEHOLDER}, actor=f"member:{actor}", in_statement=True)
+    body = entry.body.decode("utf-8")
+    assert body.count(_COUNT) == 1, body
+    openings = [list(column) for column in zip(signer_opening, actor_opening, strict=True)]
+    at = connection.ops.adapt_datetimefield_value(now)
+    early = short_of_threshold and not connection.in_atomic_block
+    statement = _sql()["sign_short_early" if early else "sign_short" if short_of_threshold
+                       else "sign"]
+    # A savepoint inside a caller's transaction, so a refused duplicate leaves it usable.
+    savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    with savepoint, prepared_cursor() as cursor:
+        cursor.execute(statement, [
+            petition["id"], State.OPEN, read.member_id, at, *openings,
+            entry.kind, entry.time, entry.actor, body, _COUNT])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    if early:  # committed, not yet on disk: answer only once it is
+        with prepared_cursor() as cursor:
+            cursor.execute(_FLUSH)
+            cursor.fetchone()
+    record.statement_committed()
+    return int(row[0])
+
+
+#: A transaction of its own that writes a little WAL (a logical decoding message, which no
+#: reader needs) and commits with ``synchronous_commit`` on, so it returns only when the WAL
+#: is flushed past its commit, and so past every commit before it. PostgreSQL 17 has
+#: ``pg_logical_emit_message(..., flush => true)`` for this; 15 and 16 flush at the commit.
+_FLUSH = "SELECT pg_logical_emit_message(true, 'communard', 'recall.signed')"
+
+
+def _meet_threshold(petition_id: int, counted: int, now: dt.datetime) -> dict[str, Any]:
+    """In the counting signature's transaction: the petition meets its threshold (its state,
+    the vote's calendar, the entry, the roll's notifications), as ``actions/sign.py`` does."""
+    from communard.web.recalls.actions.sign import _threshold_met
+
+    row = Petition.objects.select_related("federation").get(pk=petition_id)
+    row.signatures = counted
+    row.save(update_fields=_threshold_met(row, now))
+    return {"state": row.state, "vote_opens_at": _iso(row.vote_opens_at),
+            "vote_closes_at": _iso(row.vote_closes_at)}
+
+
+#: The count the entry's body is encoded with, replaced in SQL by the counted one.
+_PLACEHOLDER = 2**53 - 1
+_COUNT = f'"signatures":{_PLACEHOLDER}'
+#: The body's SQL: the encoded body (a parameter) with ``_COUNT`` (another) made the count.
+_BODY = """replace(%s::text, %s::text, '"signatures":' || p.signatures::text)"""
 
 
 def _iso(at: dt.datetime | None) -> str | None:
@@ -168,10 +256,25 @@ def _sql() -> dict[str, str]:
         f"LEFT JOIN {t(Member)} m ON m.user_id = u.{user_key} "
         "AND m.federation_id = p.federation_id "
         f"LEFT JOIN {signature} sg ON sg.petition_id = p.id AND sg.member_id = m.id",
-        # The signature, and its count only if it went in; (inserted, count after it).
-        "sign": f"WITH s AS (INSERT INTO {signature} (petition_id, member_id, signed_at) "
-        "VALUES (%s, %s, %s) ON CONFLICT (petition_id, member_id) DO NOTHING RETURNING 1), "
-        f"p AS (UPDATE {petition} SET signatures = signatures + 1 "
-        "WHERE id = %s AND state = %s AND EXISTS (SELECT 1 FROM s) RETURNING signatures) "
-        "SELECT EXISTS (SELECT 1 FROM s), (SELECT signatures FROM p)",
+        # Count, then the signature, its commitments' openings and its queued entry, all only
+        # if the count went up; returns the count after it (no row: nothing written).
+        "sign": _sign_sql(petition, signature, ""),
+        "sign_short": _sign_sql(petition, signature, " AND signatures + 1 < threshold"),
+        # The same, its own transaction committed without waiting for the disk (_FLUSH does).
+        "sign_short_early": _sign_sql(petition, signature, " AND signatures + 1 < threshold",
+                                      early=True),
     }
+
+
+def _sign_sql(petition: str, signature: str, condition: str, *, early: bool = False) -> str:
+    # set_config(…, true): for this statement's own transaction only (autocommit).
+    commit = ("c AS (SELECT set_config('synchronous_commit', 'off', true)), " if early else "")
+    return (
+        f"WITH {commit}p AS (UPDATE {petition} SET signatures = signatures + 1 "
+        f"WHERE id = %s AND state = %s{condition} RETURNING id, signatures), "
+        f"s AS (INSERT INTO {signature} (petition_id, member_id, signed_at) "
+        "SELECT p.id, %s, %s FROM p), "
+        f"o AS ({store.openings_sql(source='p')}), "
+        f"q AS ({store.enqueue_sql(source='p', body=_BODY)}) "
+        f"SELECT signatures FROM p{', c' if early else ''}"
+    )

@@ -203,6 +203,15 @@ def personal(value: str) -> str:
     return log().personal(value)
 
 
+def personal_deferred(value: str) -> tuple[str, tuple[str, bytes, str]]:
+    """A fresh salted commitment to ``value`` and its opening (commitment, salt, value), which
+    the caller writes itself, in the statement that queues the entry holding the commitment
+    (``store.openings_sql``): for a hot path that is one statement outside any transaction."""
+    salt = new_salt()
+    made = commit(value, salt)
+    return made, (made, salt, value)
+
+
 def personal_many(values: Sequence[str]) -> list[str]:
     """Fresh salted commitments to many values (an import's members), in order, their openings
     kept in one INSERT per thousand rather than one each: what keeps an import of 100,000
@@ -217,4 +226,4 @@ def personal_many(values: Sequence[str]) -> list[str]:
     return made
 
 
-__all__ = ["append", "entry", "statement_committed", "personal", "personal_many", "seal", "NotInTransaction", "log", "signer", "verifier"]
+__all__ = ["append", "entry", "statement_committed", "personal", "personal_deferred", "personal_many", "seal", "NotInTransaction", "log", "signer", "verifier"]

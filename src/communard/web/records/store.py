@@ -267,13 +267,25 @@ def enqueue_values(queued: Queued) -> list[str]:
     return [queued.kind, queued.time, queued.actor, queued.body.decode("utf-8")]
 
 
-def enqueue_sql(source: str | None = None) -> str:
+def enqueue_sql(source: str | None = None, body: str = "%s") -> str:
     """``INSERT INTO <queue> (…) VALUES (%s, %s, %s, %s)``, to embed in a caller's statement;
-    with ``source``, ``INSERT … SELECT %s, … FROM <source>``: one row per row of ``source``."""
+    with ``source``, ``INSERT … SELECT %s, … FROM <source>``: one row per row of ``source``.
+    ``body``: the SQL expression of the body's column, when the statement completes the body
+    from what it computes (recalls/signing.py's running count)."""
     if source is None:
         return _sql(connection.vendor)["enqueue"]
     queue = connection.ops.quote_name(QueuedEntry._meta.db_table)
-    return f"INSERT INTO {queue} (kind, time, actor, body) SELECT %s, %s, %s, %s FROM {source}"
+    return f"INSERT INTO {queue} (kind, time, actor, body) SELECT %s, %s, %s, {body} FROM {source}"
+
+
+def openings_sql(source: str) -> str:
+    """PostgreSQL: ``INSERT`` the openings given as three arrays (commitments, salts, values),
+    only if ``source`` has a row: to embed in the statement that queues the entry holding
+    those commitments (``services.personal_deferred``), so that the entry never commits
+    without its openings, nor the openings without it."""
+    opening = connection.ops.quote_name(Opening._meta.db_table)
+    return (f"INSERT INTO {opening} (commitment, salt, value) SELECT u.* FROM "
+            f"unnest(%s::text[], %s::bytea[], %s::text[]) u WHERE EXISTS (SELECT 1 FROM {source})")
 
 
 def enqueue(queued: Queued) -> None:

@@ -40,12 +40,12 @@ def do_sign(petition: Petition, *, actor: Actor, now: dt.datetime | None = None)
     recall vote's calendar (the poll itself is called by the polls app: docs/recall.md).
 
     Everyone signs the same petition at once, so nothing here waits for the petition's row
-    until the last two statements: the signer is checked against the roll frozen at filing,
-    the signature row's unique key (petition, member) is the one-signature guard (a second
-    signature racing this one inserts nothing), and then one ``UPDATE … SET signatures =
-    signatures + 1 … WHERE state = 'open' RETURNING`` counts it, taking the row's lock only
-    from there to the commit, with the record entry queued after it (so the entries' counts
-    follow the record's order). Only the signature whose count reaches the threshold, while
+    until the last statements: the signer is checked against the roll frozen at filing, then
+    one ``UPDATE … SET signatures = signatures + 1 … WHERE state = 'open' RETURNING`` counts
+    it, taking the row's lock from there to the commit, the signature row's unique key
+    (petition, member) is the one-signature guard (a second signature racing this one inserts
+    nothing, and its refusal rolls its count back), and the record entry is queued last (so
+    the entries' counts follow the record's order). Only the signature whose count reaches the threshold, while
     the petition is still open, meets it: exactly one, whatever signs at once.
     """
     now = now_or(now)
@@ -54,15 +54,18 @@ def do_sign(petition: Petition, *, actor: Actor, now: dt.datetime | None = None)
         member = acting_member(actor, petition.federation)
         standing, _ = _standing(petition, member)
         check(rules.may_sign(petition.state, petition.deadline, standing, now))
-        if not _insert_signature(petition, member, now):
-            # The same member, signing twice at once: the other came first.
-            check(rules.may_sign(petition.state, petition.deadline,
-                                 rules.SignerFacts(True, True, False), now))
+        # The petition's row first, then the signature's key: the order of the PostgreSQL
+        # door's one statement (signing.py), so that the two paths never deadlock.
         counted = _count_one_more(petition)
         if counted is None:  # closed since it was read (the threshold met, or lapsed)
             petition = _read(petition)
             check(rules.may_sign(petition.state, petition.deadline, standing, now))
             raise AssertionError("a petition no longer open was refused above")
+        if not _insert_signature(petition, member, now):
+            # The same member, signing twice at once: the other came first (the refusal
+            # rolls the count back with this transaction).
+            check(rules.may_sign(petition.state, petition.deadline,
+                                 rules.SignerFacts(True, True, False), now))
         petition.signatures = counted
         record.append(RECALL_SIGNED, {**ref(petition), "signer": record.personal(member.number),
                                       "signatures": counted}, actor=record_name(actor))
