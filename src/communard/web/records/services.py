@@ -153,6 +153,27 @@ def statement_committed() -> None:
         _seal_after_commit()
 
 
+def _unstamped(queued: Queued) -> Queued:
+    """A cast's entry without its own time: the sealer gives it its batch's."""
+    if queued.kind in BATCH_STAMPED:
+        return dataclasses.replace(queued, time=UNSTAMPED)
+    return queued
+
+
+def _mixed(taken: list[tuple[int, Queued]]) -> list[tuple[int, Queued]]:
+    """A batch as it goes into the tree: its casts (:data:`BATCH_STAMPED`) stamped with the
+    batch's time and placed after its other entries, in an order shuffled by the OS CSPRNG, so
+    that neither their times nor their positions follow the order of the casts (nor sit beside
+    the entry a voter's other action made just before)."""
+    casts = [(i, q) for i, q in taken if q.kind in BATCH_STAMPED]
+    if not casts:
+        return taken
+    now = format_time(datetime.now(UTC))
+    secrets.SystemRandom().shuffle(casts)
+    return ([(i, q) for i, q in taken if q.kind not in BATCH_STAMPED]
+            + [(i, dataclasses.replace(q, time=now)) for i, q in casts])
+
+
 def seal(*, wait: bool = True, batch: int = SEAL_BATCH, max_bytes: int | None = None,
          once: bool = False) -> int:
     """Move queued entries into the tree, oldest first; returns how many.

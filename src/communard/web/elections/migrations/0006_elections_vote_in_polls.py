@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("elections", "0005_candidates_fixed"),
-        ("polls", "0004_poll_roll_day"),
+        ("polls", "0007_poll_roll_day"),
     ]
 
     operations = [

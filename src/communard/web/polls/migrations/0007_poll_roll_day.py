@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('polls', '0003_sealing'),
+        ('polls', '0006_closing_key_dropped'),
     ]
 
     operations = [
