@@ -360,7 +360,7 @@ load_demo(more_members=[f"L{n},Voter {n},,harbour-bakery,2020-01-01," for n in r
 """
 
 # Run in the demo's database by `communard manage shell -c`: a logged-in session (as login()
-# stores it) for every member on the open election's roll who has no login yet; prints
+# stores it) for every member on the open election's roll but the demo's logins; prints
 # "session csrf election" per voter. (As bench/cast_bench.py makes its voters.)
 MAKE_VOTERS = """
 import datetime as dt, secrets
@@ -374,11 +374,15 @@ from communard.web.elections.models import Election
 from communard.web.polls.models import RollEntry
 election = Election.objects.get(closed_at__isnull=True)
 store = SessionStore()
-for entry in RollEntry.objects.filter(poll_id=election.poll_id, member__user__isnull=True):
+demo_logins = ["member", "delegate", "operator"]
+for entry in (RollEntry.objects.filter(poll_id=election.poll_id).select_related("member__user")
+              .exclude(member__user__username__in=demo_logins)):
     # A login as an operator gives one (on the record), with no usable password: the
-    # session below is what login() would store.
-    user = do_create_member_account(entry.member, username=f"voter-{entry.member_id}",
-                                    password=None, actor=OperatorActor("test"))
+    # session below is what login() would store. (Those who voted in the demo's closed
+    # election hold a login already.)
+    user = entry.member.user or do_create_member_account(
+        entry.member, username=f"voter-{entry.member_id}", password=None,
+        actor=OperatorActor("test"))
     key = secrets.token_hex(16)
     data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "communard.web.core.sessions.LoginBackend",
             HASH_SESSION_KEY: user.get_session_auth_hash()}

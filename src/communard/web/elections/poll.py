@@ -68,8 +68,12 @@ def election_poll_spec(election: Election, standing: int) -> PollSpec:
         question="ranked", options=[option_label(n) for n in range(1, standing + 1)],
         abstain=False, method=election.method, seats=election.seats, secret=True,
         majority=rule.majority, turnout_floor=rule.turnout_floor,
-        opens_at=election.poll_opens_at, closes_at=election.poll_closes_at,
-        roll_at=min(cutoff_end, election.poll_opens_at), roll_day=election.roll_cutoff,
+        # In UTC, as the database gives them back: poll.called records them as written, and the
+        # audit compares the row's with the record's text.
+        opens_at=election.poll_opens_at.astimezone(dt.UTC),
+        closes_at=election.poll_closes_at.astimezone(dt.UTC),
+        roll_at=min(cutoff_end, election.poll_opens_at).astimezone(dt.UTC),
+        roll_day=election.roll_cutoff,
     )
 
 

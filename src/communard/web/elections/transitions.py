@@ -52,7 +52,8 @@ def _close(election_id: int, now: dt.datetime) -> bool:
     # since it was found due, and then there is nothing to do.
     from communard.web.elections.poll import close_election_poll
 
-    election = Election.objects.select_for_update().select_related("poll").get(pk=election_id)
+    election = (Election.objects.select_for_update(of=("self",)).select_related("poll")
+                .get(pk=election_id))
     if Transition.CLOSE not in due_transitions(election.state(), now) or election.poll is None:
         return False
     if election.poll.closed_at is not None:
