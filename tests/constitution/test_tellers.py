@@ -27,12 +27,13 @@ def test_the_draw_gives_count_distinct_tellers_from_the_roll(case) -> None:
     members = [t.member for t in tellers]
     assert len(members) == rules.count == len(set(members))
     assert set(members) <= set(roll)
-    if len(set(nominees.values())) <= rules.count:
-        assert set(nominees.values()) <= set(members)
-        for t in tellers:
-            assert set(t.named_by) == {p for p, m in nominees.items() if m == t.member}
-    else:
-        assert set(members) <= set(nominees.values())
+    named = [t for t in tellers if t.named_by]
+    # Nominees never hold the threshold among themselves (a faction's many platforms cannot
+    # open the box without a teller drawn by lot), and fill the seats they may have.
+    assert len(named) == min(len(set(nominees.values())), rules.threshold - 1)
+    for t in named:
+        assert set(t.named_by) == {p for p, m in nominees.items() if m == t.member}
+    assert not {t.member for t in tellers if not t.named_by} & {t.member for t in named}
 
 
 @given(teller_draws(), st.randoms(use_true_random=False))
@@ -69,6 +70,15 @@ def test_one_member_named_by_two_platforms_holds_one_share() -> None:
     tellers = choose_tellers(TellerRules(), {"red": "m007", "green": "m007"}, ROLL, SEED)
     assert tellers[0].named_by == ("green", "red")
     assert sum(t.is_drawn for t in tellers) == 4
+
+
+def test_nominees_never_hold_the_threshold_among_themselves() -> None:
+    """Five platforms name five tellers under three of five: two nominees are seated (by lot
+    among them), three are drawn from the roll, so no three nominees open the box alone."""
+    names = {p: f"m{i:03d}" for i, p in enumerate(["a", "b", "c", "d", "e"], start=1)}
+    tellers = choose_tellers(TellerRules(), names, ROLL, SEED)
+    assert sum(not t.is_drawn for t in tellers) == 2
+    assert sum(t.is_drawn for t in tellers) == 3 and len({t.member for t in tellers}) == 5
 
 
 @pytest.mark.parametrize(

@@ -100,8 +100,11 @@ def choose_tellers(
     ``nominees`` maps each platform with candidates in the poll to the member it names;
     ``roll`` is the poll's frozen roll (member ids or their commitments, in any order);
     ``seed`` is :func:`teller_seed`. Nominees come first (by platform name), then the drawn
-    members in draw order. If more platforms name tellers than there are seats, the seats are
-    drawn by lot among the nominees — no platform may block a poll by naming someone.
+    members in draw order. Nominees hold at most ``threshold - 1`` of the seats: if more
+    platforms name tellers, that many are drawn by lot among the nominees. So the nominees
+    alone can never open the box — any ``threshold`` tellers include one drawn by lot from the
+    roll — however many platforms one faction founds to name its own people; and no platform
+    may block a poll by naming someone.
     """
     if len(seed) < MIN_SEED_BYTES:
         raise TellerDrawRefused(f"the seed must be at least {MIN_SEED_BYTES} bytes, not {len(seed)}")
@@ -125,12 +128,21 @@ def choose_tellers(
                 f"platform {platform!r} names {member!r} as teller, who is not on the poll's roll"
             )
         named.setdefault(member, []).append(platform)
-    if len(named) > rules.count:
-        chosen = _draw(seed, named, rules.count)
-        return tuple(Teller(m, tuple(named[m])) for m in chosen)
+    seats = nominee_seats(rules)
+    if len(named) > seats:
+        kept = set(_draw(seed, named, seats))
+        named = {m: p for m, p in named.items() if m in kept}
     nominated = [Teller(m, tuple(p)) for m, p in named.items()]
+    # A nominee left out of the nominees' seats is on the roll like anyone else: the lot
+    # may still draw them.
     drawn = _draw(seed, on_roll - set(named), rules.count - len(named))
     return (*nominated, *(Teller(m) for m in drawn))
+
+
+def nominee_seats(rules: TellerRules) -> int:
+    """How many tellers platforms may name: one fewer than the threshold, so that opening the
+    box always needs a teller drawn by lot."""
+    return min(rules.count, rules.threshold - 1)
 
 
 def _draw(seed: bytes, pool: set[str] | Mapping[str, object], k: int) -> list[str]:
