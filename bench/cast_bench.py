@@ -118,8 +118,11 @@ def run(cmd: list[str], env: dict[str, str]) -> str:
 # --------------------------------------------------------------------------- in-process setup
 
 
-def setup_election(candidates: int, seats: int | None) -> tuple[Any, list[int]]:
-    """Call the election with nominations in the past and the poll open now; freeze the roll."""
+def setup_election(candidates: int, seats: int | None, *, at: dt.datetime | None = None,
+                   closes_after: dt.timedelta = dt.timedelta(days=7)) -> tuple[Any, list[int]]:
+    """Call the election with nominations in the past and the poll open at ``at`` (now by
+    default) until ``closes_after`` later; freeze the roll. A poll's calendar is fixed at its
+    call, so a bench that must close it at once opens it in the past (``recall_bench``)."""
     from django.utils import timezone
 
     from communard.constitution.permissions import OperatorActor
@@ -128,7 +131,7 @@ def setup_election(candidates: int, seats: int | None) -> tuple[Any, list[int]]:
     from communard.web.members.models import Member
     from communard.web.polls.models import RollEntry
 
-    now = timezone.now()
+    now = at or timezone.now()
     # Called the constitution's minimum nomination period (7 days) before the poll opened.
     called = now - dt.timedelta(days=7, hours=1)
     d0 = Council.objects.get(federation__slug="castbench", key="d0")
@@ -137,7 +140,7 @@ def setup_election(candidates: int, seats: int | None) -> tuple[Any, list[int]]:
         seats = min(3, candidates - 1)
     election = do_call_election(
         d0, nominations_open_at=called, poll_opens_at=now - dt.timedelta(hours=1),
-        poll_closes_at=now + dt.timedelta(days=7), actor=OperatorActor("bench"), now=called,
+        poll_closes_at=now + closes_after, actor=OperatorActor("bench"), now=called,
         seats=seats,
     )
     rng = random.Random(3)

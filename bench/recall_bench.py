@@ -42,6 +42,7 @@ no peer to compare with: no other tool has recall petitions (issue 15).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import random
@@ -199,22 +200,29 @@ def main() -> None:
         from communard.web.core.models import LoginSession
         from communard.web.councils.models import Delegate
         from communard.web.elections.actions import do_close_election
-        from communard.web.elections.casting import do_cast_ballot
-        from communard.web.elections.models import Election
         from communard.web.members.models import Member
+        from communard.web.polls.actions.cast import do_cast
         from communard.web.polls.models import Ballot, Mark, Poll
         from communard.web.recalls.actions import do_open_petition
         from communard.web.recalls.models import Petition, Signature
         from communard.web.records.models import Entry, QueuedEntry
 
         t = time.perf_counter()
-        election, roll = setup_election(6, None)
+        # The election ran in the past (a poll's calendar is fixed at its call): its poll opened
+        # three hours ago and closed two hours ago, so the clock may count it now.
+        opened = timezone.now() - dt.timedelta(hours=3)
+        election, roll = setup_election(6, None, at=opened, closes_after=dt.timedelta(hours=1))
+        voters_file = folder / "sessions.txt"
+        made = time.perf_counter()
+        create_voter_sessions(roll, voters_file)  # the voters' logins: each casts as themself
+        log(f"setup: {len(roll):,} users and sessions in {time.perf_counter() - made:.1f} s")
         rng = random.Random(5)
         standing = list(range(1, 7))
+        assert election.poll is not None
         for member in Member.objects.filter(pk__in=roll[: args.election_ballots]):
-            do_cast_ballot(election, member, rng.sample(standing, rng.randint(1, 6)))
-        Election.objects.filter(pk=election.pk).update(poll_closes_at=timezone.now())
-        election.refresh_from_db()
+            do_cast(election.poll, member, rng.sample(standing, rng.randint(1, 6)),
+                    actor=MemberActor(f"bench-voter-{member.pk}"),
+                    now=opened + dt.timedelta(minutes=1))
         do_close_election(election)
         seated = list(Delegate.objects.filter(constituency=election.constituency,
                                               ended_at__isnull=True).select_related("member"))
@@ -223,10 +231,6 @@ def main() -> None:
             f"{args.election_ballots:,} ballots in {time.perf_counter() - t:.1f} s; the "
             f"petition is against {target.member.number}")
 
-        voters_file = folder / "sessions.txt"
-        t = time.perf_counter()
-        create_voter_sessions(roll, voters_file)
-        log(f"setup: {len(roll):,} users and sessions in {time.perf_counter() - t:.1f} s")
         sessions = [line.split() for line in voters_file.read_text().splitlines()]
         member_of_user = dict(Member.objects.filter(pk__in=roll).values_list("user_id", "pk"))
         member_of = {k: member_of_user[u] for k, u in LoginSession.objects.filter(
