@@ -4,9 +4,9 @@ them petitions for the recall, and the delegate reports back.
 
 Everything goes through the actions a member would use (meetings, polls, recalls, reports), so
 ``communard verify`` replays it all from the record. Meetings take the record's time (now), so
-this congress is held as the demo is loaded; its roll calls are closed at the end of their
-30 minutes, as the clock would close them (an early close by the presiding member is not
-built yet, docs/meetings.md), which is the only instant here not the loading's own.
+this congress is held as the demo is loaded; its roll calls close as soon as every delegate
+has voted, as the clock's early close does (``polls.actions.close_early``, docs/meetings.md),
+so every instant here is the loading's own.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from communard.constitution.mandates import Stance
 from communard.constitution.meetings import MotionState, quorum_needed
-from communard.constitution.permissions import MemberActor, OperatorActor
+from communard.constitution.permissions import ClockActor, MemberActor, OperatorActor
 from communard.web.accounts.actions import do_create_member_account
 from communard.web.councils.models import Council, Delegate
 from communard.web.meetings.actions._facts import body_size
@@ -34,7 +34,7 @@ from communard.web.meetings.actions.vote import do_put_motion_to_vote
 from communard.web.meetings.models import DeviationNotice, Meeting, Motion
 from communard.web.members.models import Member
 from communard.web.polls.actions.cast import do_cast
-from communard.web.polls.actions.close import do_close_poll
+from communard.web.polls.actions.close_early import do_close_early
 from communard.web.recalls.actions.open import do_open_petition
 from communard.web.recalls.actions.sign import do_sign
 from communard.web.reports.actions import do_file_report
@@ -156,7 +156,7 @@ def load_demo_congress(slug: str) -> bool:
         do_cast(polls["week"], d.member, week, actor=acts[d.pk])
         do_cast(polls["coop"], d.member, coop, actor=acts[d.pk])
     for poll in polls.values():
-        do_close_poll(poll, now=poll.closes_at)  # what the clock does when their time is up
+        do_close_early(poll, actor=ClockActor())  # every delegate has voted: the clock counts
     do_close_meeting(meeting, actor=chair)
 
     do_file_report(meeting, deviant, actor=acts[deviant.pk], text=(
