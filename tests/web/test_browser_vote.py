@@ -1,4 +1,5 @@
-"""In Chromium: a member casts a ranked ballot with the keyboard alone, and after the close finds
+"""In Chromium: a member casts a ranked ballot with the keyboard alone in the demo's sealed
+election, three of its demo tellers hand in their shares at the close, and the member finds
 their tracking code in the published ballot box."""
 
 from __future__ import annotations
@@ -8,10 +9,13 @@ from typing import Any
 
 import pytest
 
+from communard.constitution.permissions import MemberActor
+from communard.sealing import open_sealed_share
 from communard.web.core import clock
-from communard.web.demo import DEMO_PASSWORD, load_demo
+from communard.web.demo import DEMO_PASSWORD, demo_teller_key, load_demo
 from communard.web.elections.models import Election
-from communard.web.polls.models import Ballot, Poll
+from communard.web.polls.actions.hand_in import do_hand_in
+from communard.web.polls.models import Ballot, Envelope, Poll, PollTeller
 from tests.web.tampering import guards_lifted  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,7 +54,11 @@ def test_member_votes_by_keyboard_and_finds_tracking_code(browser: Any, live_ser
     page.get_by_role("button", name="Cast my ballot").focus()
     page.keyboard.press("Enter")
     code = page.locator("#tracking-code").inner_text()
-    assert Ballot.objects.filter(tracking_code=code).exists()
+    # The demo's election is sealed (its five tellers are demo logins): the ballot is stored as
+    # an envelope nobody can open alone, and no plaintext ballot exists before the close.
+    poll = Poll.objects.get(pk=Election.objects.get(pk=election.pk).poll_id)
+    assert Envelope.objects.filter(poll=poll).count() == 1
+    assert not Ballot.objects.filter(tracking_code=code).exists()
 
     # The poll ends: pages say the count is coming; the clock closes, counts and publishes.
     end = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
@@ -59,6 +67,14 @@ def test_member_votes_by_keyboard_and_finds_tracking_code(browser: Any, live_ser
         Poll.objects.filter(pk=Election.objects.get(pk=election.pk).poll_id).update(closes_at=end)
     page.goto(live_server.url + f"/e/{election.pk}/")
     assert page.locator("#closing").is_visible()
+    # Closed and uncounted until three of its five tellers hand in their shares, each opened
+    # with the teller's own delivery key (what `communard teller keep --key` does).
+    assert clock.run_due().done.get("election(s) closed", 0) == 0
+    for teller in PollTeller.objects.filter(poll=poll).select_related("member__user")[:3]:
+        login = teller.member.user.get_username()
+        share = open_sealed_share(demo_teller_key(int(login.removeprefix("teller"))).private,
+                                  teller.sealed_share)
+        do_hand_in(poll, teller.member, share.to_text(), actor=MemberActor(login))
     assert clock.run_due().done["election(s) closed"] == 1
     page.goto(live_server.url + f"/e/{election.pk}/")
     assert page.get_by_role("heading", name="Result").is_visible()

@@ -547,15 +547,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     setup_django()
     migrate()
-    from communard.web.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+    from django.conf import settings
+
+    from communard.web.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo, write_demo_teller_keys
 
     created = load_demo()
+    keys = write_demo_teller_keys(settings.CONFIG.data_dir / "demo-tellers")
     url = f"http://{args.host}:{args.port}/"
     print("The demo federation is " + ("loaded." if created else "already there."))
     print(f"\n  Open {url}\n")
     print(f"  Demo logins (password for all: {DEMO_PASSWORD}):")
     for username, what in DEMO_LOGINS.items():
         print(f"    {username:<10} {what}")
+    print(f"  The tellers' delivery keys (passphrase {DEMO_PASSWORD}): {keys[0].parent}/")
     print(flush=True)
     if args.no_serve:
         return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import random
 import tempfile
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from communard.constitution.permissions import MemberActor, OperatorActor
+from communard.sealing import TellerKey as DeliveryKey
 from communard.web.accounts.actions import do_create_member_account, do_create_operator
 from communard.web.councils.models import Delegate, Federation
 from communard.web.members.importing import do_import
@@ -22,10 +24,14 @@ from communard.web.members.models import Member
 
 DEMO_SLUG = "riverside"
 DEMO_PASSWORD = "commune1871"
+#: The tellers of the open election: each holds a share of its poll's key (issue 16).
+DEMO_TELLERS = 5
 DEMO_LOGINS = {
     "member": "a member of the Harbour Bakery assembly",
     "delegate": "a delegate of Harbour Bakery to the East district council",
     "operator": "an operator (admin)",
+    **{f"teller{n}": "a teller of the Harbour Bakery election (its sealed ballots)"
+       for n in range(1, DEMO_TELLERS + 1)},
 }
 
 DISTRICTS = {
@@ -323,6 +329,51 @@ def load_demo_elections(seed: int = 1917) -> None:
     for m in rng.sample(bakers, 6):
         do_nominate(running, m, nominated_by=m, actor=_candidate_login(m), now=now - 2 * day,
                     statement=rng.choice(STATEMENTS))
+    _demo_tellers(bakery, (now - 45 * day).date())
+
+
+def demo_teller_key(n: int) -> DeliveryKey:
+    """Demo teller ``n``'s delivery key. A real teller makes theirs with `communard teller
+    init` on their own machine and the organisation only ever sees its public half; the demo's
+    are derived from their names so that `communard demo` can write the key files for whoever
+    tries the close (``write_demo_teller_keys``) and a test can open the shares. Never
+    anywhere but the demo."""
+    from nacl.public import PrivateKey
+
+    seed = hashlib.sha256(f"communard demo teller {n}".encode()).digest()
+    return DeliveryKey(f"teller{n}", PrivateKey(seed))
+
+
+def _demo_tellers(bakery: Any, admitted_by: dt.date) -> None:
+    """Five bakers on the open election's roll get demo logins and register delivery keys, so
+    that its poll is sealed when the clock opens it: they are its five tellers, any three of
+    whom open the box at the close (the constitution's default [tellers])."""
+    from communard.sealing import public_text
+    from communard.web.polls.actions.teller_key import do_register_teller_key
+
+    tellers = Member.objects.filter(council=bakery, user__isnull=True, status="active",
+                                    admitted_on__lte=admitted_by).order_by("number")
+    for n, member in enumerate(list(tellers[:DEMO_TELLERS]), start=1):
+        do_create_member_account(member, username=f"teller{n}", password=DEMO_PASSWORD,
+                                 actor=OperatorActor("operator"))
+        do_register_teller_key(member, public_text(demo_teller_key(n).public_key),
+                               actor=MemberActor(f"teller{n}"))
+
+
+def write_demo_teller_keys(folder: Path) -> list[Path]:
+    """The demo tellers' key files, as `communard teller init` would have written them, under
+    the demo password (kept if already there). Returns their paths."""
+    from communard.sealing import write_teller_key_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n in range(1, DEMO_TELLERS + 1):
+        path = folder / f"teller{n}.key"
+        if not path.exists():
+            write_teller_key_file(path, demo_teller_key(n), DEMO_PASSWORD.encode(),
+                                  strength="interactive")
+        paths.append(path)
+    return paths
 
 
 def load_demo_recalls() -> None:
