@@ -71,3 +71,19 @@ def test_a_re_opened_poll_is_not_counted_again(closed: Poll) -> None:
     sql("UPDATE polls_poll SET closed_at = NULL")
     with pytest.raises(AlreadyClosed, match="the record's entry #"):
         do_close_poll(closed, now=NOW + 3 * DAY)
+
+
+def test_a_poll_called_in_the_federations_zone_is_not_re_timed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A purpose may call its poll with times in any zone: the record keeps them as written
+    ("+01:00") and the row as instants, and the audit compares instants, not their text."""
+    import datetime as dt
+
+    fed = small_federation(tmp_path, {"w1": 3})
+    paris = dt.timezone(dt.timedelta(hours=1))
+    open_poll(fed, opens_at=(NOW - DAY).astimezone(paris), closes_at=(NOW + DAY).astimezone(paris),
+              roll_at=(NOW - 2 * DAY).astimezone(paris))
+    recorded()
+    assert run() == []
+    status, out = verify_output(capsys)
+    assert status == 0, out

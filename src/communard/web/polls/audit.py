@@ -7,6 +7,7 @@ box gives.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,6 +24,9 @@ def _column(name: str) -> Callable[[Poll], Any]:
     return lambda p: getattr(p, name)
 
 
+_MOMENTS = ("opens_at", "closes_at", "roll_at")
+
+
 def _moment(name: str) -> Callable[[Poll], Any]:
     return lambda p: getattr(p, name).isoformat()
 
@@ -31,12 +35,23 @@ _CALLED: dict[str, Callable[[Poll], Any]] = {
     "electorate": lambda p: p.electorate.key,
     **{f: _column(f) for f in ("voters", "purpose", "subject", "title", "question", "method",
                                "seats", "secret", "majority", "turnout_floor")},
-    **{f: _moment(f) for f in ("opens_at", "closes_at", "roll_at")},
+    **{f: _moment(f) for f in _MOMENTS},
     "options": lambda p: list(p.options.order_by("number").values_list("label", flat=True)),
     "roll_day": lambda p: None if p.roll_day is None else p.roll_day.isoformat(),  # version 2
 }
 _CLOSED = {"ballots": "ballots", "marks": "marks", "box_sha256": "box_sha256", "seed": "seed",
            "winners": "winners", "passed": "passed"}
+
+
+def _same(field: str, recorded: Any, stored: Any) -> bool:
+    """Whether the row keeps what the entry recorded; a moment is compared as an instant, so a
+    poll called with times in the federation's zone is not reported as re-timed."""
+    if field in _MOMENTS and isinstance(recorded, str):
+        try:
+            return dt.datetime.fromisoformat(recorded) == dt.datetime.fromisoformat(stored)
+        except ValueError:
+            return False
+    return bool(recorded == stored)
 
 
 def _by_poll(kind: K.Kind[Any]) -> dict[tuple[str, int], list[tuple[int, dict[str, Any]]]]:
@@ -53,7 +68,7 @@ def _called(poll: Poll, row: str, called: list[tuple[int, dict[str, Any]]]
         return
     index, body = called[0]
     for field, value_of in _CALLED.items():
-        if field in body and body[field] != value_of(poll):
+        if field in body and not _same(field, body[field], value_of(poll)):
             yield Divergence(_POLL, row, f"{field} is {value_of(poll)!r}; it was called with "
                              f"{body[field]!r}", index)
 
