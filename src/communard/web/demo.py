@@ -356,6 +356,7 @@ def _demo_tellers(bakery: Any, admitted_by: dt.date) -> None:
     for n, member in enumerate(list(tellers[:DEMO_TELLERS]), start=1):
         do_create_member_account(member, username=f"teller{n}", password=DEMO_PASSWORD,
                                  actor=OperatorActor("operator"))
+        member.refresh_from_db()
         do_register_teller_key(member, public_text(demo_teller_key(n).public_key),
                                actor=MemberActor(f"teller{n}"))
 
