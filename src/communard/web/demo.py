@@ -247,6 +247,7 @@ def load_demo(*, more_members: Sequence[str] = ()) -> bool:
     from communard.web.demo_congress import load_demo_congress
 
     load_demo_congress(DEMO_SLUG)
+    _register_demo_teller_keys()
     return True
 
 
@@ -289,6 +290,7 @@ def load_demo_elections(seed: int = 1917) -> None:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     day = dt.timedelta(days=1)
     east = Council.objects.get(federation__slug=DEMO_SLUG, key="east")
+    _demo_teller_logins((now - 45 * day).date())
     # Closed a week ago: time for a recall of one of its delegates to run its course since.
     closed = do_call_election(east, nominations_open_at=now - 24 * day, poll_opens_at=now - 14 * day,
                               poll_closes_at=now - 7 * day, actor=OperatorActor("operator"),
@@ -329,7 +331,6 @@ def load_demo_elections(seed: int = 1917) -> None:
     for m in rng.sample(bakers, 6):
         do_nominate(running, m, nominated_by=m, actor=_candidate_login(m), now=now - 2 * day,
                     statement=rng.choice(STATEMENTS))
-    _demo_tellers(bakery, (now - 45 * day).date())
 
 
 def demo_teller_key(n: int) -> DeliveryKey:
@@ -344,19 +345,30 @@ def demo_teller_key(n: int) -> DeliveryKey:
     return DeliveryKey(f"teller{n}", PrivateKey(seed))
 
 
-def _demo_tellers(bakery: Any, admitted_by: dt.date) -> None:
-    """Five bakers on the open election's roll get demo logins and register delivery keys, so
-    that its poll is sealed when the clock opens it: they are its five tellers, any three of
-    whom open the box at the close (the constitution's default [tellers])."""
-    from communard.sealing import public_text
-    from communard.web.polls.actions.teller_key import do_register_teller_key
+def _demo_teller_logins(admitted_by: dt.date) -> None:
+    """Five bakers on the open election's roll get the demo logins teller1…teller5 (before the
+    closed election's voters get theirs: a member has one login)."""
+    from communard.web.councils.models import Council
 
+    bakery = Council.objects.get(federation__slug=DEMO_SLUG, key="harbour-bakery")
     tellers = Member.objects.filter(council=bakery, user__isnull=True, status="active",
                                     admitted_on__lte=admitted_by).order_by("number")
     for n, member in enumerate(list(tellers[:DEMO_TELLERS]), start=1):
         do_create_member_account(member, username=f"teller{n}", password=DEMO_PASSWORD,
                                  actor=OperatorActor("operator"))
-        member.refresh_from_db()
+
+
+def _register_demo_teller_keys() -> None:
+    """The demo tellers register their delivery keys, last of all the demo's steps: a secret
+    poll opening after this is sealed to tellers drawn from them (the open election's, when the
+    clock opens it: its five tellers, any three of whom open the box at the close, the
+    constitution's default [tellers]), while the polls the demo plays through to their result
+    (the closed election, the completed recall) opened before, unsealed, and need no hand-in."""
+    from communard.sealing import public_text
+    from communard.web.polls.actions.teller_key import do_register_teller_key
+
+    for n in range(1, DEMO_TELLERS + 1):
+        member = Member.objects.get(federation__slug=DEMO_SLUG, user__username=f"teller{n}")
         do_register_teller_key(member, public_text(demo_teller_key(n).public_key),
                                actor=MemberActor(f"teller{n}"))
 
