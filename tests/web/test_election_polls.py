@@ -237,7 +237,7 @@ def test_an_election_closed_before_elections_were_polls_still_shows_and_verifies
     box = client.get(f"/e/{old.pk}/box.blt").content
     assert hashlib.sha256(box).hexdigest() == old.result.box_sha256
     code = OldBallot.objects.filter(election=old).first().tracking_code  # type: ignore[union-attr]
-    assert f"Ballot {code} is in the published box" in client.get(
+    assert f"Ballot {code} is in the published box" in client.post(
         f"/e/{old.pk}/track/", {"code": code}).content.decode()
     assert client.get(f"/api/elections/{old.pk}/result").json()["winners"] == \
         OldResult.objects.get(election=old).winners
