@@ -7,7 +7,7 @@ ninja and the ORM's reads (the poll, the voter's member row and login, the roll 
 seal, each a query) a ballot cost about eight times the server CPU of the elections' old door.
 This door reads all of it in **one** prepared statement (:func:`read_for_session`: the
 session's data, its login's user row, the poll, its federation, the voter's member row, their
-roll entry, the poll's seal) and hands it to the one cast action as a ``CastContext``:
+roll entry, the poll's seal and number of options) and hands it to the one cast action as a ``CastContext``:
 ``polls.actions.cast.cast`` runs the same permission rule, phase check, choice check, sealing
 and **one** store statement as for the page and the ninja operations. It is not a second cast
 action, only a second way of reading what the action needs.
@@ -48,7 +48,7 @@ from communard.web.elections.models import Election
 from communard.web.members.models import Member
 from communard.web.polls.actions.cast import CastContext, cast
 from communard.web.polls.errors import PollError
-from communard.web.polls.models import Poll, RollEntry
+from communard.web.polls.models import Option, Poll, RollEntry
 from communard.web.polls.sealed import sealing_from
 from communard.web.polls.sealed_models import PollSeal
 
@@ -81,7 +81,8 @@ def read_for_session(which: int, id_: int, session_key: str) -> CastRead:
     model = get_user_model()
     n, m = len(user_fields()), len(POLL_FIELDS)
     session_data, user_row, poll_row = row[0], row[1 : n + 1], row[n + 1 : n + 1 + m]
-    federation, member_id, number, entry_id, public_key, capacity = row[n + 1 + m :]
+    (federation, member_id, number, entry_id, public_key, capacity,
+     options) = row[n + 1 + m :]
     found = user_row[user_fields().index(model._meta.pk.attname)] is not None
     user = model_from_row(model, user_fields(), user_row) if found else None
     context = None
@@ -89,7 +90,7 @@ def read_for_session(which: int, id_: int, session_key: str) -> CastRead:
         context = CastContext(
             poll=model_from_row(Poll, POLL_FIELDS, poll_row), federation=federation,
             voter_id=member_id, voter_number=number, login=user.get_username(), entry_id=entry_id,
-            sealing=sealing_from(public_key, capacity))
+            sealing=sealing_from(public_key, capacity), options=options)
     return CastRead(session_data=session_data, user=user, context=context)
 
 
@@ -148,7 +149,8 @@ def _sql() -> tuple[str, str]:
         # one member of a federation.
         return (
             f"SELECT s.session_data, {user_columns('u')}, {poll_columns}, f.slug, "
-            "m.id, m.number, r.id, k.public_key, k.capacity "
+            "m.id, m.number, r.id, k.public_key, k.capacity, "
+            f"(SELECT count(*) FROM {t(Option)} o WHERE o.poll_id = p.id) "
             "FROM (SELECT 1 AS one) one "
             f"LEFT JOIN {t(LoginSession)} s ON s.session_key = %s AND s.expire_date > %s "
             f"LEFT JOIN {t(get_user_model())} u ON u.{user_key} = s.user_id "

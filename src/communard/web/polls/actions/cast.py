@@ -78,6 +78,7 @@ class CastContext:
     login: str | None  # their login name, for may_cast; None: the member has no login
     entry_id: int | None  # their entry on the frozen roll; None: not on it
     sealing: tuple[bytes, int] | None  # the poll's public key and envelope capacity, if sealed
+    options: int  # the number of the poll's options (fixed at the call)
 
 
 def context_of(poll: Poll, voter: Member) -> CastContext:
@@ -89,7 +90,7 @@ def context_of(poll: Poll, voter: Member) -> CastContext:
     entry_id, sealing = (None, None) if found is None else (found[0], sealing_from(*found[1:]))
     return CastContext(poll=poll, federation=poll.federation.slug, voter_id=voter.pk,
                        voter_number=voter.number, login=login, entry_id=entry_id,
-                       sealing=sealing)
+                       sealing=sealing, options=_options(poll))
 
 
 def do_cast(poll: Poll, voter: Member, choices: object, *, actor: Actor,
@@ -112,7 +113,7 @@ def cast(context: CastContext, choices: object, *, actor: Actor,
     phase = poll.phase(now)
     if phase != Phase.POLL:
         raise WrongPhase(not_open_reason(phase))
-    chosen = check_choices(poll.question, _options(poll), poll.seats, choices)
+    chosen = check_choices(poll.question, context.options, poll.seats, choices)
     entry_id, sealing = context.entry_id, context.sealing
     if entry_id is None:
         raise NotOnRoll(_why_not_on_roll(poll, Member.objects.get(pk=context.voter_id)))
@@ -122,7 +123,7 @@ def cast(context: CastContext, choices: object, *, actor: Actor,
     elif not is_tracking_code(code):
         raise InvalidChoices("tracking_code: four groups of four letters or digits")
     # A sealed poll stores the ballot only as an envelope (issue 16, web/polls/sealed.py).
-    sealed = None if sealing is None else envelope(poll, sealing, code, chosen, _options(poll))
+    sealed = None if sealing is None else envelope(poll, sealing, code, chosen, context.options)
     try:
         if connection.vendor == "postgresql" and poll.secret and ONE_STATEMENT_ON_POSTGRESQL:
             stored = _store_in_one_statement(context, entry_id, code, chosen, now, sealed)
