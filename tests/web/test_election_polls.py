@@ -37,6 +37,7 @@ from communard.web.polls.models import Ballot, Mark, PollSeal, PollTeller, Resul
 from communard.web.polls.tracking import new_tracking_code
 from communard.web.recalls.actions.decide import do_recall
 from communard.web.records import services as record
+from tests.web.doors import door  # noqa: F401
 from tests.web.elections_helpers import DAY, NOW, PAST, cast_ballot, open_election
 from tests.web.factories import (
     TEST_OPERATOR,
@@ -59,6 +60,7 @@ def fed(tmp_path: Path) -> Federation:
     return small_federation(tmp_path, {"w1": 20, "w2": 3, "w3": 5})
 
 
+@pytest.mark.usefixtures("door")
 def test_a_ballot_cast_on_the_page_and_through_the_api_lands_in_the_same_poll(
         fed: Federation) -> None:
     """The ballot page and the election's API address both cast through the polls' one cast

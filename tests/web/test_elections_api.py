@@ -16,13 +16,14 @@ from communard.web.core.models import LoginSession
 from communard.web.elections.models import Election
 from communard.web.members.models import Member
 from communard.web.polls.models import Ballot, Mark
+from tests.web.doors import door  # noqa: F401
 from tests.web.elections_helpers import open_election
 from tests.web.factories import member_login, operator_login, small_federation
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("door")]
 
-# The elections' own fast door (a middleware) is gone: an election's ballot is cast through the
-# polls' one cast action, whichever address it is posted to (issue 15).
+# An election's ballot is cast through the polls' one cast action, whichever address it is
+# posted to (issue 15), and through either door (tests/web/doors.py): every case runs twice.
 
 
 @pytest.fixture

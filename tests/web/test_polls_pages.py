@@ -14,6 +14,7 @@ from communard.cli import main
 from communard.web.councils.models import Federation
 from communard.web.polls.actions.close import do_close_poll
 from communard.web.polls.models import Ballot, Poll
+from tests.web.doors import door  # noqa: F401
 from tests.web.factories import operator_login, small_federation
 from tests.web.polls_helpers import DAY, NOW, open_poll, vote, voter
 
@@ -114,6 +115,7 @@ def test_roll_call_page_lists_each_vote(fed: Federation) -> None:
         {"member": "1", "name": "Member 1", "choices": ["Ann", "Cy"]}]
 
 
+@pytest.mark.usefixtures("door")
 def test_api_casts_through_the_same_action(fed: Federation) -> None:
     """201 with a tracking code, then 409; 409 for choices the question does not take, 400 for
     malformed ones; 403 off the roll."""

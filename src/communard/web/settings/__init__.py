@@ -47,6 +47,9 @@ MIDDLEWARE = [
     # Answers only POST /api/recalls/petitions/{id}/signature on PostgreSQL, with Django's own
     # CSRF and login checks but without the rest of the stack: a constituency signs at once.
     "communard.web.recalls.sign_endpoint.SignEndpointMiddleware",
+    # Answers only POST /api/polls/{id}/votes and /api/elections/{id}/ballots on PostgreSQL,
+    # the same way, with one read before the one cast action (web/polls/casting_door.py).
+    "communard.web.polls.casting_door.CastingDoor",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -27,6 +28,7 @@ from communard.constitution.calendar import Phase
 from communard.constitution.permissions import Actor, MemberActor, NotAllowed, Refusal
 from communard.record.kinds import POLL_BALLOT_CAST, VOTE_NAMED
 from communard.web.core.actors import record_name
+from communard.web.core.prepared import prepared_cursor
 from communard.web.members.models import Member
 from communard.web.polls.choices import check_choices
 from communard.web.polls.errors import AlreadyVoted, InvalidChoices, NotOnRoll, WrongPhase
@@ -55,13 +57,41 @@ def not_open_reason(phase: Phase) -> str:
     return _NOT_OPEN.get(phase, "the poll has closed")
 
 
-def may_cast(actor: Actor, voter: Member) -> Refusal | None:
-    """A vote is cast only by the voter, signed in as themself: no operator, no clock, no
-    other member casts it for them."""
-    login = voter.user.get_username() if voter.user_id is not None else None
+def may_cast(actor: Actor, login: str | None) -> Refusal | None:
+    """A vote is cast only by the voter, signed in as themself (``login``: the voter's login
+    name, None if they have none): no operator, no clock, no other member casts it for them."""
     if isinstance(actor, MemberActor) and login is not None and actor.account == login:
         return None
     return Refusal("own-vote-only", "a vote is cast only by the voter, signed in")
+
+
+@dataclass(frozen=True)
+class CastContext:
+    """What a cast needs to know before it checks and stores, however it was read: through the
+    ORM (:func:`context_of`, the page and the ninja operations) or in one statement with the
+    session and the login (``casting_door.py``, PostgreSQL's fast door). Either way the same
+    :func:`cast` runs on it."""
+
+    poll: Poll  # its calendar, question, seats, secrecy, options' freeze (the rest on access)
+    federation: str  # the poll's federation's slug, for the record entry
+    voter_id: int  # the voter's member id
+    voter_number: str  # their member number (a roll call's entry names it)
+    login: str | None  # their login name, for may_cast; None: the member has no login
+    entry_id: int | None  # their entry on the frozen roll; None: not on it
+    sealing: tuple[bytes, int] | None  # the poll's public key and envelope capacity, if sealed
+    options: int  # the number of the poll's options (fixed at the call)
+
+
+def context_of(poll: Poll, voter: Member) -> CastContext:
+    """The ordinary read: the voter's login, and in one query their roll entry and the poll's
+    key if it is sealed (issue 16)."""
+    login = voter.user.get_username() if voter.user_id is not None else None
+    found = (RollEntry.objects.filter(poll=poll, member=voter)
+             .values_list("pk", "poll__seal__public_key", "poll__seal__capacity").first())
+    entry_id, sealing = (None, None) if found is None else (found[0], sealing_from(*found[1:]))
+    return CastContext(poll=poll, federation=poll.federation.slug, voter_id=voter.pk,
+                       voter_number=voter.number, login=login, entry_id=entry_id,
+                       sealing=sealing, options=_options(poll))
 
 
 def do_cast(poll: Poll, voter: Member, choices: object, *, actor: Actor,
@@ -69,32 +99,37 @@ def do_cast(poll: Poll, voter: Member, choices: object, *, actor: Actor,
     """Cast ``voter``'s vote; returns the ballot's tracking code: ``code`` when the caller
     made it beforehand and showed it to the voter (so an answer lost after the commit loses
     them nothing, issue 16), else a new one."""
+    return cast(context_of(poll, voter), choices, actor=actor, now=now, code=code)
+
+
+def cast(context: CastContext, choices: object, *, actor: Actor,
+         now: dt.datetime | None = None, code: str | None = None) -> str:
+    """:func:`do_cast` on what is already read: the permission rule, the phase, the choices,
+    the roll, the sealing and the store, the same for every door."""
     now = now or timezone.now()
-    refusal = may_cast(actor, voter)
+    poll = context.poll
+    refusal = may_cast(actor, context.login)
     if refusal is not None:
         raise NotAllowed(refusal)
     phase = poll.phase(now)
     if phase != Phase.POLL:
         raise WrongPhase(not_open_reason(phase))
-    chosen = check_choices(poll.question, _options(poll), poll.seats, choices)
-    # The voter's entry and, in the same query, the poll's key if it is sealed (issue 16).
-    found = (RollEntry.objects.filter(poll=poll, member=voter)
-             .values_list("pk", "poll__seal__public_key", "poll__seal__capacity").first())
-    entry_id, sealing = (None, None) if found is None else (found[0], sealing_from(*found[1:]))
+    chosen = check_choices(poll.question, context.options, poll.seats, choices)
+    entry_id, sealing = context.entry_id, context.sealing
     if entry_id is None:
-        raise NotOnRoll(_why_not_on_roll(poll, voter))
+        raise NotOnRoll(_why_not_on_roll(poll, Member.objects.get(pk=context.voter_id)))
     made_before = code is not None
     if code is None:
         code = new_tracking_code()
     elif not is_tracking_code(code):
         raise InvalidChoices("tracking_code: four groups of four letters or digits")
     # A sealed poll stores the ballot only as an envelope (issue 16, web/polls/sealed.py).
-    sealed = None if sealing is None else envelope(poll, sealing, code, chosen, _options(poll))
+    sealed = None if sealing is None else envelope(poll, sealing, code, chosen, context.options)
     try:
         if connection.vendor == "postgresql" and poll.secret and ONE_STATEMENT_ON_POSTGRESQL:
-            stored = _store_in_one_statement(poll, entry_id, code, chosen, now, sealed)
+            stored = _store_in_one_statement(context, entry_id, code, chosen, now, sealed)
         else:
-            stored = _store(poll, voter, entry_id, code, chosen, now, actor, sealed)
+            stored = _store(context, entry_id, code, chosen, now, actor, sealed)
     except IntegrityError as exc:
         # The mark's unique key (PostgreSQL names the constraint); or, for a code made before
         # the cast and signed for this voter, their own ballot's key: a retry of a cast whose
@@ -121,8 +156,9 @@ def _options(poll: Poll) -> int:
     return _option_count(poll.pk, poll.roll_frozen_at)
 
 
-def _store(poll: Poll, voter: Member, entry_id: int, code: str, chosen: list[int],
+def _store(context: CastContext, entry_id: int, code: str, chosen: list[int],
            now: dt.datetime, actor: Actor, sealed: bytes | None = None) -> bool:
+    poll = context.poll
     with transaction.atomic():
         is_open = Poll.objects.filter(pk=poll.pk, closed_at__isnull=True, opens_at__lte=now,
                                       closes_at__gt=now).exists()
@@ -133,23 +169,26 @@ def _store(poll: Poll, voter: Member, entry_id: int, code: str, chosen: list[int
             Envelope.objects.create(poll=poll, sealed=sealed)
         else:
             Ballot.objects.create(tracking_code=code, poll=poll, choices=chosen)
-        body = {"federation": poll.federation.slug, "poll": poll.pk}
+        body = {"federation": context.federation, "poll": poll.pk}
         if poll.secret:
             record.append(POLL_BALLOT_CAST, body, actor="voter")
         else:
             NamedVote.objects.create(entry_id=entry_id, choices=chosen)
             record.append(VOTE_NAMED,
-                          {**body, "member": record.personal(voter.number), "choices": chosen},
+                          {**body, "member": record.personal(context.voter_number), "choices": chosen},
                           actor=record_name(actor))
     return True
 
 
-def _store_in_one_statement(poll: Poll, entry_id: int, code: str, chosen: list[int],
+def _store_in_one_statement(context: CastContext, entry_id: int, code: str, chosen: list[int],
                             now: dt.datetime, sealed: bytes | None = None) -> bool:
+    poll = context.poll
     at = connection.ops.adapt_datetimefield_value(now)
-    body = {"federation": poll.federation.slug, "poll": poll.pk}
+    body = {"federation": context.federation, "poll": poll.pk}
     entry = record.entry(POLL_BALLOT_CAST, body, actor="voter", in_statement=True)
-    with connection.cursor() as cursor:
+    # Prepared once per connection (core/prepared.py), as the elections' old door's was: the
+    # statement's plan is most of PostgreSQL's work for a cast otherwise.
+    with prepared_cursor() as cursor:
         if sealed is not None:
             cursor.execute(_sealed_cast_sql(), [poll.pk, at, at, entry_id, sealed,
                                                 *enqueue_values(entry)])
