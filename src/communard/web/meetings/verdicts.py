@@ -76,8 +76,8 @@ def backfill(polls: Iterable[Poll], chunk: int = 1000) -> int:
 
 @dataclass(frozen=True)
 class Breach:
-    """A deviation on the scorecard: the motion, what its mandate said, how they voted (``None``:
-    absent; a deviation is a vote, but the old rows' type allows it) and whether it bound."""
+    """A deviation on the scorecard: the motion, what its mandate said, how they voted (never
+    ``None`` for a deviation; typed as the comparison's ``Deviation``) and whether it bound."""
 
     motion: str
     stance: Stance
