@@ -21,7 +21,7 @@ from communard.web.meetings.actions.attendance import do_check_in
 from communard.web.meetings.actions.motions import do_support_motion
 from communard.web.meetings.diff import word_diff
 from communard.web.meetings.models import Amendment, Meeting, Motion
-from communard.web.meetings.scorecard import delegate_scorecard, roll_calls_for
+from communard.web.meetings.verdicts import read_scorecard
 
 router = Router(tags=["meetings"])
 
@@ -199,12 +199,12 @@ def scorecard(request: HttpRequest, delegate_id: Id) -> dict[str, Any]:
     """A delegate's roll-call votes against their constituency's mandates."""
     delegate = get_object_or_404(Delegate.objects.select_related("member", "constituency"),
                                  pk=delegate_id)
-    card = delegate_scorecard(delegate, roll_calls_for(delegate))
+    card = read_scorecard(delegate, recent=None)
     return {
         "delegate": delegate.member.name,
         "counts": {v.label: {"binding": card.count(v, binding=True),
                              "advisory": card.count(v, binding=False)} for v in Verdict},
         "deviations": [{"motion": d.motion, "stance": d.stance.label,
                         "choice": d.choice.label if d.choice is not None else None,
-                        "binding": d.binding} for d in card.deviations],
+                        "binding": d.binding} for d in reversed(card.latest)],
     }

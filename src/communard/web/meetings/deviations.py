@@ -11,10 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Q
 
-from communard.constitution.mandates import Cast, Choice, RollCall, Verdict, compare
+from communard.constitution.mandates import (
+    Cast,
+    Choice,
+    Comparison,
+    RollCall,
+    Verdict,
+    compare,
+)
 from communard.web.councils.models import Council, Delegate
 from communard.web.meetings.models import DeviationNotice, Mandate, Motion
 from communard.web.members.models import Member, Status
@@ -25,11 +33,11 @@ PURPOSE = "motion"
 _CHOICE = {1: Choice.FOR, 2: Choice.AGAINST, 3: Choice.ABSTAIN}
 
 
-def _seats(polls: Iterable[Poll]) -> dict[int, dict[int, tuple[str, str]]]:
-    """For each poll, its roll's member ids → (member number, constituency key): two queries
-    for any number of polls (a scorecard reads thousands), the seat held at each roll's cut-off
-    picked here."""
-    out: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)
+def _seats(polls: Iterable[Poll]) -> dict[int, dict[int, tuple[str, str | None]]]:
+    """For each poll, its roll's member ids → (member number, constituency key, ``None`` for a
+    member with no seat): two queries for any number of polls (a scorecard reads thousands),
+    the seat held at each roll's cut-off picked here."""
+    out: dict[int, dict[int, tuple[str, str | None]]] = defaultdict(dict)
     by_id = {p.pk: p for p in polls}
     rows = list(RollEntry.objects.filter(poll_id__in=by_id)
                 .values_list("poll_id", "member_id", "member__number"))
@@ -42,6 +50,7 @@ def _seats(polls: Iterable[Poll]) -> dict[int, dict[int, tuple[str, str]]]:
         tenures[(council, member)].append((began, ended, key))
     for poll_id, member_id, number in rows:
         poll = by_id[poll_id]
+        out[poll_id][member_id] = (number, None)
         for began, ended, key in tenures.get((poll.electorate_id, member_id), ()):
             if began <= poll.roll_at and (ended is None or ended > poll.roll_at):
                 out[poll_id][member_id] = (number, key)
@@ -51,7 +60,28 @@ def _seats(polls: Iterable[Poll]) -> dict[int, dict[int, tuple[str, str]]]:
 
 def roll_calls(polls: Iterable[Poll]) -> list[RollCall]:
     """The closed named polls on motions as roll calls (motions by id, delegates by number)."""
-    polls = [p for p in polls if not p.secret and p.closed_at is not None]
+    return judge_roll_calls(polls, with_mandates=False).calls
+
+
+@dataclass(frozen=True)
+class Judged:
+    """Closed roll calls judged against their motions' mandates: ``calls[i]`` is
+    ``polls[i]``'s, ``seats`` each poll's roll (member id → number, constituency key or
+    ``None``), ``mandates[j]`` the row of the comparison's mandate ``j``."""
+
+    polls: list[Poll]
+    seats: dict[int, dict[int, tuple[str, str | None]]]
+    calls: list[RollCall]
+    mandates: list[Mandate]
+    found: Comparison | None
+
+
+def judge_roll_calls(polls: Iterable[Poll], *, with_mandates: bool = True) -> Judged:
+    """The closed named polls on motions as roll calls, and (``with_mandates``) compared with
+    every mandate on their motions: the one comparison the close's deviation notices and the
+    scorecard's verdict rows are both written from."""
+    polls = sorted((p for p in polls if not p.secret and p.closed_at is not None),
+                   key=lambda p: (p.closed_at, p.pk))
     seats = _seats(polls)
     closed = {p.pk: p.closed_at for p in polls}
     votes: dict[int, dict[str, Cast]] = defaultdict(dict)
@@ -62,13 +92,20 @@ def roll_calls(polls: Iterable[Poll]) -> list[RollCall]:
         if choices:
             votes[poll_id][number] = Cast(_CHOICE[int(choices[0])], at)  # type: ignore[arg-type]
     calls = []
-    for p in sorted(polls, key=lambda p: (p.closed_at, p.pk)):
-        held = dict(seats[p.pk].values())
+    for p in polls:
+        held = {n: k for n, k in seats[p.pk].values() if k is not None}
         # A voter on the roll with no seat found (a members' poll of a base assembly) is no
         # delegate: nothing binds them, and the comparison takes only those seated.
         calls.append(RollCall(p.subject.removeprefix("motion:"), p.closed_at,  # type: ignore[arg-type]
                               held, {n: c for n, c in votes[p.pk].items() if n in held}))
-    return calls
+    if not with_mandates:
+        return Judged(polls, seats, calls, [], None)
+    from communard.web.meetings.scorecard import rule_mandates
+
+    motions = {int(c.motion) for c in calls}
+    rows = list(Mandate.objects.filter(motion_id__in=motions).select_related("constituency")
+                .order_by("adopted_at", "id"))
+    return Judged(polls, seats, calls, rows, compare(rule_mandates(rows), calls))
 
 
 def motion_polls_of(member: Member) -> list[Poll]:
@@ -77,20 +114,13 @@ def motion_polls_of(member: Member) -> list[Poll]:
                                     roll__member=member).order_by("closed_at", "pk"))
 
 
-def notify_deviations(poll: Poll, motion: Motion, at: dt.datetime) -> int:
-    """At a roll call's close: every binding mandate broken (a vote against it, or an absence)
-    is written on the page of each active member of the delegate's constituency. Returns how
-    many notices were written."""
-    from communard.web.meetings.scorecard import rule_mandates
-
-    poll.closed_at = poll.closed_at or at
-    calls = roll_calls([poll])
-    if not calls:
+def notify_deviations(motion: Motion, judged: Judged, at: dt.datetime) -> int:
+    """At a roll call's close (``judged``: its comparison): every binding mandate broken (a
+    vote against it, or an absence) is written on the page of each active member of the
+    delegate's constituency. Returns how many notices were written."""
+    calls, rows, found = judged.calls, judged.mandates, judged.found
+    if not calls or found is None:
         return 0
-    rows = list(Mandate.objects.filter(motion=motion).select_related("constituency")
-                .order_by("adopted_at", "id"))
-    mandates = rule_mandates(rows)
-    found = compare(mandates, calls)
     broken = [j for j in found.judgements() if j.verdict is Verdict.DEVIATED and j.binding]
     # Two queries for the whole roll call, not two per deviation: a congress close compares a
     # thousand delegates.

@@ -257,3 +257,37 @@ class DeviationNotice(WriteOnce):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["member", "created_at"])]
+
+
+class RollCallVerdict(WriteOnce):
+    """One member on a roll call's roll, judged against the mandate that governed them: the
+    scorecard's read model, written once in the roll call's close (``deviations.verdict_rows``,
+    from the same comparison the deviation notices use) so a page reads one indexed query
+    instead of recomputing thousands of roll calls. Derived, never authoritative: ``verify``
+    recomputes each row from the poll's named votes and the mandates (``vote_audit``).
+
+    ``verdict`` is ``free`` when nothing bound them (no mandate adopted before their vote, a
+    free one, or no seat: a member of a base assembly); ``mandate`` and ``binding`` are then
+    empty. ``choice`` is empty when they did not vote."""
+
+    poll = models.ForeignKey("polls.Poll", on_delete=models.PROTECT, related_name="+")
+    motion = models.ForeignKey(Motion, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
+    # The constituency of their seat at the roll's cut-off (empty: no seat): a scorecard is a
+    # delegate's, that is a member's for one constituency.
+    constituency = models.ForeignKey("councils.Council", on_delete=models.PROTECT,
+                                     related_name="+", null=True)
+    closed_at = models.DateTimeField()
+    choice = models.CharField(max_length=8, blank=True)
+    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="+", null=True)
+    # The governing mandate's stance, kept here so the page needs no join.
+    stance = models.CharField(max_length=8, blank=True)
+    verdict = models.CharField(max_length=8)
+    binding = models.BooleanField(null=True)
+
+    class Meta:
+        ordering = ["closed_at", "poll_id"]
+        constraints = [models.UniqueConstraint(fields=["poll", "member"],
+                                               name="meetings_verdict_once")]
+        indexes = [models.Index(fields=["member", "constituency", "closed_at"],
+                                name="meetings_verdict_card")]

@@ -33,7 +33,7 @@ from communard.web.meetings.deviations import motion_votes
 from communard.web.meetings.diff import word_diff
 from communard.web.meetings.minutes import minutes
 from communard.web.meetings.models import Amendment, Meeting, Motion
-from communard.web.meetings.scorecard import delegate_scorecard, roll_calls_for
+from communard.web.meetings.verdicts import read_scorecard
 from communard.web.members.models import Member
 from communard.web.polls.actions.close_early import do_close_early
 
@@ -299,12 +299,12 @@ def scorecard_page(request: HttpRequest, delegate_id: int) -> HttpResponse:
     delegate = get_object_or_404(
         Delegate.objects.select_related("member", "council__federation", "constituency"),
         pk=delegate_id)
-    card = delegate_scorecard(delegate, roll_calls_for(delegate))
+    # The latest deviations first; the counts above cover them all (a delegate of long
+    # standing has thousands, and the page stays one screen).
+    card = read_scorecard(delegate, recent=RECENT_DEVIATIONS)
     return render(request, "meetings/scorecard.html", {
         "delegate": delegate, "card": card, "federation": delegate.council.federation,
         "rows": [(v.label, card.count(v, binding=True), card.count(v, binding=False))
                  for v in Verdict],
-        # The latest deviations first; the counts above cover them all (a delegate of long
-        # standing has thousands, and the page stays one screen).
-        "recent": card.deviations[::-1][:RECENT_DEVIATIONS],
+        "recent": card.latest,
     })

@@ -100,3 +100,51 @@ def audit_motion_votes() -> Iterator[Divergence]:
         if (motion.matter or "") != matter:
             yield Divergence(_MOTION, row, f"its matter is {motion.matter!r}; the record "
                              f"declared {matter!r}", index)
+
+
+_VERDICT = "meetings_rollcallverdict"
+_VERDICT_FIELDS = ("motion_id", "constituency_id", "closed_at", "choice", "mandate_id", "stance",
+                   "verdict", "binding")
+
+
+@audit
+def audit_roll_call_verdicts(chunk: int = 500) -> Iterator[Divergence]:
+    """Each roll call's verdict rows (the scorecards' read model) recomputed from its poll's
+    named votes and the mandates on the record: a row changed, added or removed by plain SQL is
+    named with the index of its poll's ``poll.closed`` entry. A roll call with no rows at all
+    closed before the table and is computed afresh by the page, so nothing to compare."""
+    from communard.web.meetings.deviations import judge_roll_calls
+    from communard.web.meetings.models import RollCallVerdict
+    from communard.web.meetings.verdicts import verdict_rows
+
+    closes = {body.get("poll"): index for index, _, body in entries(K.POLL_CLOSED)}
+    judged_polls = sorted(set(RollCallVerdict.objects.values_list("poll_id", flat=True)))
+    for i in range(0, len(judged_polls), chunk):
+        polls = list(Poll.objects.filter(pk__in=judged_polls[i:i + chunk]))
+        held: dict[tuple[int, int], tuple[object, ...]] = {
+            (r[0], r[1]): r[2:] for r in RollCallVerdict.objects.filter(poll__in=polls)
+            .values_list("poll_id", "member_id", *_VERDICT_FIELDS)}
+        expected = {(v.poll_id, v.member_id): tuple(getattr(v, f) for f in _VERDICT_FIELDS)
+                    for v in verdict_rows(judge_roll_calls(polls))}
+        for key in sorted(held.keys() | expected.keys()):
+            row, want = held.get(key), expected.get(key)
+            if row == want:
+                continue
+            poll_id, member_id = key
+            name = f"poll {poll_id} member {member_id}"
+            index = closes.get(poll_id)
+            if want is None:
+                yield Divergence(_VERDICT, name, f"{_said(row)}: not on the poll's roll, or the "
+                                 "poll is secret or open", index)
+            elif row is None:
+                yield Divergence(_VERDICT, name, f"missing; the votes and mandates say "
+                                 f"{_said(want)}", index)
+            else:
+                yield Divergence(_VERDICT, name, f"the row says {_said(row)}; the votes and "
+                                 f"mandates say {_said(want)}", index)
+
+
+def _said(values: tuple[object, ...] | None) -> str:
+    assert values is not None
+    return ", ".join(f"{f.removesuffix('_id')} {v if v not in ('', None) else '-'}"
+                     for f, v in zip(_VERDICT_FIELDS, values, strict=True) if f != "closed_at")

@@ -76,11 +76,17 @@ def do_put_motion_to_vote(motion: Motion, *, meeting: Meeting, actor: Actor,
 @on_close(PURPOSE)
 def motion_decided(poll: Poll, result: Result) -> None:
     """The roll call closed: the motion is adopted if the question passed, else rejected, in
-    the close's transaction; the deviations from mandates are then sent to the constituents."""
-    from communard.web.meetings.deviations import notify_deviations
+    the close's transaction; the roll call is compared with the mandates once, and both its
+    verdict rows (the scorecard's) and the deviation notices are written from that."""
+    from communard.web.meetings.deviations import judge_roll_calls, notify_deviations
+    from communard.web.meetings.verdicts import write_verdicts
 
     motion = Motion.objects.select_for_update().select_related("federation").get(
         pk=motion_of(poll).pk)
+    poll.closed_at = poll.closed_at or result.counted_at
+    judged = judge_roll_calls([poll])
+    # Even of a motion referred by hand: the roll call was held, and is on the scorecards.
+    write_verdicts(judged)
     if motion.rule_state is not MotionState.VOTED:
         return  # decided by hand before the close (a referral): the count stands on its own
     to = MotionState.ADOPTED if result.passed else MotionState.REJECTED
@@ -92,4 +98,4 @@ def motion_decided(poll: Poll, result: Result) -> None:
         "federation": motion.federation.slug, "motion": motion.pk,
         "from": MotionState.VOTED.value, "to": to.value, "present": None},
         actor=record_name(ClockActor()))
-    notify_deviations(poll, motion, result.counted_at)
+    notify_deviations(motion, judged, result.counted_at)
