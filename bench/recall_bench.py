@@ -208,10 +208,10 @@ def main() -> None:
         from communard.web.records.models import Entry, QueuedEntry
 
         t = time.perf_counter()
-        # The election ran in the past (a poll's calendar is fixed at its call): its poll opened
-        # three hours ago and closed two hours ago, so the clock may count it now.
-        opened = timezone.now() - dt.timedelta(hours=3)
-        election, roll = setup_election(6, None, at=opened, closes_after=dt.timedelta(hours=1))
+        # The election ran in the past (a poll's calendar is fixed at its call, and open for at
+        # least the constitution's seven days): it closed an hour ago, so the clock may count it.
+        opened = timezone.now() - dt.timedelta(days=7, hours=1)
+        election, roll = setup_election(6, None, at=opened, closes_after=dt.timedelta(days=7))
         voters_file = folder / "sessions.txt"
         made = time.perf_counter()
         create_voter_sessions(roll, voters_file)  # the voters' logins: each casts as themself
