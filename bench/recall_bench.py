@@ -329,7 +329,7 @@ def main() -> None:
             wait_for("every entry sealed", lambda: not QueuedEntry.objects.exists(), 60)
             stored = Ballot.objects.filter(poll=poll).count()
             marks = Mark.objects.filter(entry__poll=poll).count()
-            cast_entries = Entry.objects.filter(kind="poll.ballot_cast").count()
+            cast_entries = Entry.objects.filter(kind="poll.ballot_cast", body__poll=poll.pk).count()
             sent = sum(votes["statuses"].values())
             log(f"ballots sent {sent:,} of {args.voters:,} (the rest not reached in the load's "
                 f"time cap); stored {stored:,}, marks {marks:,}, poll.ballot_cast entries "
