@@ -3,12 +3,14 @@ ballot, or has a base assembly recall its delegate at its meeting, for the recal
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from communard.web.councils.models import Federation
 from communard.web.elections.models import Election
+from communard.web.recalls.models import Petition
 from tests.web import factories
 from tests.web.elections_helpers import Calendar
 from tests.web.recalls_helpers import elected_workshop
@@ -32,3 +34,19 @@ def assembly_federation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Fede
                                           "cutoff_days = 30\n[recall]\nassembly_vote = true\n", 1)
     monkeypatch.setattr(factories, "TWO_TIER", template)
     return meetings_federation(tmp_path)
+
+
+def ballot_called(petition: Petition, standing: list[str], stood_at: dt.datetime) -> Petition:
+    """``standing`` (member numbers) stand for the seat at ``stood_at``; then the clock calls
+    the recall ballot at its opening and opens it (its polls' rolls frozen)."""
+    from communard.web.core import clock
+    from communard.web.recalls.actions import do_stand_for_replacement
+    from tests.web.recalls_helpers import as_member
+
+    for number in standing:
+        do_stand_for_replacement(petition, actor=as_member(number), now=stood_at)
+    petition.refresh_from_db()
+    assert petition.vote_opens_at is not None
+    clock.run_due(now=petition.vote_opens_at)
+    clock.run_due(now=petition.vote_opens_at)
+    return petition

@@ -9,18 +9,16 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from communard.web.core import clock
 from communard.web.councils.models import Federation
 from communard.web.elections.models import Election
 from communard.web.members.models import Member
 from communard.web.polls.models import Ballot, Mark, Poll
-from communard.web.recalls.actions import do_stand_for_replacement
 from communard.web.recalls.models import ReplacementCandidate
 from communard.web.records.models import QueuedEntry
 from tests.web.elections_helpers import DAY, NOW, Calendar
 from tests.web.factories import recorded
-from tests.web.recall_more_helpers import workshop_with
-from tests.web.recalls_helpers import as_member, petition_to_threshold, sitting
+from tests.web.recall_more_helpers import ballot_called, workshop_with
+from tests.web.recalls_helpers import petition_to_threshold, sitting
 
 pytestmark = pytest.mark.django_db(transaction=True)
 #: An election long past, so that the petition, the candidacies and the vote's opening are past
@@ -74,12 +72,7 @@ def test_standing_after_the_vote_opened_is_refused(workshop) -> None:  # type: i
 
 def test_the_recall_ballot_asks_both_questions_and_casts_each(workshop) -> None:  # type: ignore[no-untyped-def]
     petition = petition_to_threshold(sitting()[0], ["9", "10", "11"], when=FILED)
-    for number in ("5", "6"):
-        do_stand_for_replacement(petition, actor=as_member(number), now=FILED + DAY)
-    petition.refresh_from_db()
-    assert petition.vote_opens_at is not None
-    clock.run_due(now=petition.vote_opens_at)
-    clock.run_due(now=petition.vote_opens_at)
+    ballot_called(petition, ["5", "6"], FILED + DAY)
     recall = Poll.objects.get(purpose="recall")
     question = Poll.objects.get(purpose="recall-replacement")
     ballot = f"/petitions/{petition.pk}/ballot/"
