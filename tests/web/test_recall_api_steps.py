@@ -20,17 +20,19 @@ from communard.web.members.models import Member
 from communard.web.polls.models import Ballot, Mark, Poll
 from communard.web.recalls.models import ReplacementCandidate, State
 from communard.web.records.models import QueuedEntry
-from tests.web.elections_helpers import DAY, NOW, Calendar
+from tests.web.elections_helpers import DAY, NOW
 from tests.web.factories import recorded, verify_output
 from tests.web.meetings_helpers import STARTS, council
-from tests.web.recall_more_helpers import assembly_federation, ballot_called, workshop_with
+from tests.web.recall_more_helpers import (
+    FILED,
+    LONG_AGO,
+    assembly_federation,
+    ballot_called,
+    workshop_with,
+)
 from tests.web.recalls_helpers import as_member, petition_to_threshold, sitting
 
 pytestmark = pytest.mark.django_db(transaction=True)
-#: The election long past, so the petition, candidacies and the vote's opening can be past too
-#: and the API's requests, made on the real clock, find the step open now.
-LONG_AGO = Calendar(called=NOW - 30 * DAY, nominations=NOW - 29 * DAY, opens=NOW - 22 * DAY,
-                    closes=NOW - 15 * DAY)
 
 
 @pytest.fixture
@@ -100,11 +102,10 @@ def test_the_two_question_ballot_through_the_polls_api_seats_the_replacement(wor
     polls' cast (a tracking code each); bad answers are refused and change nothing; the close
     recalls the delegate and seats the question's winner; verify replays it."""
     target = sitting()[0]
-    filed = NOW - 13 * DAY
-    petition = petition_to_threshold(target, ["9", "10", "11"], when=filed)
+    petition = petition_to_threshold(target, ["9", "10", "11"], when=FILED)
     ballot_path = f"/api/recalls/petitions/{petition.pk}/ballot"
     assert Client().get(ballot_path).status_code == 409  # no vote called yet
-    ballot_called(petition, ["5", "6"], filed + DAY)
+    ballot_called(petition, ["5", "6"], FILED + DAY)
     questions = Client().get(ballot_path).json()["questions"]
     assert [(q["purpose"], q["question"], q["phase"]) for q in questions] == [
         ("recall", "yes-no", "poll"), ("recall-replacement", "ranked", "poll")]
