@@ -9,25 +9,25 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from communard.web.core import clock
 from communard.web.councils.models import Federation
 from communard.web.elections.models import Election
 from communard.web.members.models import Member
 from communard.web.polls.models import Ballot, Mark, Poll
-from communard.web.recalls.actions import do_stand_for_replacement
 from communard.web.recalls.models import ReplacementCandidate
 from communard.web.records.models import QueuedEntry
-from tests.web.elections_helpers import DAY, NOW, Calendar
+from tests.web.elections_helpers import DAY, NOW
 from tests.web.factories import recorded
-from tests.web.recall_more_helpers import workshop_with
-from tests.web.recalls_helpers import as_member, petition_to_threshold, sitting
+from tests.web.recall_more_helpers import (
+    FILED,
+    LONG_AGO,
+    ballot_called,
+    codes_in,
+    reviewed,
+    workshop_with,
+)
+from tests.web.recalls_helpers import petition_to_threshold, sitting
 
 pytestmark = pytest.mark.django_db(transaction=True)
-#: An election long past, so that the petition, the candidacies and the vote's opening are past
-#: too and the ballot is open now (the pages run on the real clock).
-LONG_AGO = Calendar(called=NOW - 30 * DAY, nominations=NOW - 29 * DAY, opens=NOW - 22 * DAY,
-                    closes=NOW - 15 * DAY)
-FILED = NOW - 13 * DAY
 
 
 @pytest.fixture
@@ -74,26 +74,24 @@ def test_standing_after_the_vote_opened_is_refused(workshop) -> None:  # type: i
 
 def test_the_recall_ballot_asks_both_questions_and_casts_each(workshop) -> None:  # type: ignore[no-untyped-def]
     petition = petition_to_threshold(sitting()[0], ["9", "10", "11"], when=FILED)
-    for number in ("5", "6"):
-        do_stand_for_replacement(petition, actor=as_member(number), now=FILED + DAY)
-    petition.refresh_from_db()
-    assert petition.vote_opens_at is not None
-    clock.run_due(now=petition.vote_opens_at)
-    clock.run_due(now=petition.vote_opens_at)
+    ballot_called(petition, ["5", "6"], FILED + DAY)
     recall = Poll.objects.get(purpose="recall")
     question = Poll.objects.get(purpose="recall-replacement")
     ballot = f"/petitions/{petition.pk}/ballot/"
     assert ballot in Client().get(f"/petitions/{petition.pk}/").content.decode()
     html = browser_of("9").get(ballot).content.decode()
     assert recall.title in html and question.title in html and 'name="rank-2"' in html
-    # Both questions answered: two casts, two codes.
-    cast = browser_of("9").post(ballot, {"recall": "1", "rank-2": "1", "rank-1": "2"})
+    # Both questions answered: reviewed, then two casts, two codes.
+    nine = browser_of("9")
+    _, form = reviewed(nine, ballot, {"recall": "1", "rank-2": "1", "rank-1": "2"})
+    cast = nine.post(ballot, form)
     assert cast.status_code == 200, cast.content.decode()
-    assert cast.content.decode().count('class="tracking-code"') == 2
+    assert len(codes_in(cast)) == 2
     assert list(Ballot.objects.filter(poll=question).values_list("choices", flat=True)) == [[2, 1]]
     # Only the replacement question: one cast.
-    only = browser_of("10").post(ballot, {"rank-1": "1"})
-    assert only.status_code == 200 and only.content.decode().count('class="tracking-code"') == 1
+    ten = browser_of("10")
+    only = ten.post(ballot, reviewed(ten, ballot, {"rank-1": "1"})[1])
+    assert only.status_code == 200 and len(codes_in(only)) == 1
     assert (Mark.objects.filter(entry__poll=recall).count(),
             Mark.objects.filter(entry__poll=question).count()) == (1, 2)
     # A bad answer to one question casts neither.

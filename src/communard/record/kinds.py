@@ -804,6 +804,24 @@ REPORT_FILED = Kind("report.filed", 1, ReportFiled)
 REPORT_KINDS = (REPORT_FILED,)
 
 
+# ------------------------------------------------------------------ recall: an office's
+# replacement question (issue 15). An office-holder recalled on a ballot that asked who replaces
+# them: the question's winner takes the office (the recalled holder's office.vacated comes just
+# before it), as recall.replacement_seated seats a delegate.
+class OfficeReplacementSeated(Body, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    federation: Key
+    petition: int
+    council: Key
+    office: str
+    member: Commitment
+    source: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]  # "poll:13"
+
+
+RECALL_OFFICE_REPLACEMENT_SEATED = Kind("recall.office_replacement_seated", 1,
+                                        OfficeReplacementSeated)
+RECALL_OFFICE_KINDS = (RECALL_OFFICE_REPLACEMENT_SEATED,)
+
+
 def _registry(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:
     table: dict[str, Kind[Any]] = {}
     for k in kinds:
@@ -833,6 +851,7 @@ KINDS: Mapping[str, Kind[Any]] = _registry(
     *RECALL_MORE_KINDS,
     *EARLY_CLOSE_KINDS,
     *REPORT_KINDS,
+    *RECALL_OFFICE_KINDS,
 )
 """Every declared kind by the tag stored in its entries."""
 

@@ -5,13 +5,17 @@ from ninja.openapi.docs import ABS_TPL_PATH, Swagger
 
 from communard.web.core.database_faults import DATABASE_FAULTS, ninja_fault
 from communard.web.elections.api import router as elections_router
-from communard.web.meetings import api_steps  # noqa: F401  (the pages' steps, issue 17)
+from communard.web.meetings import (
+    api_recall,  # noqa: F401  (recall at the assembly, issue 15)
+    api_steps,  # noqa: F401  (the pages' steps, issue 17)
+)
 from communard.web.meetings.api import router as meetings_router
 from communard.web.polls import (
     early_close_api,  # noqa: F401  (roll calls closed early)
     sealed_api,  # noqa: F401  (adds the sealed polls' operations)
 )
 from communard.web.polls.api import router as polls_router
+from communard.web.recalls import api_steps as recall_steps  # noqa: F401  (issue 15)
 from communard.web.recalls.api import router as recalls_router
 from communard.web.records.public import router as public_router
 from communard.web.reports.api import router as reports_router

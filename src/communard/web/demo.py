@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from communard.constitution.permissions import MemberActor, OperatorActor
+from communard.constitution.rules import DEFAULT_CONSTITUTION_TOML
 from communard.sealing import TellerKey as DeliveryKey
 from communard.web.accounts.actions import do_create_member_account, do_create_operator
 from communard.web.councils.models import Delegate, Federation
@@ -129,6 +130,13 @@ def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
 
 
+DEMO_RECALL_RULES = """
+[recall]
+replacement = "replacement-question"
+vote_opens_within_days = 2
+"""
+
+
 def write_demo_files(folder: Path, *, seed: int = 1871) -> tuple[Path, Path]:
     """Write the demo's federation.toml and members.csv into ``folder``."""
     rng = random.Random(seed)
@@ -137,6 +145,9 @@ def write_demo_files(folder: Path, *, seed: int = 1871) -> tuple[Path, Path]:
         f'slug = "{DEMO_SLUG}"',
         'name = "Riverside Federation of Workers\' Councils"',
         'time_zone = "Europe/London"',
+        # The default constitution, but a recalled delegate's seat is refilled by a question on
+        # the recall ballot itself (countback when nobody stands), with two days to stand.
+        f"constitution = '''{DEFAULT_CONSTITUTION_TOML}{DEMO_RECALL_RULES}'''",
         "",
     ]
     lines += ["[[councils]]", 'key = "congress"', 'name = "Congress"', 'tier = "congress"', ""]
@@ -248,6 +259,9 @@ def load_demo(*, more_members: Sequence[str] = ()) -> bool:
 
     load_demo_congress(DEMO_SLUG)
     _register_demo_teller_keys()
+    from communard.web.demo_recall import load_demo_replacement_recall
+
+    load_demo_replacement_recall(DEMO_SLUG)
     return True
 
 

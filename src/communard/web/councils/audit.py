@@ -151,7 +151,8 @@ def _replayed_tenures(snapshots: Iterable[int] = ()) -> tuple[
     offices: Counter[Seat] = Counter()
     seated_by: dict[Seat, int] = {}
     declared = (K.DELEGATE_FOUNDING, K.DELEGATES_SEATED, K.DELEGATE_VACATED, K.ELECTION_COUNTBACK,
-                K.OFFICE_FILLED, K.OFFICE_VACATED, K.RECALL_REPLACEMENT_SEATED)
+                K.OFFICE_FILLED, K.OFFICE_VACATED, K.RECALL_REPLACEMENT_SEATED,
+                K.RECALL_OFFICE_REPLACEMENT_SEATED)
     found = list(entries(*declared))
     opened = openings(
         c
@@ -198,6 +199,11 @@ def _replayed_tenures(snapshots: Iterable[int] = ()) -> tuple[
         elif kind == K.OFFICE_VACATED.name:  # a recalled office-holder (web/recalls)
             number = opening(body.get("member"))
             offices[(fed, str(body.get("council")), str(body.get("office")), str(number))] -= 1
+        elif kind == K.RECALL_OFFICE_REPLACEMENT_SEATED.name:  # a recall's replacement question
+            seat = (fed, str(body.get("council")), str(body.get("office")),
+                    str(opening(body.get("member"))))
+            offices[seat] += 1
+            seated_by[seat] = index
         else:  # office.filled
             council, office = str(body.get("council")), str(body.get("office"))
             for seat in [s for s in offices if s[:3] == (fed, council, office)]:

@@ -18,7 +18,7 @@ from communard.web.meetings.actions.recall import do_put_recall_to_assembly, rec
 from communard.web.meetings.models import Meeting
 
 #: Refusals of who acts (403); the others are of the moment (409: no quorum, a vote open).
-_FORBIDDEN = {"chair-presides", "members-only", "no-assembly-vote", "not-a-base-assembly"}
+FORBIDDEN = {"chair-presides", "members-only", "no-assembly-vote", "not-a-base-assembly"}
 
 
 @login_required
@@ -40,6 +40,6 @@ def put_recall(request: HttpRequest, meeting_id: int) -> HttpResponse:
             poll = do_put_recall_to_assembly(meeting, delegate, actor=actor_for(request.user))
     except NotAllowed as e:
         context["error"] = e.refusal.reason
-        status = 403 if e.refusal.rule in _FORBIDDEN else 409
+        status = 403 if e.refusal.rule in FORBIDDEN else 409
         return render(request, "meetings/put_recall.html", context, status=status)
     return redirect("poll", poll_id=poll.pk)

@@ -12,7 +12,9 @@ readable, not even for a restart's sake.
 from __future__ import annotations
 
 import secrets
+from functools import partial
 
+from django.db import transaction
 from nacl.public import PrivateKey
 
 from communard.record.kinds import POLL_BOX_OPENED
@@ -136,7 +138,10 @@ def open_box(poll: Poll) -> None:
     closing = ClosingKey.objects.filter(poll=poll).first()
     HandIn.objects.filter(teller__poll=poll).delete()
     if closing is not None:
-        _PRIVATE.pop(closing.public_key, None)
+        # Forgotten only once the close commits: a close that rolls back after the opening
+        # (a recall ballot's partner poll still awaiting its tellers, recalls/replacement.py)
+        # restores the hand-ins, which must still open with this key at the next try.
+        transaction.on_commit(partial(_PRIVATE.pop, closing.public_key, None))
         closing.delete()
 
 

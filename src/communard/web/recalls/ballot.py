@@ -2,7 +2,14 @@
 ranked replacement question, on one page. Each answered question is one cast through the polls'
 ``do_cast`` (so each gets its own tracking code, and the same secrecy as any poll); a voter may
 answer one and leave the other. Both casts are one transaction: a refusal of either (a choice
-out of range, a vote already cast) casts neither, and the page says which question and why."""
+out of range, a vote already cast) casts neither, and the page says which question and why.
+
+The steps are the election ballot's (``polls/views.py``, issue 16): the ballot; a review that
+shows both answers and the tracking codes the casts will have, made before anything commits
+(each carried to the cast in a ticket signed for that poll and voter, so a lost answer to the
+cast still leaves the voter their codes); "Change my answers" back to the ballot with the
+answers kept; the cast. A voter who has already voted on a question is told so on the ballot,
+with the way to look the code up, before answering it again."""
 
 from __future__ import annotations
 
@@ -18,13 +25,15 @@ from communard.constitution.calendar import Phase
 from communard.constitution.permissions import MemberActor, NotAllowed
 from communard.web.members.models import Member
 from communard.web.polls.actions.cast import do_cast
-from communard.web.polls.ballot_flow import has_voted
+from communard.web.polls.ballot_flow import code_of_ticket, has_voted, new_ticket
 from communard.web.polls.choices import check_choices
-from communard.web.polls.errors import PollError
+from communard.web.polls.errors import AlreadyVoted, InvalidChoices, PollError
 from communard.web.polls.models import Poll
 from communard.web.recalls import replacement
 from communard.web.recalls.models import Petition
 from communard.web.recalls.vote import subject_of
+
+Answers = list[tuple[Poll, list[int]]]
 
 
 def _ranking(post: Any, options: int) -> list[int] | None:
@@ -52,6 +61,63 @@ def _answer(poll: Poll, post: Any) -> list[int] | None:
     return [int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else 0]
 
 
+def _keep(questions: list[dict[str, Any]], answers: Answers) -> None:
+    """Put the voter's answers back on the ballot's options (the way back from the review, or
+    a refusal): the recall's choice checked, each candidate's rank filled in."""
+    given = {poll.pk: chosen for poll, chosen in answers}
+    for q in questions:
+        chosen = given.get(q["poll"].pk, [])
+        for o in q["options"]:
+            o.kept = (chosen.index(o.number) + 1) if o.number in chosen else ""
+
+
+def _checked(answers: Answers, me: Member) -> None:
+    """Refuse (as :class:`_Refused`) an answer to a question voted on already or a choice the
+    question does not take, before the review, so the voter learns it before casting."""
+    for poll, chosen in answers:
+        try:
+            if has_voted(poll, me):
+                raise AlreadyVoted("you have already voted on this question; a vote cannot "
+                                   "be changed")
+            check_choices(poll.question, poll.options.count(), poll.seats, chosen)
+        except PollError as refusal:
+            raise _Refused(poll, refusal) from None
+
+
+def _review(poll: Poll, chosen: list[int], me: Member) -> dict[str, Any]:
+    labels = dict(poll.options.values_list("number", "label"))
+    code, ticket = new_ticket(poll, me)
+    return {"poll": poll, "chosen": chosen, "labels": [labels[n] for n in chosen], "code": code,
+            "ticket": ticket}
+
+
+def _codes_shown(request: HttpRequest, answers: Answers, me: Member) -> list[Any]:
+    """The codes the review showed for the questions this member has voted on."""
+    shown = ((p, code_of_ticket(p, me, request.POST.get(f"ticket-{p.pk}", "")))
+             for p, _ in answers if has_voted(p, me))
+    return [(p, code) for p, code in shown if code is not None]
+
+
+def _cast(request: HttpRequest, answers: Answers, me: Member) -> list[Any]:
+    """Cast every answer in one transaction, each with the code its review showed."""
+    actor = MemberActor(request.user.get_username())
+    codes: list[Any] = []
+    with transaction.atomic(durable=True):
+        for poll, chosen in answers:
+            try:
+                code = code_of_ticket(poll, me, request.POST.get(f"ticket-{poll.pk}", ""))
+                if code is None:
+                    raise InvalidChoices("the review's tracking code is missing or was "
+                                         "altered; review your answers again")
+                check_choices(poll.question, poll.options.count(), poll.seats, chosen)
+                do_cast(poll, me, chosen, actor=actor, code=code)
+            except (PollError, NotAllowed) as refusal:
+                raise _Refused(poll, refusal) from None
+            labels = dict(poll.options.values_list("number", "label"))
+            codes.append((poll, code, [labels[n] for n in chosen]))
+    return codes
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def recall_ballot(request: HttpRequest, petition_id: int) -> HttpResponse:
@@ -66,7 +132,9 @@ def recall_ballot(request: HttpRequest, petition_id: int) -> HttpResponse:
     questions = [{"poll": p, "options": list(p.options.all()),
                   "voted": me is not None and has_voted(p, me)} for p in polls]
     context: dict[str, Any] = {"petition": petition, "mandate": petition.mandate,
-                               "questions": questions, "errors": [], "codes": []}
+                               "questions": questions, "errors": [], "codes": [],
+                               "all_voted": bool(questions) and all(q["voted"]
+                                                                    for q in questions)}
     if not polls or any(p.phase() != Phase.POLL for p in polls):
         context["errors"] = ["The recall vote is not open."]
         return render(request, "recalls/ballot.html", context, status=409)
@@ -76,32 +144,34 @@ def recall_ballot(request: HttpRequest, petition_id: int) -> HttpResponse:
     context["open"] = True
     if request.method == "GET":
         return render(request, "recalls/ballot.html", context)
-    answers = [(p, _answer(p, request.POST)) for p in polls]
-    answers = [(p, a) for p, a in answers if a is not None]
+    answers = [(p, a) for p, a in ((p, _answer(p, request.POST)) for p in polls)
+               if a is not None]
+    _keep(questions, answers)
     if not answers:
         context["errors"] = ["Answer at least one question."]
         return render(request, "recalls/ballot.html", context, status=400)
-    actor = MemberActor(request.user.get_username())
+    if request.POST.get("change") == "yes":  # back from the review, answers kept
+        return render(request, "recalls/ballot.html", context)
     try:
-        with transaction.atomic(durable=True):
-            for poll, chosen in answers:
-                try:
-                    check_choices(poll.question, poll.options.count(), poll.seats, chosen)
-                    code = do_cast(poll, me, chosen, actor=actor)
-                except (PollError, NotAllowed) as refusal:
-                    raise _Refused(poll, refusal) from None
-                labels = dict(poll.options.values_list("number", "label"))
-                context["codes"].append((poll, code, [labels[n] for n in chosen]))
+        if request.POST.get("confirm") != "yes":
+            _checked(answers, me)
+            context["review"] = [_review(p, chosen, me) for p, chosen in answers]
+            return render(request, "recalls/ballot_confirm.html", context)
+        context["codes"] = _cast(request, answers, me)
     except _Refused as refused:
-        context["codes"] = []
         context["errors"] = [f"{refused.poll.title}: {refused.reason}"]
+        if isinstance(refused.cause, AlreadyVoted):
+            # A second submit of a cast that went through: the codes its review showed.
+            context["kept_codes"] = _codes_shown(request, answers, me)
+        for q in questions:
+            q["voted"] = has_voted(q["poll"], me)
         status = (refused.cause.status if isinstance(refused.cause, PollError) else 403)
         return render(request, "recalls/ballot.html", context, status=status)
     return render(request, "recalls/ballot_receipt.html", context)
 
 
 class _Refused(Exception):
-    """One question's cast refused: the transaction rolls back the other's too."""
+    """One question's answer refused: the transaction rolls back the other's cast too."""
 
     def __init__(self, poll: Poll, cause: PollError | NotAllowed) -> None:
         super().__init__(str(cause))

@@ -24,9 +24,14 @@ from fractions import Fraction
 
 from communard.constitution import recall as rules
 from communard.constitution.permissions import Actor, ClockActor
-from communard.record.kinds import DELEGATE_VACATED, RECALL_REPLACEMENT_SEATED
+from communard.record.kinds import (
+    DELEGATE_VACATED,
+    OFFICE_VACATED,
+    RECALL_OFFICE_REPLACEMENT_SEATED,
+    RECALL_REPLACEMENT_SEATED,
+)
 from communard.web.core.actors import record_name
-from communard.web.councils.models import Delegate
+from communard.web.councils.models import Delegate, OfficeHolder
 from communard.web.members.models import Member
 from communard.web.polls.actions.call import PollSpec, do_call_poll
 from communard.web.polls.models import Poll, Result
@@ -39,10 +44,9 @@ RECALL_PURPOSE = "recall"
 
 
 def is_asked(petition: Petition) -> bool:
-    """Whether this petition's ballot carries a replacement question (delegates only: an
-    office-holder's recall calls an election of the office)."""
-    recall = petition.federation.constitution.recall
-    return petition.delegate_id is not None and recall.replacement == "replacement-question"
+    """Whether this petition's ballot carries a replacement question: for a delegate or an
+    office-holder alike, when the constitution refills a recalled seat so."""
+    return petition.federation.constitution.recall.replacement == "replacement-question"
 
 
 def candidates(petition: Petition) -> list[ReplacementCandidate]:
@@ -76,7 +80,9 @@ def call_replacement_poll(petition: Petition, subject: str, opens: dt.datetime,
         purpose=PURPOSE, subject=subject,
         title=f"If recalled, who replaces {petition.mandate}?"[:200], question="ranked",
         options=_labels(standing), abstain=False,
-        method=constitution.elections.delegate_method, seats=1, secret=True,
+        # An office is filled by its own method, a delegate's seat by the delegates' (one seat).
+        method=(constitution.elections.delegate_method if petition.delegate_id is not None
+                else constitution.elections.office_method), seats=1, secret=True,
         # The recall question carries the majority and the floor; this one only ranks.
         majority=rules.vote_majority(constitution.recall), turnout_floor=Fraction(0),
         opens_at=opens, closes_at=closes, roll_at=petition.filed_at,
@@ -145,5 +151,29 @@ def seat_replacement(mandate: Delegate, petition: Petition, member: Member, *, s
         "federation": federation.slug, "petition": petition.pk,
         "council": mandate.council.key, "constituency": mandate.constituency.key,
         "member": record.personal(member.number), "source": source,
+    }, actor=record_name(actor))
+    return seated
+
+
+def seat_office_replacement(holder: OfficeHolder, petition: Petition, member: Member, *,
+                            source: str, actor: Actor, now: dt.datetime) -> OfficeHolder | None:
+    """End the recalled office-holder's tenure and give the office to the replacement
+    question's winner, in the caller's transaction; None (nothing changed) when the winner
+    holds that office already, so the caller calls an election of the office instead."""
+    if OfficeHolder.objects.filter(council=holder.council, office=holder.office, member=member,
+                                   ended_at__isnull=True).exists():
+        return None
+    federation = holder.council.federation
+    OfficeHolder.objects.filter(pk=holder.pk).update(ended_at=now)
+    record.append(OFFICE_VACATED, {
+        "federation": federation.slug, "council": holder.council.key, "office": holder.office,
+        "member": record.personal(holder.member.number),
+        "reason": f"recalled ({source})"[:200],
+    }, actor=record_name(actor))
+    seated = OfficeHolder.objects.create(council=holder.council, office=holder.office,
+                                         member=member, began_at=now, source=source[:100])
+    record.append(RECALL_OFFICE_REPLACEMENT_SEATED, {
+        "federation": federation.slug, "petition": petition.pk, "council": holder.council.key,
+        "office": holder.office, "member": record.personal(member.number), "source": source,
     }, actor=record_name(actor))
     return seated

@@ -19,13 +19,13 @@ from communard.web.members.models import Member
 from communard.web.recalls import facts
 from communard.web.recalls.actions.common import now_or
 from communard.web.recalls.models import Petition, State
-from communard.web.recalls.replacement import seat_replacement
+from communard.web.recalls.replacement import seat_office_replacement, seat_replacement
 from communard.web.records import services as record
 
 
 def do_recall(mandate: Delegate | OfficeHolder, *, source: str, actor: Actor,
               now: dt.datetime | None = None, successor: Member | None = None,
-              successor_source: str = "") -> Delegate | Election:
+              successor_source: str = "") -> Delegate | OfficeHolder | Election:
     """End the mandate at once and fill the seat as the constitution says (``[recall]
     replacement``, by default the elections' vacancy rule): a countback on the ballots that
     elected the recalled member, who cannot win it, or a by-election. Returns the new mandate
@@ -51,13 +51,16 @@ def do_recall(mandate: Delegate | OfficeHolder, *, source: str, actor: Actor,
             "mandate": facts.mandate_ref(mandate), "outcome": rules.RECALLED,
             "source": source, "replacement": replacement,
         }, actor=record_name(actor))
-        if replacement == "replacement-question" and isinstance(mandate, Delegate):
+        if replacement == "replacement-question":
             if successor is not None and petition is not None:
-                seated = seat_replacement(mandate, petition, successor, actor=actor, now=now,
-                                          source=successor_source or source)
+                seat = (seat_replacement if isinstance(mandate, Delegate)
+                        else seat_office_replacement)
+                seated = seat(mandate, petition, successor, actor=actor,  # type: ignore[arg-type]
+                              now=now, source=successor_source or source)
                 if seated is not None:
                     return seated
-            # Nobody stood, nobody was elected, or the winner sits already: the vacancy rule.
+            # Nobody stood, nobody was elected, or the winner sits already: the vacancy rule
+            # (for an office, an election of the office).
             replacement = constitution.elections.vacancy
         rule = "countback" if replacement == "countback" else "by-election"
         if isinstance(mandate, Delegate):
