@@ -14,6 +14,7 @@ import hashlib
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from communard.constitution.amendments import paragraphs
 from communard.constitution.mandates import Stance as RuleStance
 from communard.constitution.meetings import MotionState
 from communard.web.core.writeonce import WriteOnce
@@ -154,10 +155,6 @@ class Motion(models.Model):
     @property
     def digest(self) -> str:
         return text_digest(self.title, self.text, self.reasons)
-
-
-def paragraphs(text: str) -> list[str]:
-    return [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
 
 
 def text_digest(*parts: str) -> str:
