@@ -482,3 +482,29 @@ def teller_draws(draw: st.DrawFn) -> tuple[Any, dict[str, str], list[str], bytes
                               max_size=11, unique=True))
     nominees = {p: draw(st.sampled_from(roll)) for p in platforms}
     return rules, nominees, roll, draw(st.binary(min_size=16, max_size=48))
+
+
+# ------------------------------------------------------------------ amendments voted (issue 17)
+
+_words = st.text(alphabet="abcdefgh ", min_size=1, max_size=12).filter(lambda s: s.strip())
+
+
+@st.composite
+def amendment_cases(draw: st.DrawFn) -> tuple[str, list[Any]]:
+    """A motion's text (a few paragraphs, irregular blank lines) and the amendments adopted on
+    it in adoption order: to its paragraphs, and sub-amendments (of any depth) to amendments
+    adopted earlier, as the voting order (a sub-amendment before what it amends) allows
+    reversed: a parent is adopted after its children, so a child refers to a later id."""
+    from communard.constitution.amendments import Change
+
+    paras = draw(st.lists(_words.map(str.strip), min_size=1, max_size=5))
+    text = draw(st.sampled_from(["\n\n", "\n\n\n", "\r\n\r\n"])).join(paras)
+    changes: list[Change] = []
+    ids = draw(st.lists(st.integers(1, 60), unique=True, min_size=0, max_size=8))
+    for i, ident in enumerate(ids):
+        later = ids[i + 1:]
+        if later and draw(st.booleans()):
+            changes.append(Change(ident, None, draw(st.sampled_from(later)), draw(_words)))
+        else:
+            changes.append(Change(ident, draw(st.integers(1, len(paras))), None, draw(_words)))
+    return text, changes

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_congress_is_on_the_record_and_verifies(capsys: Any) -> None:
-    """Three congress motions (adopted with an amendment to an amendment, rejected, referred),
+    """Three congress motions (adopted with an amendment to an amendment, both adopted by roll
+    call and one rejected, and forwarded with its amended text; rejected, referred),
     two closed roll calls with every delegate's vote, binding mandates from two districts, one
     deviation told to the East's members, a petition with the notice as its grounds, a report;
     verify says intact and the state matches."""
@@ -30,6 +31,14 @@ def test_demo_congress_is_on_the_record_and_verifies(capsys: Any) -> None:
     assert sorted(m.state for m in motions.values()) == ["adopted", "referred", "rejected"]
     week = motions["A shorter working week"]
     assert Amendment.objects.filter(motion=week, amends__isnull=False).count() == 1
+    decided = {a.text: a.decision.state for a in Amendment.objects.filter(motion=week)}
+    assert sorted(decided.values()) == ["adopted", "adopted", "rejected"]
+    amendment_polls = Poll.objects.filter(purpose="amendment", secret=False)
+    assert all(NamedVote.objects.filter(entry__poll=p).count() == p.roll_size
+               for p in amendment_polls) and amendment_polls.count() == 3
+    sent = Motion.objects.get(forwarded_from=week)
+    assert "with no loss of jobs and no speed-up." in sent.text
+    assert "every month" not in sent.text and "next congress" in sent.text
     polls = Poll.objects.filter(purpose="motion", closed_at__isnull=False, secret=False)
     assert polls.count() == 2
     assert all(NamedVote.objects.filter(entry__poll=p).count() == p.roll_size for p in polls)

@@ -14,7 +14,9 @@ No Django and no openings: only the entry bodies the server shows (``COMMUNARD_R
   ``delegate.founding``, ``delegates.seated`` (an election of all the seats replaces the
   previous ones) and ``election.countback``, less one for each ``delegate.vacated``. A vacating
   entry commits to the member with a fresh salt, so the public cannot tell *which* delegate
-  left, only how many sit and that each one published was seated by an entry.
+  left, only how many sit and that each one published was seated by an entry;
+* each delegate's report-back, every version, from ``report.filed`` (which holds the text
+  whole): the published text, meeting, seat and version, and the text's digest.
 
 Each divergence names the entry (and its page) and the published URL that differs.
 """
@@ -79,7 +81,42 @@ def audit_public(by_kind: Entries, client: HttpLogClient) -> list[PublicDivergen
         return found.items
     _federations(by_kind, federations, state_url, found)
     _elections(by_kind, elections, state_url, found)
+    _reports(by_kind, state.get("reports"), state_url, found)
     return found.items
+
+
+def text_sha256(text: str) -> str:
+    """A report's digest as the record holds it (``web.meetings.models.text_digest`` of the one
+    part: its UTF-8 length in 8 bytes, then the text), computed here without Django."""
+    data = text.encode("utf-8")
+    return hashlib.sha256(len(data).to_bytes(8, "big") + data).hexdigest()
+
+
+def _reports(by_kind: Entries, published: Any, state_url: str, found: _Found) -> None:
+    """Each published report version is its ``report.filed`` entry (the entry holds the text
+    whole), and each entry is published."""
+    if not isinstance(published, list):
+        found(f"{state_url}#reports", "the server publishes no report-backs", None)
+        return
+    filed = {(str(b.get("federation")), b.get("report")): (index, b)
+             for index, _, b in _of(by_kind, K.REPORT_FILED)}
+    for report in published:
+        key = (str(report.get("federation")), report.get("report"))
+        url = f"{state_url}#reports/{key[0]}/{key[1]}"
+        if key not in filed:
+            found(url, "a report no report.filed entry filed", None)
+            continue
+        index, body = filed.pop(key)
+        said = {f: report.get(f) for f in ("meeting", "delegate", "version", "text")}
+        recorded = {f: body.get(f) for f in said}
+        if said != recorded:
+            differ = ", ".join(f for f in said if said[f] != recorded[f])
+            found(url, f"its {differ} differ from what the record filed", index)
+        elif text_sha256(str(report.get("text"))) != body.get("text_sha256"):
+            found(url, "its text does not hash to the recorded text_sha256", index)
+    for (slug, report_id), (index, _) in sorted(filed.items(), key=lambda kv: kv[1][0]):
+        found(f"{state_url}#reports/{slug}/{report_id}", "filed on the record but not "
+              "published", index)
 
 
 def _federations(by_kind: Entries, published: list[dict[str, Any]], state_url: str,

@@ -822,6 +822,52 @@ RECALL_OFFICE_REPLACEMENT_SEATED = Kind("recall.office_replacement_seated", 1,
 RECALL_OFFICE_KINDS = (RECALL_OFFICE_REPLACEMENT_SEATED,)
 
 
+# ------------------------------------------------------------------ amendments voted (issue 17)
+# An amendment put to the vote (its own roll call, at a meeting of the motion's council), how
+# it was decided, the text a motion is voted on (its original folded with the adopted
+# amendments: constitution.amendments.fold) and the amendments a forwarded motion carries.
+AmendmentStateName = Annotated[str, msgspec.Meta(pattern=r"^(adopted|rejected|lapsed)\Z")]
+
+
+class AmendmentPutToVote(MotionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    amendment: Position
+    meeting: Position
+    poll: Position
+    text_sha256: Sha256  # of the text voted: the amendment's, as its adopted sub-amendments made it
+    present: Count  # checked in when put to the vote (the quorum's evidence)
+
+
+class AmendmentDecided(MotionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    amendment: Position
+    state: AmendmentStateName
+    poll: Position | None  # None: lapsed, never put to the vote
+
+
+class MotionTextSettled(MotionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The text a motion is put to the vote on, when it is: ``text_sha256`` as ``Motion.digest``
+    (title, text as amended, reasons), and the adopted amendments folded in, in order."""
+
+    poll: Position
+    text_sha256: Sha256
+    amendments: list[Position]
+
+
+class MotionForwarded(MotionRef, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``motion`` (the new one) carries ``origin``'s text as amended by ``amendments``."""
+
+    origin: Position
+    text_sha256: Sha256
+    amendments: list[Position]
+
+
+AMENDMENT_PUT_TO_VOTE = Kind("amendment.put_to_vote", 1, AmendmentPutToVote)
+AMENDMENT_DECIDED = Kind("amendment.decided", 1, AmendmentDecided)
+MOTION_TEXT_SETTLED = Kind("motion.text_settled", 1, MotionTextSettled)
+MOTION_FORWARDED = Kind("motion.forwarded", 1, MotionForwarded)
+AMENDMENT_VOTE_KINDS = (AMENDMENT_PUT_TO_VOTE, AMENDMENT_DECIDED, MOTION_TEXT_SETTLED,
+                        MOTION_FORWARDED)
+
+
 def _registry(*kinds: Kind[Any]) -> Mapping[str, Kind[Any]]:
     table: dict[str, Kind[Any]] = {}
     for k in kinds:
@@ -852,6 +898,7 @@ KINDS: Mapping[str, Kind[Any]] = _registry(
     *EARLY_CLOSE_KINDS,
     *REPORT_KINDS,
     *RECALL_OFFICE_KINDS,
+    *AMENDMENT_VOTE_KINDS,
 )
 """Every declared kind by the tag stored in its entries."""
 

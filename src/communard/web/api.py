@@ -6,6 +6,7 @@ from ninja.openapi.docs import ABS_TPL_PATH, Swagger
 from communard.web.core.database_faults import DATABASE_FAULTS, ninja_fault
 from communard.web.elections.api import router as elections_router
 from communard.web.meetings import (
+    amendment_api,  # noqa: F401  (amendments' votes, issue 17)
     api_recall,  # noqa: F401  (recall at the assembly, issue 15)
     api_steps,  # noqa: F401  (the pages' steps, issue 17)
 )

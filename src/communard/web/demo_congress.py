@@ -1,5 +1,6 @@
-"""The demo's past congress: the federation's top council meets, amends, votes by roll call,
-and one delegate breaks their district's binding mandate; the constituents are told, one of
+"""The demo's past congress: the federation's top council meets, votes amendments and motions
+by roll call (one amendment adopted with its sub-amendment, one rejected), forwards the amended
+motion to a district, and one delegate breaks their district's binding mandate; the constituents are told, one of
 them petitions for the recall, and the delegate reports back.
 
 Everything goes through the actions a member would use (meetings, polls, recalls, reports), so
@@ -21,11 +22,13 @@ from communard.constitution.permissions import ClockActor, MemberActor, Operator
 from communard.web.accounts.actions import do_create_member_account
 from communard.web.councils.models import Council, Delegate
 from communard.web.meetings.actions._facts import body_size
+from communard.web.meetings.actions.amendment_vote import do_put_amendment_to_vote
 from communard.web.meetings.actions.amendments import do_amend_motion
 from communard.web.meetings.actions.attendance import do_check_in, do_close_meeting
 from communard.web.meetings.actions.call_meeting import do_join_meeting_call, do_request_meeting
 from communard.web.meetings.actions.mandates import do_adopt_mandate
 from communard.web.meetings.actions.motions import (
+    do_forward_motion,
     do_move_motion,
     do_submit_motion,
     do_support_motion,
@@ -128,11 +131,15 @@ def load_demo_congress(slug: str) -> bool:
         text="The federation campaigns for a 32-hour week at full pay in every workplace, "
              "with no loss of jobs.",
         reasons="A shorter week must not be paid for with redundancies.")
-    do_amend_motion(
+    sub = do_amend_motion(
         motions["week"], amends=first, actor=acts[delegates[-2].pk],
         text="The federation campaigns for a 32-hour week at full pay in every workplace, "
              "with no loss of jobs and no speed-up.",
         reasons="Nor with the same work in fewer hours.")
+    monthly = do_amend_motion(
+        motions["week"], paragraph=2, actor=acts[delegates[-1].pk],
+        text="Each district council reports on the campaign every month.",
+        reasons="A congress a year apart is too late to change course.")
 
     # The assemblies' mandates, before the congress votes.
     mandate_meeting(east, motions, {"week": (Stance.FOR, True), "coop": (Stance.AGAINST, True)})
@@ -148,6 +155,15 @@ def load_demo_congress(slug: str) -> bool:
     polls = {}
     for key in ("week", "coop"):
         do_move_motion(motions[key], MotionState.DEBATED, meeting=meeting, actor=chair)
+    # The week's amendments, each by roll call in its debate: the sub-amendment before the
+    # amendment it amends (both adopted), the monthly reports rejected by all but its mover.
+    for amendment, carried in ((sub, True), (first, True), (monthly, False)):
+        vote = do_put_amendment_to_vote(amendment, meeting=meeting, actor=chair)
+        for d in delegates:
+            do_cast(vote, d.member, YES if carried or d.pk == delegates[-1].pk else NO,
+                    actor=acts[d.pk])
+        do_close_early(vote, actor=ClockActor())
+    for key in ("week", "coop"):
         polls[key] = do_put_motion_to_vote(motions[key], meeting=meeting, actor=chair)
     for d in delegates:
         # East keeps its mandates but for the deviant, who votes against the shorter week.
@@ -158,6 +174,8 @@ def load_demo_congress(slug: str) -> bool:
     for poll in polls.values():
         do_close_early(poll, actor=ClockActor())  # every delegate has voted: the clock counts
     do_close_meeting(meeting, actor=chair)
+    # The adopted week goes down to East with its amended text (the districts report on it).
+    do_forward_motion(motions["week"], east, actor=chair)
 
     do_file_report(meeting, deviant, actor=acts[deviant.pk], text=(
         "## Report to the East district\n\n"

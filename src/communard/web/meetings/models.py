@@ -14,6 +14,7 @@ import hashlib
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from communard.constitution.amendments import paragraphs
 from communard.constitution.mandates import Stance as RuleStance
 from communard.constitution.meetings import MotionState
 from communard.web.core.writeonce import WriteOnce
@@ -156,10 +157,6 @@ class Motion(models.Model):
         return text_digest(self.title, self.text, self.reasons)
 
 
-def paragraphs(text: str) -> list[str]:
-    return [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
-
-
 def text_digest(*parts: str) -> str:
     """The SHA-256 the record holds for a text: its parts, each length-prefixed, so that no
     two different (title, text, reasons) share one."""
@@ -216,6 +213,32 @@ class Amendment(WriteOnce):
         paras = self.motion.paragraphs()
         assert self.paragraph is not None
         return paras[self.paragraph - 1] if self.paragraph <= len(paras) else ""
+
+
+class AmendmentVote(WriteOnce):
+    """An amendment put to the vote at ``meeting``: ``poll`` decides it (a roll call of the
+    council's delegates, as the motion's own vote); ``text_sha256`` is the text voted on, the
+    amendment's as its adopted sub-amendments made it (``constitution.amendments.amended``)."""
+
+    amendment = models.OneToOneField(Amendment, on_delete=models.PROTECT, related_name="vote")
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="+")
+    poll = models.OneToOneField("polls.Poll", on_delete=models.PROTECT, related_name="+")
+    text_sha256 = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+
+class AmendmentDecision(WriteOnce):
+    """How an amendment ended: ``adopted`` or ``rejected`` by its vote's close, or ``lapsed``
+    when what it amends was put to the vote without it ever being put to the vote. Adoption
+    order (the fold's) is ``(at, id)``."""
+
+    amendment = models.OneToOneField(Amendment, on_delete=models.PROTECT,
+                                     related_name="decision")
+    state = models.CharField(max_length=8)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
 
 
 Stance = models.TextChoices("Stance", [(s.name, s.label) for s in RuleStance])

@@ -27,10 +27,17 @@ from communard.web.accounts.actions import actor_for
 from communard.web.core.params import MAX_ID, BadParameter, parse_count
 from communard.web.councils.models import Council, Delegate
 from communard.web.councils.views import can_see_members
-from communard.web.meetings.actions import amendments, attendance, call_meeting, mandates, vote
+from communard.web.meetings.actions import (
+    amendment_vote,
+    amendments,
+    attendance,
+    call_meeting,
+    mandates,
+    vote,
+)
 from communard.web.meetings.actions import motions as motion_actions
+from communard.web.meetings.amendment_read import amendment_rows, presides_at, text_as_amended
 from communard.web.meetings.deviations import motion_votes
-from communard.web.meetings.diff import word_diff
 from communard.web.meetings.minutes import minutes
 from communard.web.meetings.models import Amendment, Meeting, Motion
 from communard.web.meetings.verdicts import read_scorecard
@@ -213,13 +220,6 @@ def _motion(motion_id: int) -> Motion:
                                       "forwarded_from"), pk=motion_id)
 
 
-def amendment_rows(motion: Motion) -> list[dict[str, Any]]:
-    rows = []
-    for a in motion.amendments.select_related("mover", "amends", "motion"):
-        rows.append({"amendment": a, "diff": word_diff(a.original(), a.text)})
-    return rows
-
-
 def motion_page(request: HttpRequest, motion_id: int, status: int = 200) -> HttpResponse:
     motion = _motion(motion_id)
     return render(request, "meetings/motion.html", {
@@ -228,6 +228,8 @@ def motion_page(request: HttpRequest, motion_id: int, status: int = 200) -> Http
         "me": _me(request, motion.federation_id),
         "paragraphs": list(enumerate(motion.paragraphs(), start=1)),
         "amendments": amendment_rows(motion),
+        "amended": text_as_amended(motion)[1],
+        "presides_at": presides_at(_me(request, motion.federation_id), motion),
         "history": motion.history.all(),
         "supporters": motion.supports.select_related("member"),
         "mandates": motion.mandates.select_related("constituency"),
@@ -273,6 +275,15 @@ def motion_act(request: HttpRequest, motion_id: int, what: str) -> HttpResponseB
             amendments.do_amend_motion(motion, text=_field(request, "text"),
                                        reasons=_field(request, "reasons", required=False),
                                        paragraph=paragraph, amends=amends, actor=actor)
+        elif what == "amendment-vote":
+            amendment = motion.amendments.filter(
+                pk=parse_count(_field(request, "amendment"), "the field 'amendment'")).first()
+            meeting = motion.council.meetings.filter(
+                pk=parse_count(_field(request, "meeting"), "the field 'meeting'")).first()
+            if amendment is None or meeting is None:
+                raise BadForm("amendment and meeting: an amendment of this motion, at a meeting "
+                              "of its council")
+            amendment_vote.do_put_amendment_to_vote(amendment, meeting=meeting, actor=actor)
         elif what == "forward":
             to = Council.objects.filter(federation=motion.federation,
                                         key=_field(request, "to")).first()

@@ -70,9 +70,22 @@ class ElectionState(Schema):
     result: ResultState | None
 
 
+class ReportState(Schema):
+    """A delegate's report-back, every version (issue 17): public, text and all."""
+
+    federation: str
+    meeting: int
+    report: int
+    delegate: int
+    version: int
+    text: str
+    text_sha256: str
+
+
 class PublicState(Schema):
     federations: list[FederationState]
     elections: list[ElectionState]
+    reports: list[ReportState]
 
 
 def _seating_commitments() -> dict[tuple[str, str, str], str]:
@@ -95,8 +108,9 @@ def _seating_commitments() -> dict[tuple[str, str, str], str]:
 
 @router.get("/state", response=PublicState)
 def public_state(request: HttpRequest) -> dict[str, Any]:
-    """Federations (constitution, council tree, seats, sitting delegates by commitment) and
-    elections (calendar, result) as the database holds them."""
+    """Federations (constitution, council tree, seats, sitting delegates by commitment),
+    elections (calendar, result) and delegates' report-backs (every version, with its text) as
+    the database holds them."""
     commitments = _seating_commitments()
     federations = []
     for fed in Federation.objects.order_by("slug"):
@@ -140,4 +154,11 @@ def public_state(request: HttpRequest) -> dict[str, Any]:
                 "ballots": r.ballots, "marks": r.marks, "box_sha256": r.box_sha256,
                 "seed": r.seed, "winners": winners},
         })
-    return {"federations": federations, "elections": elections}
+    from communard.web.reports.models import Report  # an app above records: read here only
+
+    reports = [{"federation": slug, "meeting": m, "report": pk, "delegate": d, "version": v,
+                "text": text, "text_sha256": digest}
+               for pk, slug, m, d, v, text, digest in Report.objects.order_by("pk").values_list(
+                   "pk", "meeting__federation__slug", "meeting_id", "delegate_id", "version",
+                   "text", "text_sha256")]
+    return {"federations": federations, "elections": elections, "reports": reports}

@@ -19,6 +19,10 @@ from communard.web.meetings.models import Attendance, Meeting
 from communard.web.members.models import Member, Status
 from communard.web.records import services as record
 
+#: How long a motion's (or an amendment's) roll call stays open: long enough for every delegate
+#: in the hall to answer to their name, short enough to be decided at the same meeting.
+VOTE_WINDOW = dt.timedelta(minutes=30)
+
 
 def now() -> dt.datetime:
     """The record's time: what a change is recorded at is the clock's, never a caller's."""

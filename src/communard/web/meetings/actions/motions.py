@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from communard.constitution.amendments import fold
 from communard.constitution.meetings import (
     MotionState,
     is_matter,
@@ -17,6 +18,7 @@ from communard.constitution.meetings import (
 )
 from communard.constitution.permissions import Actor, NotAllowed, Refusal, check
 from communard.record.kinds import (
+    MOTION_FORWARDED,
     MOTION_MATTER_DECLARED,
     MOTION_STATE_CHANGED,
     MOTION_SUBMITTED,
@@ -34,6 +36,7 @@ from communard.web.meetings.actions._facts import (
     rules_of,
     sits_in,
 )
+from communard.web.meetings.actions.amendment_vote import adopted
 from communard.web.meetings.models import Meeting, Motion, MotionStep, MotionSupport
 from communard.web.members.models import Member
 from communard.web.polls.models import Poll
@@ -150,7 +153,8 @@ def _vote_open(motion: Motion) -> bool:
 
 def do_forward_motion(motion: Motion, to: Council, *, actor: Actor) -> Motion:
     """An adopted motion goes to the council directly above or one directly beneath, as a new
-    submitted motion there (its origin named); the body's chair (or, with the chair vacant, any
+    submitted motion there (its origin named) with its text as amended by the amendments it
+    adopted (``motion.forwarded`` names them); the body's chair (or, with the chair vacant, any
     of its members) sends it."""
     with transaction.atomic():
         motion = Motion.objects.select_for_update().select_related(
@@ -162,5 +166,13 @@ def do_forward_motion(motion: Motion, to: Council, *, actor: Actor) -> Motion:
         neighbour = to.federation_id == motion.federation_id and (
             to.pk == motion.council.parent_id or to.parent_id == motion.council_id)
         check(may_forward(motion.rule_state, is_neighbour=neighbour))
-        return _submit(to, title=motion.title, text=motion.text, reasons=motion.reasons,
-                       mover=None, forwarded_from=motion, actor=actor, matter=motion.matter or "")
+        # The district adopts it with amendments and sends it on: the text as amended goes.
+        changes = adopted(motion)
+        sent = _submit(to, title=motion.title, text=fold(motion.text, changes),
+                       reasons=motion.reasons, mover=None, forwarded_from=motion, actor=actor,
+                       matter=motion.matter or "")
+        record.append(MOTION_FORWARDED, {
+            "federation": motion.federation.slug, "motion": sent.pk, "origin": motion.pk,
+            "text_sha256": sent.digest, "amendments": [c.id for c in changes]},
+            actor=record_name(actor))
+        return sent

@@ -10,15 +10,19 @@ it when the hall has voted, and the clock as soon as every delegate on its roll 
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db import transaction
 
+from communard.constitution.amendments import fold
 from communard.constitution.meetings import MotionState, vote_is_secret
 from communard.constitution.permissions import Actor, ClockActor
-from communard.record.kinds import MOTION_STATE_CHANGED
+from communard.record.kinds import MOTION_STATE_CHANGED, MOTION_TEXT_SETTLED
 from communard.web.core.actors import record_name
-from communard.web.meetings.actions._facts import now
+from communard.web.meetings.actions._facts import VOTE_WINDOW, now
+from communard.web.meetings.actions.amendment_vote import (
+    adopted,
+    amended_digest,
+    settle_beneath,
+)
 from communard.web.meetings.actions.motions import do_move_motion
 from communard.web.meetings.models import Meeting, Motion, MotionStep
 from communard.web.polls.actions.call import PollSpec, do_call_poll
@@ -29,9 +33,6 @@ from communard.web.records import services as record
 
 PURPOSE = "motion"
 _SUBJECT = "motion:"
-#: How long a motion's roll call stays open: long enough for every delegate in the hall to
-#: answer to their name, short enough to be decided at the same meeting.
-VOTE_WINDOW = dt.timedelta(minutes=30)
 
 
 def subject_of(motion: Motion) -> str:
@@ -52,9 +53,16 @@ def do_put_motion_to_vote(motion: Motion, *, meeting: Meeting, actor: Actor,
                           secret: bool = False) -> Poll:
     """The presiding member puts a debated motion to the vote at a quorate meeting (the
     checks of ``do_move_motion``: presiding, the workflow, the quorum checked in), and the
-    roll call of the council's delegates opens at once, its roll frozen now."""
+    roll call of the council's delegates opens at once, its roll frozen now.
+
+    The vote is on the text as amended (``amendment_vote``): refused while an amendment's vote
+    is open; the amendments never put to the vote lapse; the record's ``motion.text_settled``
+    holds the amended text's digest and the amendments folded into it."""
     with transaction.atomic():
         motion = do_move_motion(motion, MotionState.VOTED, meeting=meeting, actor=actor)
+        settle_beneath(motion, None, actor=actor)
+        changes = adopted(motion)
+        text = fold(motion.text, changes)
         at = now()
         rule = motion.federation.constitution.polls.for_purpose(PURPOSE)
         # A matter the constitution makes secret (personnel) is never voted by roll call.
@@ -69,6 +77,10 @@ def do_put_motion_to_vote(motion: Motion, *, meeting: Meeting, actor: Actor,
             opens_at=at, closes_at=at + VOTE_WINDOW, roll_at=at,
         ), actor=actor)
         do_open_poll(poll, now=at)
+        record.append(MOTION_TEXT_SETTLED, {
+            "federation": motion.federation.slug, "motion": motion.pk, "poll": poll.pk,
+            "text_sha256": amended_digest(motion, text),
+            "amendments": [c.id for c in changes]}, actor=record_name(actor))
         poll.refresh_from_db()
     return poll
 
