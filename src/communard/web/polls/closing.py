@@ -28,6 +28,7 @@ from communard.sealing import (
     rebuild_key,
 )
 from communard.web.polls.actions.common import ref
+from communard.web.polls.close_times import CloseTimes
 from communard.web.polls.errors import PollError
 from communard.web.polls.models import (
     Ballot,
@@ -99,14 +100,17 @@ def teller_label(teller: PollTeller) -> str:
     return f"teller {teller.index} ({teller.member.name})"
 
 
-def open_box(poll: Poll) -> None:
+def open_box(poll: Poll, times: CloseTimes | None = None) -> None:
     """Rebuild the key from the hand-ins (in memory), open every envelope, write the ballots
     in the shuffled order in one batch, record the box's opening, and drop the key and the
     hand-ins. Inside the close's transaction: a refusal leaves the poll uncounted."""
-    shares, tellers = _handed_in(poll)
-    public = public_poll_key(poll)
+    times = times or CloseTimes()
+    with times.part("rebuild"):
+        shares, tellers = _handed_in(poll)
+        public = public_poll_key(poll)
     try:
-        key = rebuild_key(public, shares)
+        with times.part("rebuild"):
+            key = rebuild_key(public, shares)
     except TooFewShares:
         handed = {s.teller for s in shares}
         missing = [teller_label(t) for t in tellers if t.name not in handed]
@@ -114,19 +118,22 @@ def open_box(poll: Poll) -> None:
             f"the poll is closed and waits for its tellers: {len(handed)} of "
             f"{public.threshold} shares needed are in; not yet handed in: {', '.join(missing)}",
             missing) from None
-    seal = PollSeal.objects.get(poll=poll)
-    envelopes = [bytes(e) for e in Envelope.objects.filter(poll=poll).values_list("sealed",
-                                                                                  flat=True)]
-    options = Option.objects.filter(poll=poll).count()
+    with times.part("read"):
+        seal = PollSeal.objects.get(poll=poll)
+        envelopes = [bytes(e) for e in Envelope.objects.filter(poll=poll)
+                     .values_list("sealed", flat=True)]
+        options = Option.objects.filter(poll=poll).count()
     try:
-        opened = open_ballots(key, envelopes, capacity=seal.capacity, options=options)
+        with times.part("open"):
+            opened = open_ballots(key, envelopes, capacity=seal.capacity, options=options)
     except SealingError as exc:
         raise PollError(f"the box of poll {poll.pk} cannot be opened: {exc}") from None
     finally:
         del key  # the last reference: nothing keeps the rebuilt key past the opening
     # In the shuffled order, in one batch, with no time and no id that follows the casts.
-    Ballot.objects.bulk_create([Ballot(tracking_code=code, poll=poll, choices=list(ranking))
-                                for code, ranking in opened])
+    with times.part("write"):
+        Ballot.objects.bulk_create([Ballot(tracking_code=code, poll=poll,
+                                           choices=list(ranking)) for code, ranking in opened])
     record.append(POLL_BOX_OPENED, {
         **ref(poll), "envelopes": len(envelopes),
         "marks": Mark.objects.filter(entry__poll=poll).count(), "ballots": len(opened),
