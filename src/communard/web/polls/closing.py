@@ -11,8 +11,10 @@ readable, not even for a restart's sake.
 
 from __future__ import annotations
 
+import json
 import secrets
 
+from django.db import connection
 from nacl.public import PrivateKey
 
 from communard.record.kinds import POLL_BOX_OPENED
@@ -28,6 +30,7 @@ from communard.sealing import (
     rebuild_key,
 )
 from communard.web.polls.actions.common import ref
+from communard.web.polls.box import Opened
 from communard.web.polls.close_times import CloseTimes
 from communard.web.polls.errors import PollError
 from communard.web.polls.models import (
@@ -100,10 +103,11 @@ def teller_label(teller: PollTeller) -> str:
     return f"teller {teller.index} ({teller.member.name})"
 
 
-def open_box(poll: Poll, times: CloseTimes | None = None) -> None:
+def open_box(poll: Poll, times: CloseTimes | None = None) -> list[Opened]:
     """Rebuild the key from the hand-ins (in memory), open every envelope, write the ballots
     in the shuffled order in one batch, record the box's opening, and drop the key and the
-    hand-ins. Inside the close's transaction: a refusal leaves the poll uncounted."""
+    hand-ins. Inside the close's transaction: a refusal leaves the poll uncounted. Returns
+    the ballots as written, for the count (which need not read them back)."""
     times = times or CloseTimes()
     with times.part("rebuild"):
         shares, tellers = _handed_in(poll)
@@ -132,8 +136,7 @@ def open_box(poll: Poll, times: CloseTimes | None = None) -> None:
         del key  # the last reference: nothing keeps the rebuilt key past the opening
     # In the shuffled order, in one batch, with no time and no id that follows the casts.
     with times.part("write"):
-        Ballot.objects.bulk_create([Ballot(tracking_code=code, poll=poll,
-                                           choices=list(ranking)) for code, ranking in opened])
+        write_ballots(poll, opened)
     record.append(POLL_BOX_OPENED, {
         **ref(poll), "envelopes": len(envelopes),
         "marks": Mark.objects.filter(entry__poll=poll).count(), "ballots": len(opened),
@@ -145,6 +148,25 @@ def open_box(poll: Poll, times: CloseTimes | None = None) -> None:
     if closing is not None:
         _PRIVATE.pop(closing.public_key, None)
         closing.delete()
+    return opened
+
+
+def write_ballots(poll: Poll, opened: list[Opened]) -> None:
+    """The opened ballots, in the order given (the shuffled one), in one batch. PostgreSQL
+    takes them in one ``COPY`` (100,000 rows through the ORM's ``bulk_create`` took 13.7 s
+    of a 36.6 s close under load, docs/sealing.md); elsewhere ``bulk_create``. Either way
+    the rows go through the table's triggers and constraints like any insert."""
+    if connection.vendor != "postgresql":
+        Ballot.objects.bulk_create([Ballot(tracking_code=code, poll=poll, choices=list(choices))
+                                    for code, choices in opened], batch_size=5000)
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(Ballot._meta.get_field(f).column)
+                        for f in ("tracking_code", "poll", "choices"))
+    with connection.cursor() as cursor, cursor.copy(
+            f"COPY {quote(Ballot._meta.db_table)} ({columns}) FROM STDIN") as copy:
+        for code, choices in opened:
+            copy.write_row((code, poll.pk, json.dumps(list(choices))))
 
 
 def _handed_in(poll: Poll) -> tuple[list[TellerShare], list[PollTeller]]:

@@ -53,10 +53,11 @@ def do_close_poll(poll: Poll | int, *, now: dt.datetime | None = None) -> Result
             raise WrongPhase("the poll is still open")
         if poll.roll_frozen_at is None:
             freeze_roll(poll, now)
-        if is_sealed(poll):
-            open_box(poll, times)  # t tellers' shares, or AwaitingTellers and nothing changes
+        # t tellers' shares, or AwaitingTellers and nothing changes; the opened ballots are
+        # counted as written, not read back.
+        opened = open_box(poll, times) if is_sealed(poll) else None
         with times.part("count"):
-            counted = tally(poll)
+            counted = tally(poll, opened)
         with times.part("publish"):
             roll_size = poll.roll_size or 0
             outcome, votes = judge(poll, counted, roll_size)
