@@ -25,10 +25,22 @@ What it does, all on loopback and in temporary folders:
    is there: the server's clock (in its sealer process, every ``clock.INTERVAL`` seconds) closes
    and counts; prints the time from close to published result.
 
-    python bench/cast_bench.py [--voters 100000] [--rate 500] [--quick]
+    python bench/cast_bench.py [--voters 100000] [--rate 500] [--quick] [--sealed]
 
 Targets (issue 6, on a 2-core machine): ≥ 500 ballots/s sustained with p99 < 200 ms, no errors,
 no lost ballots, result published within 10 s of the close for 100,000 ballots.
+
+``--sealed`` (issue 16): five members of the roll register teller delivery keys through the
+real action before the opening, so the poll opens sealed (5 tellers, 3 needed; the
+``poll.sealed`` entry is checked) and every ballot is stored as an envelope. At step 7 the
+server's clock begins the close (its closing key), three tellers open the shares dealt to
+their keys and hand them in (the action behind the tellers' page and ``POST
+/api/polls/<id>/shares``), and the clock's next round opens, shuffles, writes, counts and
+publishes; the bench prints the server's own log line of the close's parts, checks envelopes
+= marks = ballots = 201 answers and that the box recounts to the result. Targets (issue 16):
+the same cast targets, and the close of 100,000 envelopes within 15 s. The federation,
+rankings and rate are the same with and without ``--sealed``, so the two runs compare on the
+same data: run ``python bench/cast_bench.py`` then ``python bench/cast_bench.py --sealed``.
 """
 
 from __future__ import annotations
@@ -119,10 +131,15 @@ def run(cmd: list[str], env: dict[str, str]) -> str:
 
 
 def setup_election(candidates: int, seats: int | None, *, at: dt.datetime | None = None,
-                   closes_after: dt.timedelta = dt.timedelta(days=7)) -> tuple[Any, list[int]]:
+                   closes_after: dt.timedelta = dt.timedelta(days=7),
+                   tellers: dict[int, Any] | None = None) -> tuple[Any, list[int]]:
     """Call the election with nominations in the past and the poll open at ``at`` (now by
     default) until ``closes_after`` later; freeze the roll. A poll's calendar is fixed at its
-    call, so a bench that must close it at once opens it in the past (``recall_bench``)."""
+    call, so a bench that must close it at once opens it in the past (``recall_bench``).
+
+    With ``tellers`` (an empty dict to fill), five members of the roll register delivery keys
+    before the opening, through the real action, so the poll opens sealed (5 tellers, 3
+    needed); their private keys are left in ``tellers`` by member id."""
     from django.utils import timezone
 
     from communard.constitution.permissions import OperatorActor
@@ -145,14 +162,31 @@ def setup_election(candidates: int, seats: int | None, *, at: dt.datetime | None
     )
     rng = random.Random(3)
     pool = list(Member.objects.filter(council__parent=d0).order_by("number")[:5000])
-    for m in rng.sample(pool, candidates):
+    chosen = rng.sample(pool, candidates)
+    for m in chosen:
         do_nominate(election, m, nominated_by=m, statement=f"I am {m.name}.",
                     actor=candidate_login(m), now=called + dt.timedelta(minutes=1))
+    if tellers is not None:
+        register_teller_keys([m for m in pool if m not in chosen][:5], tellers)
     do_open_poll(election, now=now)
     election.refresh_from_db()
     roll = list(RollEntry.objects.filter(poll_id=election.poll_id)
                 .values_list("member_id", flat=True))
     return election, roll
+
+
+def register_teller_keys(members: list[Any], keys: dict[int, Any]) -> None:
+    """Each member makes a delivery key (as ``communard teller init`` does) and registers its
+    public half through the real action; the bench keeps the private halves to open the shares
+    dealt to them, as each teller would on their own machine."""
+    from communard.sealing import TellerKey, public_text
+    from communard.web.polls.actions.teller_key import do_register_teller_key
+
+    for m in members:
+        actor = candidate_login(m)
+        m.refresh_from_db()  # with the login just made
+        keys[m.pk] = TellerKey.generate(actor.account)
+        do_register_teller_key(m, public_text(keys[m.pk].public_key), actor=actor)
 
 
 def candidate_login(member: Any) -> Any:
@@ -497,6 +531,13 @@ def main() -> None:
                         "setup's autovacuum and checkpoint then fall in the measured minutes")
     parser.add_argument("--show-queries", action="store_true",
                         help="first cast one ballot in-process and list its SQL queries")
+    parser.add_argument("--sealed", action="store_true",
+                        help="five members of the roll register teller delivery keys before "
+                        "the opening, so the poll opens sealed (5 tellers, 3 needed): every "
+                        "ballot is stored as an envelope; at the close three tellers hand in "
+                        "their shares and the server's clock opens, shuffles, counts and "
+                        "publishes (the issue 16 targets). Run once without and once with it on "
+                        "the same data (same --voters, --candidates, --rate) to compare")
     args = parser.parse_args()
     if args.quick and "--voters" not in sys.argv:
         args.voters = 3000
@@ -534,14 +575,16 @@ def main() -> None:
         from django.db import connections
 
         from communard.web.elections.models import Election
-        from communard.web.polls.models import Ballot, Mark, Poll
+        from communard.web.polls.models import Ballot, Envelope, Mark, Poll
         from communard.web.records.models import Entry, QueuedEntry
 
         t = time.perf_counter()
-        election, roll = setup_election(args.candidates, args.seats)
+        teller_keys: dict[int, Any] | None = {} if args.sealed else None
+        election, roll = setup_election(args.candidates, args.seats, tellers=teller_keys)
         log(f"setup: election {election.pk} ({election.title}, {election.seats} seats, "
             f"{args.candidates} candidates, {election.method}); roll of {len(roll):,} voters "
             f"frozen in {time.perf_counter() - t:.1f} s")
+        log(describe_sealing(election.poll_id, sealed=args.sealed))
         if len(roll) < args.voters:
             sys.exit(f"the roll has {len(roll):,} voters, fewer than {args.voters:,}")
         voters_file = folder / "voters.txt"
@@ -677,7 +720,9 @@ def main() -> None:
             log(f"record: every poll.ballot_cast entry sealed {time.perf_counter() - t:.2f} s after "
                 "the last answer" if not QueuedEntry.objects.exists()
                 else "record: entries still queued 60 s after the last answer")
-            stored = Ballot.objects.filter(poll_id=election.poll_id).count()
+            # A sealed poll stores envelopes until the close; its ballots are checked after it.
+            stored = (Envelope if args.sealed else Ballot).objects.filter(
+                poll_id=election.poll_id).count()
             marks = Mark.objects.filter(entry__poll_id=election.poll_id).count()
             entries = Entry.objects.filter(kind="poll.ballot_cast").count()
             codes = set(res["codes"]) | set(probe_codes)  # the in-process probe's too
@@ -686,9 +731,10 @@ def main() -> None:
                 .values_list("tracking_code", flat=True))
             lost = len(codes - stored_codes)
             unacknowledged = len(stored_codes - codes)
-            log(f"ballots stored {stored:,}, marks {marks:,}, poll.ballot_cast entries {entries:,}, "
-                f"201 answers {ok:,} ({len(codes):,} distinct codes): lost {lost}, "
-                f"stored without a 201 {unacknowledged}")
+            log(f"{'envelopes' if args.sealed else 'ballots'} stored {stored:,}, marks {marks:,}, "
+                f"poll.ballot_cast entries {entries:,}, 201 answers {ok:,} ({len(codes):,} "
+                "distinct codes)" + ("" if args.sealed else
+                                     f": lost {lost}, stored without a 201 {unacknowledged}"))
             connections.close_all()
 
             # ---------------------------------------------------------------- the close
@@ -702,6 +748,9 @@ def main() -> None:
                 Election.objects.filter(pk=election.pk).update(poll_closes_at=closes)
                 Poll.objects.filter(pk=election.poll_id).update(closes_at=closes)
             connections.close_all()
+            if args.sealed:
+                assert teller_keys is not None
+                hand_in_three(election.poll_id, teller_keys)
             t = time.perf_counter()
             published, attempts, result = None, 0, None
             while time.perf_counter() - t < 180:
@@ -725,6 +774,22 @@ def main() -> None:
                     f"winners {result['winners']}")
                 close_ok = (published <= 10 and result["ballots"] == stored
                             and result["marks"] == marks)
+                if args.sealed:
+                    took = close_parts(folder / "server.log", election.poll_id)
+                    stored_codes = set(Ballot.objects.filter(poll_id=election.poll_id)
+                                       .values_list("tracking_code", flat=True))
+                    lost = len(codes - stored_codes)
+                    unacknowledged = len(stored_codes - codes)
+                    opened = len(stored_codes)
+                    recount = recounts(election.poll_id)
+                    log(f"sealed box: envelopes {stored:,} = marks {marks:,} = ballots "
+                        f"{opened:,} = 201 answers {ok + len(probe_codes):,}: "
+                        f"{stored == marks == opened == ok + len(probe_codes)}; lost {lost}, "
+                        f"opened without a 201 {unacknowledged}; recount equals the result: "
+                        f"{recount}")
+                    close_ok = (took is not None and took <= 15 and result["ballots"] == stored
+                                and result["marks"] == marks and recount
+                                and stored == opened)
 
             p99 = pct(lat_ms, .99)
             met = {
@@ -735,7 +800,8 @@ def main() -> None:
                 "no errors": errors == 0 and res["sent"] == res["voters"],
                 "no lost ballots": lost == 0 and unacknowledged == 0
                                    and stored == marks == entries == ok + len(probe_codes),
-                "result ≤ 10 s after close": close_ok,
+                **({"the close (open, shuffle, count, publish) ≤ 15 s": close_ok}
+                   if args.sealed else {"result ≤ 10 s after close": close_ok}),
             }
             log("targets: " + "; ".join(f"{k}: {'met' if v else 'NOT met'}"
                                         for k, v in met.items()))
@@ -754,6 +820,87 @@ def main() -> None:
                 server.wait()
             server_log.close()
             connections.close_all()
+
+
+# --------------------------------------------------------------------------- sealing
+
+
+def describe_sealing(poll_id: int, *, sealed: bool) -> str:
+    """What the record says of the poll's sealing; exits if it is not what the run asked for."""
+    from communard.record import kinds
+    from communard.web.records.models import Entry
+
+    for kind in (kinds.POLL_SEALED, kinds.POLL_UNSEALED):
+        entry = Entry.objects.filter(kind__in=kinds.tags(kind.name), body__poll=poll_id).first()
+        if entry is None:
+            continue
+        body = entry.parsed()["body"]
+        if (kind is kinds.POLL_SEALED) != sealed:
+            sys.exit(f"the poll opened {kind.name} ({body}), not as --sealed asked")
+        if kind is kinds.POLL_UNSEALED:
+            return f"setup: poll {poll_id} opened unsealed: {body.get('reason')}"
+        if body["threshold"] != 3 or len(body["members"]) != 5:
+            sys.exit(f"the poll was sealed {body['threshold']} of {len(body['members'])}, "
+                     "not 3 of 5")
+        return (f"setup: poll {poll_id} sealed (entry {entry.index}, poll.sealed): "
+                f"{len(body['members'])} tellers, {body['threshold']} needed, envelopes of "
+                f"{body['capacity']} bytes of ballot")
+    sys.exit(f"poll {poll_id} has neither a poll.sealed nor a poll.unsealed entry")
+
+
+def hand_in_three(poll_id: int, keys: dict[int, Any]) -> None:
+    """Once the server's clock has begun the close (its closing key exists), three tellers
+    open the shares dealt to their delivery keys and hand them in through the action the
+    tellers' page and ``POST /api/polls/<id>/shares`` call; the clock's next round (in the
+    server's sealer process, which holds the closing key) opens the box."""
+    from django.db import connections
+
+    from communard.constitution.permissions import MemberActor
+    from communard.sealing import open_sealed_share
+    from communard.web.polls.actions.hand_in import do_hand_in
+    from communard.web.polls.models import ClosingKey, Poll, PollTeller
+
+    t = time.perf_counter()
+    while not ClosingKey.objects.filter(poll_id=poll_id).exists():
+        if time.perf_counter() - t > 60:
+            sys.exit("the server's clock made no closing key within 60 s of the close")
+        time.sleep(0.1)
+    log(f"close: the server's clock began the close (closing key) after "
+        f"{time.perf_counter() - t:.1f} s")
+    poll = Poll.objects.get(pk=poll_id)
+    tellers = list(PollTeller.objects.filter(poll_id=poll_id).select_related("member__user")
+                   .order_by("index"))[:3]
+    for teller in tellers:
+        share = open_sealed_share(keys[teller.member_id].private, teller.sealed_share)
+        do_hand_in(poll, teller.member, share.to_text(),
+                   actor=MemberActor(teller.member.user.get_username()))
+    log(f"close: tellers {', '.join(str(t.index) for t in tellers)} handed in their shares")
+    connections.close_all()
+
+
+def close_parts(server_log: Path, poll_id: int) -> float | None:
+    """The server's own account of the close (``web/polls/close_times.py``), printed; its
+    total in seconds, or None if the log has no such line."""
+    found = [line for line in server_log.read_text(errors="replace").splitlines()
+             if f"poll {poll_id} closed:" in line]
+    if not found:
+        log("close: the server logged no close line")
+        return None
+    line = found[-1][found[-1].index(f"poll {poll_id} closed:"):]
+    log(f"close in the server's clock process: {line} (target ≤ 15 s)")
+    return float(line.split(" in ", 1)[1].split(" s ", 1)[0])
+
+
+def recounts(poll_id: int) -> bool:
+    """Whether the published box, counted again here, gives the recorded result."""
+    from communard.web.polls.box import tally
+    from communard.web.polls.models import Poll, Result
+
+    poll = Poll.objects.get(pk=poll_id)
+    result = Result.objects.get(poll=poll)
+    again = tally(poll)
+    return (again.box_sha256, again.winners, again.ballots) == (
+        result.box_sha256, result.winners, result.ballots)
 
 
 def _children_cpu() -> float:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from communard.record.kinds import POLL_UNSEALED, TELLER_KEY_REGISTERED
+from communard.record.kinds import POLL_SEALED, POLL_UNSEALED, TELLER_KEY_REGISTERED
 from communard.sealing import TellerKey as DeliveryKey
 from communard.sealing import public_text
 from communard.web.councils.models import Federation
@@ -126,3 +126,40 @@ def test_a_key_swapped_or_added_by_sql_is_named(
             "registered key") in out, out
     assert "polls_tellerkey member=test/2: key cdcdcdcdcdcdcdcd… was registered by no" in out
     assert "polls_tellerkey member=test/7: key efefefefefefefef… was registered by no" in out
+
+
+TELLERS_RAISED = "\n[tellers]\ncount = 8\nthreshold = 7\n"
+TELLERS_LOWERED = "\n[tellers]\ncount = 5\nthreshold = 2\n"
+
+
+def test_an_unsealed_opening_is_judged_by_the_terms_then_in_force(
+        fed: Federation, capsys: pytest.CaptureFixture[str]) -> None:
+    """The operator raises the threshold in the constitution's text by SQL (seven of eight),
+    so the poll opens unsealed with six keys registered; verify judges the opening by the
+    constitution on the record (three of five), naming the poll.unsealed entry and the poll,
+    however the federation's text reads now."""
+    sql("UPDATE councils_federation SET constitution_text = constitution_text || %s",
+        TELLERS_RAISED)
+    poll = open_poll(fed)
+    assert not PollSeal.objects.filter(poll=poll).exists()
+    unsealed = recorded().get(kind=POLL_UNSEALED.tag).index
+    status, out = verify_output(capsys)
+    assert status == 1, out
+    assert (f"(entry #{unsealed}): polls_poll poll={poll.pk}: opened unsealed for want of "
+            "keys, but 6 member(s) of its roll had a delivery key on the record (the threshold "
+            "in force at the opening is 3)") in out, out
+
+
+def test_a_sealed_opening_with_a_lowered_threshold_is_named(
+        fed: Federation, capsys: pytest.CaptureFixture[str]) -> None:
+    """The threshold lowered to two by SQL before the opening: the poll is sealed two of five,
+    so two tellers could open the box; verify names the poll.sealed entry and the poll."""
+    sql("UPDATE councils_federation SET constitution_text = constitution_text || %s",
+        TELLERS_LOWERED)
+    poll = open_poll(fed)
+    assert PollSeal.objects.get(poll=poll).threshold == 2
+    sealed = recorded().get(kind=POLL_SEALED.tag).index
+    status, out = verify_output(capsys)
+    assert status == 1, out
+    assert (f"(entry #{sealed}): polls_poll poll={poll.pk}: sealed with a threshold of 2; the "
+            "constitution in force at the opening needs 3") in out, out

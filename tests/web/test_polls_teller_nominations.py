@@ -20,7 +20,7 @@ from communard.web.polls.actions.open import do_open_poll
 from communard.web.polls.errors import PollError
 from communard.web.polls.models import Poll, PollTeller, TellerNomination
 from communard.web.records.audit import run
-from tests.web.factories import recorded, small_federation
+from tests.web.factories import recorded, small_federation, verify_output
 from tests.web.polls_helpers import CALLER, spec, voter
 from tests.web.sealed_helpers import client_for, register_tellers
 from tests.web.test_audit import sql
@@ -139,3 +139,46 @@ def test_a_naming_removed_before_the_opening_is_named_by_verify(called: Poll) ->
     found = _polls_divergences()
     assert len(found) == 1 and f"(entry #{index}): polls_poll poll={poll.pk}: the tellers" in (
         found[0]), found
+
+
+def test_a_nominee_swapped_by_sql_is_named_with_its_entry_and_row(
+        called: Poll, capsys: pytest.CaptureFixture[str]) -> None:
+    """Reds names member 6; after the opening the operator swaps the row's nominee for member
+    5 (triggers lifted), so the table tells another story than the record. The draw's audit
+    cannot see it (the draw was made from the true row), so verify compares the rows with the
+    teller.named entries and names the entry and the row."""
+    row = _name(called, "8", "6")
+    _open(called)
+    sql("UPDATE polls_tellernomination SET member_id = (SELECT id FROM members_member WHERE "
+        "number = '5' AND federation_id = %s)", called.federation_id)
+    index = recorded().get(kind=TELLER_NAMED.tag).index
+    status, out = verify_output(capsys)
+    assert status == 1, out
+    assert (f"(entry #{index}): polls_tellernomination id={row.pk} poll={called.pk} "
+            "platform=test/reds: names member 5 (by member 8); the record named member 6 (by "
+            "member 8)") in out, out
+
+
+def test_a_naming_deleted_by_sql_is_named_with_its_entry(called: Poll) -> None:
+    """The record's naming whose row is deleted (triggers lifted): named with its entry."""
+    _name(called, "8", "6")
+    index = recorded().get(kind=TELLER_NAMED.tag).index
+    sql("DELETE FROM polls_tellernomination")
+    found = [str(d) for d in run() if d.table == "polls_tellernomination"]
+    assert found == [
+        f"state diverges from the record (entry #{index}): polls_tellernomination "
+        f"poll={called.pk} platform=test/reds: the record's naming of member 6 by member 8 "
+        "has no row (deleted)"], found
+
+
+def test_a_naming_added_by_sql_is_named(called: Poll) -> None:
+    """A naming row inserted with no teller.named entry: named as such."""
+    sql("INSERT INTO polls_tellernomination (poll_id, platform_id, member_id, named_by_id) "
+        "SELECT %s, p.id, m.id, n.id FROM platforms_platform p, members_member m, "
+        "members_member n WHERE p.slug = 'reds' AND m.number = '4' AND n.number = '8' AND "
+        "m.federation_id = p.federation_id AND n.federation_id = p.federation_id", called.pk)
+    found = [str(d) for d in run() if d.table == "polls_tellernomination"]
+    assert found == [
+        f"state diverges from the record (no entry): polls_tellernomination "
+        f"id={TellerNomination.objects.get().pk} poll={called.pk} platform=test/reds: names "
+        "member 4 (by member 8); no teller.named entry named them"], found

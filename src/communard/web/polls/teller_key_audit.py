@@ -10,9 +10,12 @@ the opening's entry: too few keys must really have been registered by members of
 and the drawn tellers must be the ones ``choose_tellers`` gives for the recorded keys, the
 recorded nominees and the recorded root (itself checked against the log).
 
-*Limits:* the threshold of an unsealed poll is read from the federation's constitution as it
-is now (a ``poll.unsealed`` entry does not carry it); the roll is read from the poll's roll
-rows, which the rolls audit checks against ``poll.roll_frozen``.
+The threshold and the number of tellers are those of the constitution the record had adopted
+before the opening's entry (``recorded_terms``), not the federation's text as it is now: a
+later change of that text must not turn a refused downgrade into a plausible one.
+
+*Limits:* the roll is read from the poll's roll rows, which the rolls audit checks against
+``poll.roll_frozen``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from communard.constitution.tellers import (
 )
 from communard.record import kinds as K
 from communard.web.polls.models import Poll, RollEntry, TellerKey
+from communard.web.polls.recorded_terms import RecordedTerms
 from communard.web.records import services as record
 from communard.web.records.audit import Divergence, audit, entries, openings
 
@@ -98,23 +102,29 @@ def _named_before(named: list[tuple[int, str, dict[str, Any]]], index: int, poll
 
 def _opening(poll: Poll, index: int, name: str, body: dict[str, Any],
              recorded: list[tuple[int, Registration]],
-             named: list[tuple[int, str, dict[str, Any]]]) -> Iterator[Divergence]:
+             named: list[tuple[int, str, dict[str, Any]]],
+             terms: RecordedTerms) -> Iterator[Divergence]:
     row = f"poll={poll.pk}"
+    constitution = terms.at(poll.federation.slug, index)
+    if isinstance(constitution, str):
+        yield Divergence(_POLLS, row, f"its opening cannot be checked: {constitution}", index)
+        return
+    rules = constitution.tellers
     roll = set(RollEntry.objects.filter(poll=poll).values_list("member__number", flat=True))
     keys = {n: k for n, k in _keys_before(recorded, index, poll.federation.slug).items()
             if n in roll}
     if name == K.POLL_UNSEALED.name:
-        rules = poll.federation.constitution.tellers
-        if len(keys) >= rules.threshold:
+        # As the opening decides (web/polls/sealed.py), under the terms then in force.
+        if len(keys) >= rules.threshold and rules.count >= 2:
             yield Divergence(_POLLS, row, f"opened unsealed for want of keys, but {len(keys)} "
                              f"member(s) of its roll had a delivery key on the record (the "
-                             f"threshold is {rules.threshold})", index)
+                             f"threshold in force at the opening is {rules.threshold})", index)
         return
-    yield from _draw(poll, index, body, keys, _named_before(named, index, poll))
+    yield from _draw(poll, index, body, keys, _named_before(named, index, poll), rules)
 
 
 def _draw(poll: Poll, index: int, body: dict[str, Any], keys: dict[str, str],
-          nominees: dict[str, str]) -> Iterator[Divergence]:
+          nominees: dict[str, str], rules: TellerRules) -> Iterator[Divergence]:
     """The recorded tellers against the draw redone from the record: its keys, the platforms'
     namings (``teller.named``) before the opening, the recorded root."""
     row = f"poll={poll.pk}"
@@ -131,8 +141,12 @@ def _draw(poll: Poll, index: int, body: dict[str, Any], keys: dict[str, str],
     opened = openings(m.get("member") for m in members)
     named = [opened.get(str(m.get("member")), "?") for m in members]
     threshold = int(body.get("threshold", 0))
+    if threshold != rules.threshold:
+        # Fewer tellers needed than the terms said would let fewer of them open the box.
+        yield Divergence(_POLLS, row, f"sealed with a threshold of {threshold}; the "
+                         f"constitution in force at the opening needs {rules.threshold}", index)
     # As the opening does (web/polls/sealed.py): n tellers, fewer if fewer members have keys.
-    count = min(poll.federation.constitution.tellers.count, len(keys))
+    count = min(rules.count, len(keys))
     try:
         drawn = choose_tellers(TellerRules(count=count, threshold=threshold),
                                {p: n for p, n in nominees.items() if n in keys},
@@ -152,9 +166,10 @@ def _draw(poll: Poll, index: int, body: dict[str, Any], keys: dict[str, str],
 @audit
 def audit_teller_keys() -> Iterator[Divergence]:
     recorded, opened, named = _registrations()
+    terms = RecordedTerms()
     yield from _table(recorded)
     polls = {(p.federation.slug, p.pk): p for p in Poll.objects.select_related("federation")}
     for index, name, body in opened:
         poll = polls.get((str(body.get("federation")), body.get("poll")))  # type: ignore[arg-type]
         if poll is not None:  # a poll's row gone is the polls audit's finding
-            yield from _opening(poll, index, name, body, recorded, named)
+            yield from _opening(poll, index, name, body, recorded, named, terms)

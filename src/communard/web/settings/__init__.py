@@ -180,4 +180,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # One line per close with its parts' durations (web/polls/close_times.py).
+    "loggers": {"communard.web.polls.close_times": {"level": "INFO"}},
 }

@@ -16,6 +16,7 @@ from communard.web.polls import outcomes
 from communard.web.polls.actions.common import locked, on_record, ref
 from communard.web.polls.actions.open import freeze_roll
 from communard.web.polls.box import Tally, tally
+from communard.web.polls.close_times import CloseTimes
 from communard.web.polls.closing import is_sealed, open_box
 from communard.web.polls.errors import AlreadyClosed, WrongPhase
 from communard.web.polls.models import Mark, Poll, Question, Result
@@ -43,6 +44,7 @@ def do_close_poll(poll: Poll | int, *, now: dt.datetime | None = None) -> Result
     row, the result or the record says it was closed: clearing ``closed_at`` behind the record's
     back never counts it again."""
     now = now or timezone.now()
+    times = CloseTimes()
     with transaction.atomic():
         poll = locked(poll)
         _refuse_second_close(poll)
@@ -51,37 +53,41 @@ def do_close_poll(poll: Poll | int, *, now: dt.datetime | None = None) -> Result
             raise WrongPhase("the poll is still open")
         if poll.roll_frozen_at is None:
             freeze_roll(poll, now)
-        if is_sealed(poll):
-            open_box(poll)  # t tellers' shares, or AwaitingTellers and nothing changes
-        counted = tally(poll)
-        roll_size = poll.roll_size or 0
-        outcome, votes = judge(poll, counted, roll_size)
-        marks = Mark.objects.filter(entry__poll=poll).count()
-        result = Result.objects.create(
-            poll=poll, seed=str(counted.seed), ballots=counted.ballots, marks=marks,
-            box_sha256=counted.box_sha256, winners=counted.winners, sheet=counted.sheet,
-            passed=outcome.passed, reason=outcome.reason, counted_at=now,
-        )
-        Poll.objects.filter(pk=poll.pk).update(closed_at=now)
-        poll.closed_at = now
-        record.append(
-            POLL_CLOSED,
-            {
-                **ref(poll),
-                "ballots": counted.ballots,
-                "marks": marks,
-                "voters": roll_size,
-                "box_sha256": counted.box_sha256,
-                "seed": str(counted.seed),
-                "winners": counted.winners,
-                "tally": votes,
-                "passed": outcome.passed,
-                "reason": outcome.reason[:1000],
-                "sheet_sha256": sheet_sha256(counted.sheet),
-            },
-            actor="clock",
-        )
-        outcomes.run(poll, result)
+        # t tellers' shares, or AwaitingTellers and nothing changes; the opened ballots are
+        # counted as written, not read back.
+        opened = open_box(poll, times) if is_sealed(poll) else None
+        with times.part("count"):
+            counted = tally(poll, opened)
+        with times.part("publish"):
+            roll_size = poll.roll_size or 0
+            outcome, votes = judge(poll, counted, roll_size)
+            marks = Mark.objects.filter(entry__poll=poll).count()
+            result = Result.objects.create(
+                poll=poll, seed=str(counted.seed), ballots=counted.ballots, marks=marks,
+                box_sha256=counted.box_sha256, winners=counted.winners, sheet=counted.sheet,
+                passed=outcome.passed, reason=outcome.reason, counted_at=now,
+            )
+            Poll.objects.filter(pk=poll.pk).update(closed_at=now)
+            poll.closed_at = now
+            record.append(
+                POLL_CLOSED,
+                {
+                    **ref(poll),
+                    "ballots": counted.ballots,
+                    "marks": marks,
+                    "voters": roll_size,
+                    "box_sha256": counted.box_sha256,
+                    "seed": str(counted.seed),
+                    "winners": counted.winners,
+                    "tally": votes,
+                    "passed": outcome.passed,
+                    "reason": outcome.reason[:1000],
+                    "sheet_sha256": sheet_sha256(counted.sheet),
+                },
+                actor="clock",
+            )
+            outcomes.run(poll, result)
+    times.report(poll.pk, counted.ballots)
     return result
 
 
