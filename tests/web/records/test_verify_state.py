@@ -222,3 +222,28 @@ def test_a_new_entry_edited_is_named_by_the_full_check_not_called_a_fork(
     status, out, err = verify(capsys, "--state", str(state))
     assert status == 1 and f"entry {last.index}: edited" in out, out
     assert "fork" not in out and "does not fit the current log" in err
+
+
+def test_a_box_recounted_once_is_remembered_with_the_digest_of_its_inputs(
+    elected: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first run recounts the election's box and keeps, in the state file, the digest of
+    what it counted with the entry's hash and winners; a ballot changed since gives another
+    digest, so the next run counts again (and names the change, as the test above shows)."""
+    from communard.web.polls.audit import _box_inputs_digest
+    from communard.web.polls.models import Poll
+    from communard.web.records.replay import load
+
+    state = tmp_path / "verify.state"
+    assert verify(capsys, "--state", str(state))[0] == 0
+    poll = Poll.objects.get(purpose="election")
+    kept = load(state).memo[f"polls.recounted:{poll.pk}"]
+    closed = Entry.objects.get(kind="poll.closed", body__poll=poll.pk).parsed()["body"]
+    assert kept == [_box_inputs_digest(poll), closed["box_sha256"], closed["winners"]]
+    with guards_lifted(), transaction.atomic():
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE polls_ballot SET choices = '[2]' WHERE tracking_code = "
+                           "(SELECT MIN(tracking_code) FROM polls_ballot)")
+    assert _box_inputs_digest(poll) != kept[0]
