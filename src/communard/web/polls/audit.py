@@ -7,7 +7,6 @@ box gives.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from communard.record import kinds as K
 from communard.web.polls.box import tally
 from communard.web.polls.models import Poll, Result
-from communard.web.records.audit import Divergence, audit, entries
+from communard.web.records.audit import Divergence, audit, entries, same_instant
 
 _POLL, _RESULT, _BALLOT = "polls_poll", "polls_result", "polls_ballot"
 
@@ -47,10 +46,7 @@ def _same(field: str, recorded: Any, stored: Any) -> bool:
     """Whether the row keeps what the entry recorded; a moment is compared as an instant, so a
     poll called with times in the federation's zone is not reported as re-timed."""
     if field in _MOMENTS and isinstance(recorded, str):
-        try:
-            return dt.datetime.fromisoformat(recorded) == dt.datetime.fromisoformat(stored)
-        except ValueError:
-            return False
+        return same_instant(recorded, stored)
     return bool(recorded == stored)
 
 
