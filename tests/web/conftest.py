@@ -70,14 +70,3 @@ def demo_files(tmp_path: Path) -> tuple[Path, Path]:
     from communard.web.demo import write_demo_files
 
     return write_demo_files(tmp_path)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_option_counts() -> Iterator[None]:
-    """Each test starts with the polls' per-process option counts forgotten: a test database
-    gives the next test's poll the id (and, at the suite's fixed NOW, the freeze time) an
-    earlier test's poll had, with other options; a server never reuses an id."""
-    from communard.web.polls.actions.cast import _option_count
-
-    _option_count.cache_clear()
-    yield

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 DOOR = "communard.web.polls.casting_door.CastingDoor"
@@ -15,3 +17,16 @@ def door(request: pytest.FixtureRequest, settings) -> str:  # type: ignore[no-un
     if request.param == "ninja door":
         settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != DOOR]
     return str(request.param)
+
+
+def by_a_fast_door(response: Any) -> bool:
+    """Whether a fast door (``core/fast_doors.py``) answered: the stack it skips adds
+    X-Frame-Options to every other answer."""
+    return "X-Frame-Options" not in response.headers
+
+
+def fast_door_expected() -> bool:
+    """The fast doors answer on PostgreSQL only; on SQLite the ninja operation does."""
+    from django.db import connection
+
+    return connection.vendor == "postgresql"

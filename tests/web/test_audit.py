@@ -198,3 +198,33 @@ def test_a_roll_frozen_from_members_the_record_never_admitted_is_named(
     status, out = verify_output(capsys)
     assert status == 1, out
     assert "the members' record gives a roll of 12 at the cut-off" in out, out
+
+
+def test_an_election_called_in_another_zone_is_not_re_timed(tmp_path: Path) -> None:
+    """An election called with its times at +01:00: the entry keeps them as written, the row
+    as instants, and the audit compares instants, not their text (issue 16)."""
+    import datetime as dt
+
+    from tests.web.elections_helpers import Calendar
+
+    paris = dt.timezone(dt.timedelta(hours=1))
+    cal = Calendar()
+    open_election(small_federation(tmp_path, {"w1": 3}), "w1", ["1"],
+                  Calendar(*(t.astimezone(paris) for t in (cal.called, cal.nominations,
+                                                           cal.opens, cal.closes))))
+    called = recorded().get(kind="election.called").body
+    assert called["poll_opens_at"].endswith("+01:00"), called
+    assert [d for d in run() if d.table == "elections_election"] == []
+
+
+def test_an_election_re_timed_by_a_microsecond_is_named(tmp_path: Path) -> None:
+    """The control: its poll's opening moved one microsecond by SQL is another instant."""
+    import datetime as dt
+
+    election = open_election(small_federation(tmp_path, {"w1": 3}), "w1", ["1"])
+    moved = connection.ops.adapt_datetimefield_value(
+        election.poll_opens_at + dt.timedelta(microseconds=1))
+    sql("UPDATE elections_election SET poll_opens_at = %s WHERE id = %s", moved, election.pk)
+    recorded()
+    found = [d for d in run() if d.table == "elections_election"]
+    assert any("poll_opens_at" in d.problem for d in found), found

@@ -174,3 +174,33 @@ def test_nobody_moves_a_motion_out_of_voted_while_its_poll_is_open(fed: Federati
     with pytest.raises(NotAllowed, match="vote is open"):
         do_move_motion(motion, to, meeting=meeting, actor=as_member("1"))
     assert (recorded().count(), state_of(poll)) == (before, "voted")
+
+
+PARIS = dt.timezone(dt.timedelta(hours=1))
+
+
+def test_an_early_close_recorded_in_another_zone_is_the_row_s_instant(fed: Federation) -> None:
+    """The early close's ``at`` written with +01:00 and the row's closed_at in UTC are one
+    instant: verify accepts it (it compared their text, issue 16)."""
+    poll = put_to_vote()
+    at = (poll.opens_at + MINUTE).astimezone(PARIS)
+    do_close_early(poll, actor=as_member("1"), now=at)
+    assert recorded().get(kind="poll.closed_early").body["at"].endswith("+01:00")
+    assert polls_divergences() == []
+
+
+def test_an_early_close_moved_by_a_microsecond_is_named(
+        fed: Federation, capsys: pytest.CaptureFixture[str]) -> None:
+    """Closed early by the chair, closed_at then moved one microsecond by SQL: another instant,
+    named with the early entry."""
+    poll = put_to_vote()
+    at = poll.opens_at + MINUTE
+    do_close_early(poll, actor=as_member("1"), now=at)
+    from django.db import connection
+
+    moved = connection.ops.adapt_datetimefield_value(at + dt.timedelta(microseconds=1))
+    sql("UPDATE polls_poll SET closed_at = %s WHERE id = %s", moved, poll.pk)
+    index = recorded().get(kind="poll.closed_early").index
+    status, out = verify_output(capsys)
+    assert status == 1, out
+    assert "the record closed it early at" in out and f"entry #{index}" in out, out

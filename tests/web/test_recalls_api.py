@@ -14,6 +14,7 @@ from communard.web.elections.models import Election
 from communard.web.members.models import Member
 from communard.web.recalls.actions import do_recall
 from communard.web.recalls.models import Petition, Signature
+from tests.web.doors import by_a_fast_door, fast_door_expected
 from tests.web.elections_helpers import PAST
 from tests.web.factories import recorded
 from tests.web.recalls_helpers import CLOCK, at_once, elected_workshop, sitting
@@ -121,11 +122,13 @@ def test_the_signature_that_meets_the_threshold_answers_as_the_petition_reads(wo
     for number, count in (("9", 1), ("10", 2), ("11", 3)):
         signed = post(client_of(number), f"{path}/signature")
         assert signed.status_code == 200, signed.content
+        assert by_a_fast_door(signed) == fast_door_expected()  # whose answer it is
         assert signed.json() == Client().get(path).json()
         assert signed.json()["signatures"] == count
     assert signed.json()["state"] == "threshold-met" and signed.json()["vote_opens_at"]
     late = post(client_of("8"), f"{path}/signature")
     assert (late.status_code, late.json()["rule"]) == (409, "petition-not-open")
+    assert by_a_fast_door(late) == fast_door_expected()
     assert recorded().filter(kind="recall.threshold_met").count() == 1
     # Every member of the roll (workshop one's 12), and nobody else, hears that it was met.
     from communard.web.recalls.models import Notification
@@ -137,7 +140,7 @@ def test_the_signature_that_meets_the_threshold_answers_as_the_petition_reads(wo
 
 def test_signing_needs_a_member_a_login_a_csrf_token_and_a_petition(workshop) -> None:  # type: ignore[no-untyped-def]
     """401 without a login, 403 without the CSRF header or as an operator, 404 for no such
-    petition: nothing written."""
+    petition, each answered by the signing door on PostgreSQL: nothing written."""
     from tests.web.factories import operator_login
 
     opened = post(client_of("12"), "/api/recalls/petitions",
@@ -149,14 +152,21 @@ def test_signing_needs_a_member_a_login_a_csrf_token_and_a_petition(workshop) ->
     staff.get("/login/")
     member = client_of("9")
     before = (Signature.objects.count(), recorded().count())
-    assert Client().post(path).status_code == 401
-    assert member.post(path).status_code == 403  # no X-CSRFToken
+    # No body, as a script's fetch sends it (a form body is a 415 before any of these).
+    anonymous = Client().post(path, content_type="application/json")
+    no_token = member.post(path, content_type="application/json")
+    assert anonymous.status_code == 401
+    assert no_token.status_code == 403  # no X-CSRFToken
     refused = post(staff, path)
     assert (refused.status_code, refused.json()["rule"]) == (403, "members-only")
     assert refused.json()["detail"] == (f"only a member of {workshop[0].name} signed in as "
                                         "themself petitions and signs")
     missing = post(member, "/api/recalls/petitions/999999/signature")
     assert (missing.status_code, missing.json()["detail"]) == (404, "no such petition")
+    # Each refusal is the signing door's own on PostgreSQL (the ninja operation's on SQLite):
+    # without this the test passed before the door existed, answered by the operation.
+    for answer in (anonymous, no_token, refused, missing):
+        assert by_a_fast_door(answer) == fast_door_expected(), answer
     assert (Signature.objects.count(), recorded().count()) == before
 
 

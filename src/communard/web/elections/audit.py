@@ -24,7 +24,7 @@ from communard.record import kinds as K
 from communard.web.elections.actions import box_inputs, tally
 from communard.web.elections.models import Election, Result
 from communard.web.polls.models import Result as PollResult
-from communard.web.records.audit import Divergence, audit, entries, memo
+from communard.web.records.audit import Divergence, audit, entries, memo, same_instant
 
 #: The fields of ``election.called`` that the row keeps, as the row's value is written there.
 _CALLED = {
@@ -34,12 +34,14 @@ _CALLED = {
     "office": lambda e: e.office,
     "seats": lambda e: e.seats,
     "method": lambda e: e.method,
-    "nominations_open_at": lambda e: e.nominations_open_at.isoformat(),
-    "poll_opens_at": lambda e: e.poll_opens_at.isoformat(),
-    "poll_closes_at": lambda e: e.poll_closes_at.isoformat(),
+    "nominations_open_at": lambda e: e.nominations_open_at,
+    "poll_opens_at": lambda e: e.poll_opens_at,
+    "poll_closes_at": lambda e: e.poll_closes_at,
     "roll_cutoff": lambda e: e.roll_cutoff.isoformat(),
     "fills_vacancy_of": lambda e: e.fills_vacancy_of_id,
 }
+#: The moments among them: compared with the entry's text as instants (``same_instant``).
+_MOMENTS = ("nominations_open_at", "poll_opens_at", "poll_closes_at")
 #: ``election.closed`` fields and the result's column holding each.
 _CLOSED = {"ballots": "ballots", "marks": "marks", "box_sha256": "box_sha256", "seed": "seed",
            "winners": "winners"}
@@ -59,10 +61,15 @@ def _called(election: Election, row: str, called: list[tuple[int, dict[str, Any]
         return
     index, body = called[0]
     for field, value_of in _CALLED.items():
-        if field in body and body[field] != value_of(election):
+        if field not in body:
+            continue
+        value = value_of(election)
+        same = (same_instant(body[field], value) if field in _MOMENTS
+                else body[field] == value)
+        if not same:
+            shown = value.isoformat() if field in _MOMENTS else value
             yield Divergence("elections_election", row,
-                             f"{field} is {value_of(election)!r}; it was called with "
-                             f"{body[field]!r}", index)
+                             f"{field} is {shown!r}; it was called with {body[field]!r}", index)
 
 
 def _closed(election: Election, row: str, closed: list[tuple[int, dict[str, Any]]],

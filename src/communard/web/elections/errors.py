@@ -1,33 +1,30 @@
-"""Refusals. Each names the condition; none reveals whether anyone else has voted."""
+"""Refusals. Each names the condition; none reveals whether anyone else has voted.
+
+What a refusal is, and the statuses of the refusals by phase, are the polls' (``polls/errors.py``);
+an election's refusals are their own classes (``ElectionError``) so that catching one app's
+refusals never catches the other's. Refusals of a ballot are the polls': an election votes in its
+poll. (A permission refused is the constitution's ``NotAllowed``.)
+"""
 
 from typing import Any
 
-
-class ElectionError(Exception):
-    """An election action was refused; the message is safe to show the person who asked."""
-
-    status = 400
+from communard.web.polls.errors import ActionRefused, ClosedOnce, InWrongPhase
 
 
-class NotAllowed(ElectionError):
-    status = 403
+class ElectionError(ActionRefused):
+    """An election action was refused; nothing was changed."""
 
 
-class WrongPhase(ElectionError):
-    status = 409
-
-
-# Refusals of a ballot are the polls' (``polls/errors.py``): an election votes in its poll.
+class WrongPhase(ElectionError, InWrongPhase):
+    pass
 
 
 class NominationRefused(ElectionError):
-    status = 400
+    pass
 
 
 class CalendarRefused(ElectionError):
     """The requested calendar breaks the constitution (too short a period, times out of order)."""
-
-    status = 400
 
 
 class SeatsAlreadyBeingElected(ElectionError):
@@ -40,10 +37,8 @@ class SeatsAlreadyBeingElected(ElectionError):
         self.election = election
 
 
-class AlreadyClosed(ElectionError):
+class AlreadyClosed(ElectionError, ClosedOnce):
     """The election was counted once; it is never counted again, whatever its row says."""
-
-    status = 409
 
 
 class RollAlreadyFrozen(ElectionError):

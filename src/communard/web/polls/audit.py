@@ -7,7 +7,6 @@ box gives.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
@@ -19,7 +18,7 @@ from django.db import connection
 from communard.record import kinds as K
 from communard.web.polls.box import tally
 from communard.web.polls.models import Ballot, Poll, Result
-from communard.web.records.audit import Divergence, audit, entries, memo
+from communard.web.records.audit import Divergence, audit, entries, memo, same_instant
 
 _POLL, _RESULT, _BALLOT = "polls_poll", "polls_result", "polls_ballot"
 
@@ -51,10 +50,7 @@ def _same(field: str, recorded: Any, stored: Any) -> bool:
     """Whether the row keeps what the entry recorded; a moment is compared as an instant, so a
     poll called with times in the federation's zone is not reported as re-timed."""
     if field in _MOMENTS and isinstance(recorded, str):
-        try:
-            return dt.datetime.fromisoformat(recorded) == dt.datetime.fromisoformat(stored)
-        except ValueError:
-            return False
+        return same_instant(recorded, stored)
     return bool(recorded == stored)
 
 

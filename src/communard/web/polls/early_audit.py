@@ -10,7 +10,7 @@ from typing import Any
 
 from communard.record import kinds as K
 from communard.web.polls.models import Poll
-from communard.web.records.audit import Divergence, audit, entries
+from communard.web.records.audit import Divergence, audit, entries, same_instant
 
 _POLL = "polls_poll"
 
@@ -40,7 +40,7 @@ def audit_early_closes() -> Iterator[Divergence]:
         if found is None:
             continue
         index, body = found
-        if body.get("at") != poll.closed_at.isoformat():
+        if not same_instant(body.get("at"), poll.closed_at):
             yield Divergence(_POLL, row, f"closed at {poll.closed_at.isoformat()}; the record "
                              f"closed it early at {body.get('at')}", index)
         count = closed.get(key)

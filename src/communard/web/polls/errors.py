@@ -1,13 +1,34 @@
-"""Why a poll action was refused; every message is shown to a person as it is."""
+"""Why a poll action was refused; every message is shown to a person as it is.
+
+``ActionRefused`` and the two refusals by phase are the web layer's one declaration of what a
+refused action is and which status it answers with; ``elections/errors.py`` builds its refusals
+from them (an election votes in its poll, so elections import polls, never the other way round).
+"""
 
 from __future__ import annotations
 
 
-class PollError(Exception):
-    """A poll action refused; nothing was changed. ``status``: the HTTP status a page or the
-    API answers it with."""
+class ActionRefused(Exception):
+    """An action refused; nothing was changed; the message is safe to show the person who
+    asked. ``status``: the HTTP status a page or the API answers it with."""
 
     status = 400
+
+
+class InWrongPhase(ActionRefused):
+    """Asked at the wrong time in the calendar (too early, or after the close)."""
+
+    status = 409
+
+
+class ClosedOnce(ActionRefused):
+    """Closed (counted) once; never closed again, whatever its row says."""
+
+    status = 409
+
+
+class PollError(ActionRefused):
+    """A poll action refused; nothing was changed."""
 
 
 class PollRefused(PollError):
@@ -18,8 +39,8 @@ class PollNotFound(PollError):
     status = 404
 
 
-class WrongPhase(PollError):
-    status = 409
+class WrongPhase(PollError, InWrongPhase):
+    pass
 
 
 class NotOnRoll(PollError):
@@ -41,5 +62,5 @@ class ChoicesNotOffered(InvalidChoices):
     status = 409
 
 
-class AlreadyClosed(PollError):
-    status = 409
+class AlreadyClosed(PollError, ClosedOnce):
+    pass

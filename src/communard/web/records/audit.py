@@ -17,6 +17,7 @@ queries the table as before.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -45,6 +46,24 @@ class Divergence:
     def __str__(self) -> str:
         where = f"entry #{self.index}" if self.index is not None else "no entry"
         return f"state diverges from the record ({where}): {self.table} {self.row}: {self.problem}"
+
+
+def same_instant(recorded: object, stored: dt.datetime | str) -> bool:
+    """Whether the time an entry recorded (ISO 8601 text) is the row's instant. Compared as
+    instants, never as text: ``…T10:00:00Z``, ``…T10:00:00+00:00``, ``…T12:00:00+02:00`` and
+    ``…T10:00:00.000000+00:00`` are one instant, and a row written back in another spelling
+    has not been re-timed. Anything that is not a time with its offset is not the row's time
+    (a naive time names no instant)."""
+    if not isinstance(recorded, str):
+        return False
+    try:
+        at = dt.datetime.fromisoformat(recorded)
+        row = stored if isinstance(stored, dt.datetime) else dt.datetime.fromisoformat(stored)
+    except ValueError:
+        return False
+    if at.tzinfo is None or row.tzinfo is None:
+        return at.tzinfo is None and row.tzinfo is None and at == row
+    return at == row
 
 
 Audit = Callable[[], Iterable[Divergence]]

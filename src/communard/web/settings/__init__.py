@@ -44,6 +44,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A form body to the JSON API is a 415 before the CSRF check reads it as a form (issue 13).
+    "communard.web.core.json_bodies.JsonBodiesOnlyMiddleware",
     # Answers only POST /api/recalls/petitions/{id}/signature on PostgreSQL, with Django's own
     # CSRF and login checks but without the rest of the stack: a constituency signs at once.
     "communard.web.recalls.sign_endpoint.SignEndpointMiddleware",

@@ -22,6 +22,7 @@ import json
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from communard.constitution.calendar import Phase
@@ -32,7 +33,15 @@ from communard.web.core.prepared import prepared_cursor
 from communard.web.members.models import Member
 from communard.web.polls.choices import check_choices
 from communard.web.polls.errors import AlreadyVoted, InvalidChoices, NotOnRoll, WrongPhase
-from communard.web.polls.models import Ballot, Envelope, Mark, NamedVote, Poll, RollEntry
+from communard.web.polls.models import (
+    Ballot,
+    Envelope,
+    Mark,
+    NamedVote,
+    Option,
+    Poll,
+    RollEntry,
+)
 from communard.web.polls.roll import beneath
 from communard.web.polls.sealed import envelope, sealing_from
 from communard.web.polls.tracking import is_tracking_code, new_tracking_code
@@ -83,15 +92,21 @@ class CastContext:
 
 
 def context_of(poll: Poll, voter: Member) -> CastContext:
-    """The ordinary read: the voter's login, and in one query their roll entry and the poll's
-    key if it is sealed (issue 16)."""
+    """The ordinary read: the voter's login, and in one query from the poll's row their roll
+    entry, the poll's key if it is sealed and its number of options (issue 16). The options are
+    counted on every cast, as the casting door's one read counts them, rather than remembered
+    per process: a poll id names another poll in a restored backup or a reused test database."""
     login = voter.user.get_username() if voter.user_id is not None else None
-    found = (RollEntry.objects.filter(poll=poll, member=voter)
-             .values_list("pk", "poll__seal__public_key", "poll__seal__capacity").first())
-    entry_id, sealing = (None, None) if found is None else (found[0], sealing_from(*found[1:]))
+    entry = RollEntry.objects.filter(poll=OuterRef("pk"), member=voter).values("pk")[:1]
+    options = (Option.objects.filter(poll=OuterRef("pk")).order_by().values("poll")
+               .annotate(n=Count("pk")).values("n"))
+    entry_id, public_key, capacity, count = (
+        Poll.objects.filter(pk=poll.pk)
+        .annotate(entry_id=Subquery(entry), options_count=Subquery(options))
+        .values_list("entry_id", "seal__public_key", "seal__capacity", "options_count").get())
     return CastContext(poll=poll, federation=poll.federation.slug, voter_id=voter.pk,
                        voter_number=voter.number, login=login, entry_id=entry_id,
-                       sealing=sealing, options=_options(poll))
+                       sealing=sealing_from(public_key, capacity), options=count or 0)
 
 
 def do_cast(poll: Poll, voter: Member, choices: object, *, actor: Actor,
@@ -140,20 +155,6 @@ def cast(context: CastContext, choices: object, *, actor: Actor,
     if not stored:
         raise WrongPhase("the poll has closed")
     return code
-
-
-@functools.lru_cache(maxsize=1024)
-def _option_count(poll_id: int, frozen_at: dt.datetime | None) -> int:
-    from communard.web.polls.models import Option
-
-    return Option.objects.filter(poll_id=poll_id).count()
-
-
-def _options(poll: Poll) -> int:
-    """The number of options; fixed at the call, so read once per process and poll. Keyed by
-    the roll's freeze too: a poll id alone is reused by a restored backup or a test database
-    (an election's poll with two candidates took the count of an earlier poll 1 with three)."""
-    return _option_count(poll.pk, poll.roll_frozen_at)
 
 
 def _store(context: CastContext, entry_id: int, code: str, chosen: list[int],
