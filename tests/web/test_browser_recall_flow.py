@@ -84,6 +84,7 @@ def test_a_delegate_is_recalled_and_replaced_through_the_pages(
         voter.goto(live_server.url + f"/petitions/{petition.pk}/")
         voter.get_by_role("link", name="Vote in the recall").click()
         voter.get_by_label("Yes").check()
+        voter.get_by_role("button", name="Review my answers").click()
         voter.get_by_role("button", name="Cast my vote").click()
         voter.get_by_role("heading", name="Your vote is cast").wait_for()
         assert len(voter.locator(".tracking-code").inner_text()) >= 16
