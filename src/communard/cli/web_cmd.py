@@ -404,7 +404,10 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool = F
     finally:
         os.close(server_alive)
 
+    stopping: list[int] = []
+
     def forward(signum: int, frame: Any) -> None:
+        stopping.append(signum)
         if http.pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(http.pid, signal.SIGTERM)
@@ -414,7 +417,17 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool = F
     process = SealerProcess(_serve_log(), server_gone)
     process.start()
     try:
-        http.join()
+        while http.exitcode is None:
+            http.join(RESTOP_SECONDS)
+            if stopping and http.exitcode is None and http.pid is not None:
+                # Granian loses a stop that reaches a worker after the worker set its signal
+                # handler and before its server waits on that handler's event (seen under load:
+                # "Killing worker-2 after it refused to gracefully stop", GRACEFUL_SECONDS
+                # later). So while Granian is stopping, its process group (its main process
+                # and its workers: it runs in a session of its own) is told again each
+                # RESTOP_SECONDS; a worker already draining only sets its event again.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(http.pid, signal.SIGTERM)
     finally:
         process.stop()
     return http.exitcode or 0
@@ -468,6 +481,8 @@ def _default_stop_signals() -> None:
 
 # How long a stopping server gives its requests in flight before its workers are killed.
 GRACEFUL_SECONDS = 10
+# How often a stopping server's workers are told again to stop (see ``serve``).
+RESTOP_SECONDS = 1.0
 
 
 def _serve_log() -> logging.Logger:
