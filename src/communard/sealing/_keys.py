@@ -248,6 +248,10 @@ def _bytes_field(body: dict[str, object], name: str, size: int) -> bytes:
         raw = b""
     if len(raw) != size:
         raise BadShareText(f"the share text's field {name!r} must hold {size} bytes")
+    # Canonical base64 here too (the last character's unused bits zero): else a character
+    # changed in a field's padding bits would read as the same share from another text.
+    if base64.urlsafe_b64encode(raw).decode("ascii") != value:
+        raise BadShareText(f"the share text's field {name!r} is altered (not canonical base64)")
     return raw
 
 
