@@ -66,6 +66,13 @@ def test_decide_two_thirds_is_exact() -> None:
     assert "66 yes fall short of the 67 needed" in outcome.reason
 
 
+def test_decide_nothing_voted_for_never_passes() -> None:
+    """Everyone abstained, or nobody voted: two-thirds of no votes for and against is not met
+    by no yes (the oracle of the property below once said it was; Hypothesis drew it)."""
+    outcome = decide(TWO_THIRDS, Fraction(0), YesNoTally(0, 0), 1)
+    assert not outcome.passed and "0 yes fall short of the 1 needed" in outcome.reason
+
+
 def test_decide_empty_roll_rejected() -> None:
     """Nobody on the roll: nothing can pass, and the reason says why."""
     assert decide(SIMPLE, Fraction(0), YesNoTally(0, 0), 0).reason == "rejected: nobody is on the roll"
@@ -77,11 +84,13 @@ def test_decide_passes_exactly_at_the_threshold(
 ) -> None:
     """Passed iff the turnout reaches the floor and yes reaches the rule's threshold, computed
     here independently in integers (no fractions): share p/q of base B needs q·yes ≥ p·B, or
-    q·yes > p·B for "more than"."""
+    q·yes > p·B for "more than", and never with no yes vote at all (two-thirds of nothing is
+    nothing, and a question nobody voted for does not pass: ``MajorityRule.needed``)."""
     tally, roll = tally_roll
     base = {"yes-no": tally.yes + tally.no, "cast": tally.cast, "roll": roll}[rule.base]
     p, q = rule.share.numerator, rule.share.denominator
-    majority = q * tally.yes > p * base if rule.strict else q * tally.yes >= p * base
+    reached = q * tally.yes > p * base if rule.strict else q * tally.yes >= p * base
+    majority = reached and tally.yes >= 1
     turnout = roll > 0 and tally.cast * floor.denominator >= floor.numerator * roll
     outcome = decide(rule, floor, tally, roll)
     assert outcome.passed == (majority and turnout)
