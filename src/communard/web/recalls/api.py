@@ -108,8 +108,8 @@ def refused(refusal: Refusal) -> Status:
     return Status(status, {"detail": refusal.reason, "rule": refusal.rule})
 
 
-_NOT_FOUND = Status(404, {"detail": "no such petition", "rule": ""})
-_WRITES = {400: RefusalOut, 401: RefusalOut, 403: RefusalOut, 404: RefusalOut,
+NOT_FOUND = Status(404, {"detail": "no such petition", "rule": ""})
+WRITES = {400: RefusalOut, 401: RefusalOut, 403: RefusalOut, 404: RefusalOut,
            409: RefusalOut, 422: Invalid}
 
 
@@ -118,10 +118,10 @@ _WRITES = {400: RefusalOut, 401: RefusalOut, 403: RefusalOut, 404: RefusalOut,
 def petition_detail(request: HttpRequest, petition_id: PetitionId) -> Any:
     """A petition: against whom, its grounds, deadline, threshold and the public count."""
     petition = _read(petition_id)
-    return petition_out(petition) if petition else _NOT_FOUND
+    return petition_out(petition) if petition else NOT_FOUND
 
 
-@router.post("/petitions", response={201: PetitionOut, **_WRITES}, auth=django_auth)
+@router.post("/petitions", response={201: PetitionOut, **WRITES}, auth=django_auth)
 def open_petition(request: HttpRequest, body: PetitionIn) -> Status:
     """Open a petition to recall a delegate (``{"mandate": {"kind": "delegate", "id": 7}}``)
     or an office-holder (kind ``office``), with grounds. 403: not a member of that
@@ -142,7 +142,7 @@ def open_petition(request: HttpRequest, body: PetitionIn) -> Status:
 
 def _signing(request: HttpRequest, petition_id: int, action: Any) -> Status:
     if not Petition.objects.filter(pk=petition_id).exists():
-        return _NOT_FOUND
+        return NOT_FOUND
     try:
         with transaction.atomic(durable=True):
             action(Petition(pk=petition_id), actor=actor_for(request.user))
@@ -151,7 +151,7 @@ def _signing(request: HttpRequest, petition_id: int, action: Any) -> Status:
     return Status(200, petition_out(_read(petition_id)))  # type: ignore[arg-type]
 
 
-@router.post("/petitions/{petition_id}/signature", response={200: PetitionOut, **_WRITES},
+@router.post("/petitions/{petition_id}/signature", response={200: PetitionOut, **WRITES},
              auth=django_auth)
 def sign(request: HttpRequest, petition_id: PetitionId) -> Status:
     """Sign the petition as the signed-in member. 403: not on its roll (a member of the
@@ -160,7 +160,7 @@ def sign(request: HttpRequest, petition_id: PetitionId) -> Status:
     return _signing(request, petition_id, do_sign)
 
 
-@router.delete("/petitions/{petition_id}/signature", response={200: PetitionOut, **_WRITES},
+@router.delete("/petitions/{petition_id}/signature", response={200: PetitionOut, **WRITES},
                auth=django_auth)
 def withdraw(request: HttpRequest, petition_id: PetitionId) -> Status:
     """Withdraw one's signature while the petition is open. 409: no signature to withdraw,

@@ -19,8 +19,8 @@ from communard.web.polls.models import Poll
 from communard.web.recalls import replacement
 from communard.web.recalls.actions import do_stand_for_replacement
 from communard.web.recalls.api import (
-    _NOT_FOUND,
-    _WRITES,
+    NOT_FOUND,
+    WRITES,
     Invalid,
     PetitionId,
     RefusalOut,
@@ -65,7 +65,7 @@ def _candidacies(petition: Petition) -> dict[str, Any]:
                            for n, c in enumerate(standing, start=1)]}
 
 
-@router.post("/petitions/{petition_id}/candidacy", response={201: CandidacyOut, **_WRITES},
+@router.post("/petitions/{petition_id}/candidacy", response={201: CandidacyOut, **WRITES},
              auth=django_auth)
 def stand(request: HttpRequest, petition_id: PetitionId) -> Status:
     """Stand, as the signed-in member, for the seat on the recall's replacement question
@@ -76,7 +76,7 @@ def stand(request: HttpRequest, petition_id: PetitionId) -> Status:
     question (another rule, or an office)."""
     petition = Petition.objects.select_related("federation").filter(pk=petition_id).first()
     if petition is None:
-        return _NOT_FOUND
+        return NOT_FOUND
     try:
         with transaction.atomic(durable=True):
             do_stand_for_replacement(petition, actor=actor_for(request.user))
@@ -92,7 +92,7 @@ def stand(request: HttpRequest, petition_id: PetitionId) -> Status:
 def candidacies(request: HttpRequest, petition_id: PetitionId) -> Any:
     """Who stands for the seat on the recall's replacement question, in the order they stood."""
     petition = Petition.objects.filter(pk=petition_id).first()
-    return _candidacies(petition) if petition else _NOT_FOUND
+    return _candidacies(petition) if petition else NOT_FOUND
 
 
 @router.get("/petitions/{petition_id}/ballot",
@@ -104,7 +104,7 @@ def ballot(request: HttpRequest, petition_id: PetitionId) -> Any:
     question; a voter may answer one and not the other. 409: no vote called yet."""
     petition = Petition.objects.filter(pk=petition_id).first()
     if petition is None:
-        return _NOT_FOUND
+        return NOT_FOUND
     polls = Poll.objects.filter(
         federation_id=petition.federation_id, subject=subject_of(petition),
         purpose__in=[replacement.RECALL_PURPOSE, replacement.PURPOSE]).order_by("pk")
