@@ -352,6 +352,9 @@ class Sampler(threading.Thread):
         # (perf_counter, WAL bytes written so far, PostgreSQL's background work then: a
         # checkpoint being written, autovacuum of which table)
         self.background: list[tuple[float, int, tuple[str, ...]]] = []
+        # (perf_counter, WAL fsyncs so far, milliseconds spent in them so far): how long the
+        # disk took to make commits durable, which no code of ours can shorten
+        self.syncs: list[tuple[float, int, float]] = []
 
     def run(self) -> None:
         import psutil
@@ -378,6 +381,8 @@ class Sampler(threading.Thread):
                                       waits))
                 wal, work = conn.execute(BACKGROUND_SQL).fetchone()
                 self.background.append((time.perf_counter(), int(wal), tuple(work or ())))
+                syncs, sync_ms = conn.execute(WAL_SYNC_SQL).fetchone()
+                self.syncs.append((time.perf_counter(), int(syncs), float(sync_ms)))
 
 
 # The WAL written so far, and what PostgreSQL's own processes are busy with: the checkpointer
@@ -395,6 +400,21 @@ FROM pg_stat_activity
 """
 
 
+# WAL fsyncs and the time spent in them (``track_wal_io_timing``, SERVER_SETTINGS). A backend
+# reports its share of these within a second or so, which is fine enough for windows of seconds.
+WAL_SYNC_SQL = "SELECT wal_sync, wal_sync_time FROM pg_stat_wal"
+
+
+def fsync_between(syncs: list[tuple[float, int, float]], t0: float, t1: float) -> str:
+    """The WAL fsyncs made between two moments and their mean duration."""
+    window = [s for s in syncs if t0 <= s[0] <= t1]
+    if len(window) < 2 or window[-1][1] == window[0][1]:
+        return "no WAL fsync reported"
+    count = window[-1][1] - window[0][1]
+    mean = (window[-1][2] - window[0][2]) / count
+    return f"{count:,} WAL fsyncs, {mean:.1f} ms each"
+
+
 def background_between(background: list[tuple[float, int, tuple[str, ...]]],
                        t0: float, t1: float) -> str:
     """The WAL rate and PostgreSQL's background work between two moments."""
@@ -409,7 +429,7 @@ def background_between(background: list[tuple[float, int, tuple[str, ...]]],
 
 def worst_seconds(res: dict[str, Any], timeline: list[tuple[float, float, Counter[str]]],
                   background: list[tuple[float, int, tuple[str, ...]]],
-                  count: int = 3) -> list[str]:
+                  syncs: list[tuple[float, int, float]], count: int = 3) -> list[str]:
     """The seconds whose ballots waited longest (by due time), each with how busy the machine
     was and what PostgreSQL's backends waited on then: where a latency tail came from."""
     start = res["start"]
@@ -430,7 +450,8 @@ def worst_seconds(res: dict[str, Any], timeline: list[tuple[float, float, Counte
         lines.append(f"second {second}: worst latency {latency * 1000:.0f} ms; over that wait "
                      f"the machine was {busy:.0%} busy; backends waiting: {top or 'none'}; "
                      + background_between(background, start + second,
-                                          start + second + 1 + latency))
+                                          start + second + 1 + latency)
+                     + "; " + fsync_between(syncs, start + second - 1, start + second + 2 + latency))
     return lines
 
 
@@ -461,7 +482,9 @@ def process_groups(server_pid: int) -> dict[str, list[int]]:
 # checkpoint every few minutes (writing the pages the ballots dirtied, then a burst of full-page
 # images in the WAL), while the load lasts about 200 s and, after ``settle``'s CHECKPOINT, would
 # meet none. Every minute is harsher than the default, never kinder.
-SERVER_SETTINGS = ("checkpoint_timeout=60s",)
+# ``track_wal_io_timing``: PostgreSQL times its WAL fsyncs, so the bench can tell a tail made by
+# the disk (a slow fsync holds every commit behind it) from one made by our code.
+SERVER_SETTINGS = ("checkpoint_timeout=60s", "track_wal_io_timing=on")
 
 PG_STATS_SETTINGS = ("shared_preload_libraries=pg_stat_statements",
                      "pg_stat_statements.track=all", "pg_stat_statements.track_planning=on")
@@ -710,7 +733,10 @@ def main() -> None:
                 log(f"WAL: {(bg[-1][1] - bg[0][1]) / max(1, ok):,.0f} bytes per ballot; a "
                     f"checkpoint was being written in {work['checkpoint'] / len(bg):.0%} of the "
                     f"samples, autovacuum ran in {work['autovacuum'] / len(bg):.0%}")
-            for line in worst_seconds(res, sampler.timeline, sampler.background):
+            if len(sampler.syncs) > 1:
+                log(f"disk: {fsync_between(sampler.syncs, 0, float('inf'))} during the load "
+                    f"(the durable commit every 201 waits for; PostgreSQL's pg_stat_wal)")
+            for line in worst_seconds(res, sampler.timeline, sampler.background, sampler.syncs):
                 log(f"  {line}")
 
             # The server's sealer puts the last ballots' entries into the tree within moments.

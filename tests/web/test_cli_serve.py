@@ -591,3 +591,22 @@ def _alive(pid: int) -> bool:
         return _stat(pid)[0] != "Z"
     except OSError:
         return False
+
+
+def test_serve_refuses_more_threads_than_postgresql_admits(tmp_path: Path) -> None:
+    """Each worker thread keeps a PostgreSQL connection: a server whose threads outnumber
+    max_connections would start, then fail casts with "too many clients" under load. It is
+    refused at the start, naming both numbers and the fix, and nothing listens."""
+    with running_postgres(settings=("max_connections=20",)) as url:
+        env = {**os.environ, "COMMUNARD_DATA_DIR": str(tmp_path), "DATABASE_URL": url}
+        port = free_port()
+        refused = subprocess.run([COMMUNARD, "serve", "--port", str(port), "--workers", "2",
+                                  "--threads", "16", "--no-migrate"], env=env, cwd=tmp_path,
+                                 capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        message = refused.stderr
+        assert "max_connections 20" in message and "needs 34" in message, message
+        assert "2 worker(s) x 16 thread(s)" in message and "--threads" in message, message
+        assert "Traceback" not in message and "serving" not in refused.stdout
+        with socket.socket() as probe:  # nothing was left listening
+            assert probe.connect_ex(("127.0.0.1", port)) != 0

@@ -19,7 +19,16 @@ from typing import Any
 DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 8000
 DEFAULT_WORKERS = len(os.sched_getaffinity(0))
-DEFAULT_THREADS = 4
+# Threads per worker. A cast holds its thread while PostgreSQL makes its commit durable. When
+# the disk's fsync slows for a moment, 4 threads a worker (8 casts in flight on 2 cores) let
+# ballots queue behind the slow commits; 16 let PostgreSQL group more commits into each fsync
+# (the sealed cast bench's p99 from due time: 146-168 ms with 4 threads, 34-38 ms with 16, in
+# interleaved runs; docs/sealing.md). The CPU per ballot is the same. Each thread keeps one
+# database connection (see ``connections_shortfall``).
+DEFAULT_THREADS = 16
+# Database connections the server holds besides one per worker thread: the record sealer's and
+# the clock's (``communard seal --follow``).
+SEALER_CONNECTIONS = 2
 
 
 def setup_django() -> None:
@@ -385,6 +394,10 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool = F
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
         print(f"communard: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
         return 1
+    shortfall = connections_shortfall(workers, threads)
+    if shortfall is not None:
+        print(f"communard: {shortfall}", file=sys.stderr)
+        return 1
     print(f"Communard is serving at http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
     collect_static()
     from django.db import connections
@@ -431,6 +444,35 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool = F
     finally:
         process.stop()
     return http.exitcode or 0
+
+
+def connections_shortfall(workers: int, threads: int) -> str | None:
+    """Why PostgreSQL cannot take the connections this server would open under load, or None.
+
+    Each worker thread keeps a connection of its own, opened at its first request: a server
+    whose threads outnumber what PostgreSQL admits starts, then fails ballots with "too many
+    clients" at the busiest moment of a vote. Better refused at the start, naming the fix."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None  # SQLite opens files, not server connections
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('max_connections')::int, "
+            "current_setting('superuser_reserved_connections')::int, "
+            "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+            "AND pid <> pg_backend_pid())")
+        most, reserved, in_use = cursor.fetchone()
+    connection.close()
+    free = most - reserved - in_use
+    needed = workers * threads + SEALER_CONNECTIONS
+    if needed <= free:
+        return None
+    return (f"PostgreSQL admits {free} more connection(s) (max_connections {most}, "
+            f"{reserved} reserved for superusers, {in_use} in use), and this server needs "
+            f"{needed}: one per thread ({workers} worker(s) x {threads} thread(s)) and "
+            f"{SEALER_CONNECTIONS} for the record's sealer and clock. Serve with fewer "
+            "(--workers, --threads) or raise max_connections in postgresql.conf")
 
 
 def _run_granian(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
