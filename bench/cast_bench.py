@@ -3,8 +3,10 @@
 What it does, all on loopback and in temporary folders:
 
 1. starts a throwaway PostgreSQL (``tests.postgres.running_postgres``) with its default
-   durability (fsync and synchronous commit on: a 201 answer means the ballot is on disk) and a
-   checkpoint every minute (``SERVER_SETTINGS``: harsher than the default five);
+   durability (fsync and synchronous commit on: a 201 answer means the ballot is on disk), a
+   checkpoint every minute (``SERVER_SETTINGS``: harsher than the default five) and its WAL
+   fsyncs timed (``track_wal_io_timing``: the bench prints how fast the disk made commits
+   durable, overall and in the worst seconds);
 2. generates a federation whose district ``d0`` has ``--voters`` members in workplaces beneath it
    (admitted years ago, so all are on the roll) plus a small second district, and imports it with
    ``communard import`` as a separate process;
