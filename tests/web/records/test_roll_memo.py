@@ -12,8 +12,8 @@ from django.db import connection, transaction
 
 from communard.web.elections.models import Election
 from communard.web.polls.models import Poll
+from communard.web.polls.roll_memo import recomputed
 from communard.web.records.replay import load
-from communard.web.records.roll_memo import recomputed
 from tests.web.records.test_verify_state import append, elected, verify
 from tests.web.tampering import guards_lifted
 
@@ -103,3 +103,38 @@ def test_a_roll_row_changed_by_sql_after_a_run_is_named_by_the_incremental_run(
     assert f"election {election.pk} (test)" in out, out
     assert "on file but not on the record's roll" in out or \
         "on the record's roll but not on file" in out, out
+
+
+def test_a_change_appended_later_but_recorded_before_an_old_cut_off_is_recomputed(
+    elected: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A roll counts the changes *recorded* before its cut-off, by their time, not their place
+    in the log: an entry appended after a run (here forged by whoever holds the signing key)
+    claiming a lapse recorded before the cut-off of a remembered roll changes what the record
+    gives for it. The next incremental run recomputes that roll and names the difference."""
+    import datetime as dt
+
+    from communard.record.kinds import MEMBER_LAPSED_V2
+    from communard.web.records import services
+
+    state = tmp_path / "verify.state"
+    assert verify(capsys, "--state", str(state))[0] == 0
+    poll = Poll.objects.get(purpose="election")
+    assert f"polls.roll_replayed:{poll.pk}" in load(state).memo
+    voter = poll.roll.select_related("member__council").first()
+    assert voter is not None
+    member, before = voter.member, poll.roll_at - dt.timedelta(hours=1)
+    with transaction.atomic():
+        services.append(MEMBER_LAPSED_V2, {
+            "federation": "test", "member": services.personal(member.number),
+            "council": member.council.key, "on": (before - dt.timedelta(days=1)).date()
+            .isoformat(), "backdated": False}, actor="operator", at=before)
+    services.seal()
+    first = _counted()
+    status, out, err = verify(capsys, "--state", str(state), "--since-last")
+    assert "checked and replayed the 1 entries" in err, err
+    assert _counted() == (first[0] + 1, first[1] + 1)
+    assert status == 1 and f"poll {poll.pk} (test: " in out, out
+    assert f"the record gives a roll of {poll.roll_size - 1}" in out, out
+    # Recomputed and not matching: forgotten, so every later run names it again.
+    assert f"polls.roll_replayed:{poll.pk}" not in load(state).memo

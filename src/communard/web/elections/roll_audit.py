@@ -40,8 +40,8 @@ from communard.web.elections.models import Candidate, Election, RollEntry
 from communard.web.members import replay as members
 from communard.web.polls.models import RollEntry as PollRollEntry
 from communard.web.polls.roll import beneath
+from communard.web.polls.roll_memo import forget, new_changes, recomputed, remember, remembered
 from communard.web.records.audit import Divergence, audit, entries, openings, shared
-from communard.web.records.roll_memo import recomputed, remember, remembered
 
 
 def _digest(numbers: list[str]) -> str:
@@ -68,6 +68,8 @@ def audit_rolls_and_candidacies() -> Iterator[Divergence]:
     if not elections:
         return
     history = shared("members.replay", members.replay) if frozen else None
+    if history is not None:
+        new_changes()  # notes, every run, the members' changes this run has seen (roll_memo.py)
     for election in elections:
         key = (election.federation.slug, election.pk)
         yield from _roll(election, frozen.get(key), history)
@@ -108,7 +110,8 @@ def _roll(election: Election, frozen: tuple[int, dict[str, Any]] | None,
     # for rows still hashing to the freeze an earlier run recomputed (records/roll_memo.py).
     key, facts = f"elections.roll_replayed:{election.pk}", [index, *held, *_inputs(election, body)]
     matches = held == (body["voters"], body["members_sha256"])
-    if matches and remembered(key, facts):
+    if matches and remembered(key, facts, election.federation.slug,
+                              _cutoff_end(election, body)):
         return
     expected = _replayed_roll(election, history, body)
     recomputed["elections"] += 1
@@ -116,6 +119,7 @@ def _roll(election: Election, frozen: tuple[int, dict[str, Any]] | None,
         if matches:
             remember(key, facts)
     else:
+        forget(key)
         yield Divergence(table, _row(election),
                          f"the members' record gives a roll of {len(expected)} at the cut-off "
                          f"{body['cutoff']}; the roll frozen holds {body['voters']}", index)

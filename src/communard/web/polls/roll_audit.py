@@ -40,9 +40,9 @@ from communard.web.members import replay as members
 from communard.web.members.models import Member
 from communard.web.polls.models import Poll, RollEntry, Voters
 from communard.web.polls.roll import beneath
+from communard.web.polls.roll_memo import forget, new_changes, recomputed, remember, remembered
 from communard.web.records.audit import Divergence, audit, entries, shared
 from communard.web.records.models import QueuedEntry
-from communard.web.records.roll_memo import recomputed, remember, remembered
 
 Frozen = tuple[int | None, dict[str, Any]]  # the entry's index (None: still queued), its body
 
@@ -94,6 +94,7 @@ def audit_poll_rolls() -> Iterator[Divergence]:
             chunk_size=5000):
         on_file[poll_id].append(number)
     replayed = _Replayed(polls, frozen)
+    new_changes()  # notes, every run, the members' changes this run has seen (roll_memo.py)
     order = _Order()
     for poll in polls:
         entry = frozen.get((poll.federation.slug, poll.pk))
@@ -109,9 +110,11 @@ def audit_poll_rolls() -> Iterator[Divergence]:
         # The rows are read and hashed on every run; only the recomputation from the record
         # is skipped, for rows still hashing to a sealed freeze an earlier run recomputed
         # (records/roll_memo.py says why that is sound).
-        facts = [index, voters, digest, *replayed.inputs(poll)]
+        key, facts = f"polls.roll_replayed:{poll.pk}", [index, voters, digest,
+                                                         *replayed.inputs(poll)]
+        counted_before = None if poll.voters == Voters.DELEGATES else poll.roll_at
         if index is not None and held == (voters, digest) and remembered(
-                f"polls.roll_replayed:{poll.pk}", facts):
+                key, facts, poll.federation.slug, counted_before):
             expected = None
         else:
             expected = replayed.roll(poll, index)  # None: members imported as counts only
@@ -130,8 +133,9 @@ def audit_poll_rolls() -> Iterator[Divergence]:
         recomputed["polls"] += 1
         if order.digest(poll.federation_id, expected) == digest:
             if index is not None and held == (voters, digest):
-                remember(f"polls.roll_replayed:{poll.pk}", facts)
+                remember(key, facts)
         else:
+            forget(key)
             rule = ("its delegates seated when the roll was frozen"
                     if poll.voters == Voters.DELEGATES
                     else f"its members by the changes recorded before {poll.roll_at.isoformat()}")
