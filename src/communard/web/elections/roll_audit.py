@@ -107,7 +107,7 @@ def _roll(election: Election, frozen: tuple[int, dict[str, Any]] | None,
     if history is None or history.unreplayable[election.federation.slug]:
         return  # members imported as counts only: their roll cannot be recomputed
     # The rows were read and hashed above; only the recomputation from the record is skipped,
-    # for rows still hashing to the freeze an earlier run recomputed (records/roll_memo.py).
+    # for rows still hashing to the freeze an earlier run recomputed (polls/roll_memo.py).
     key, facts = f"elections.roll_replayed:{election.pk}", [index, *held, *_inputs(election, body)]
     matches = held == (body["voters"], body["members_sha256"])
     if matches and remembered(key, facts, election.federation.slug,

@@ -109,7 +109,7 @@ def audit_poll_rolls() -> Iterator[Divergence]:
         held = (len(numbers), order.digest(poll.federation_id, numbers))
         # The rows are read and hashed on every run; only the recomputation from the record
         # is skipped, for rows still hashing to a sealed freeze an earlier run recomputed
-        # (records/roll_memo.py says why that is sound).
+        # (polls/roll_memo.py says why that is sound).
         key, facts = f"polls.roll_replayed:{poll.pk}", [index, voters, digest,
                                                          *replayed.inputs(poll)]
         counted_before = None if poll.voters == Voters.DELEGATES else poll.roll_at
