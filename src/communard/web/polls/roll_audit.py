@@ -29,17 +29,18 @@ import datetime as dt
 import hashlib
 import json
 import zoneinfo
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from communard.record import kinds as K
-from communard.web.councils.audit import delegates_before
+from communard.web.councils.audit import Seat, delegates_before
 from communard.web.councils.models import Council
 from communard.web.members import replay as members
 from communard.web.members.models import Member
 from communard.web.polls.models import Poll, RollEntry, Voters
 from communard.web.polls.roll import beneath
+from communard.web.polls.roll_memo import forget, new_changes, recomputed, remember, remembered
 from communard.web.records.audit import Divergence, audit, entries, shared
 from communard.web.records.models import QueuedEntry
 
@@ -93,6 +94,7 @@ def audit_poll_rolls() -> Iterator[Divergence]:
             chunk_size=5000):
         on_file[poll_id].append(number)
     replayed = _Replayed(polls, frozen)
+    new_changes()  # notes, every run, the members' changes this run has seen (roll_memo.py)
     order = _Order()
     for poll in polls:
         entry = frozen.get((poll.federation.slug, poll.pk))
@@ -104,8 +106,18 @@ def audit_poll_rolls() -> Iterator[Divergence]:
             continue
         index, body = entry
         voters, digest = body.get("voters"), str(body.get("members_sha256"))
-        expected = replayed.roll(poll, index)  # None: members imported as counts only
         held = (len(numbers), order.digest(poll.federation_id, numbers))
+        # The rows are read and hashed on every run; only the recomputation from the record
+        # is skipped, for rows still hashing to a sealed freeze an earlier run recomputed
+        # (polls/roll_memo.py says why that is sound).
+        key, facts = f"polls.roll_replayed:{poll.pk}", [index, voters, digest,
+                                                         *replayed.inputs(poll)]
+        counted_before = None if poll.voters == Voters.DELEGATES else poll.roll_at
+        if index is not None and held == (voters, digest) and remembered(
+                key, facts, poll.federation.slug, counted_before):
+            expected = None
+        else:
+            expected = replayed.roll(poll, index)  # None: members imported as counts only
         if held != (voters, digest):
             yield Divergence("polls_rollentry", _row(poll),
                              f"the roll on file holds {held[0]} members hashing to "
@@ -118,7 +130,12 @@ def audit_poll_rolls() -> Iterator[Divergence]:
                              f"and {digest[:16]}…", index)
         if expected is None:
             continue  # members imported as counts only: their roll cannot be recomputed
-        if order.digest(poll.federation_id, expected) != digest:
+        recomputed["polls"] += 1
+        if order.digest(poll.federation_id, expected) == digest:
+            if index is not None and held == (voters, digest):
+                remember(key, facts)
+        else:
+            forget(key)
             rule = ("its delegates seated when the roll was frozen"
                     if poll.voters == Voters.DELEGATES
                     else f"its members by the changes recorded before {poll.roll_at.isoformat()}")
@@ -148,14 +165,41 @@ class _Replayed:
     def __init__(self, polls: list[Poll], frozen: dict[tuple[str, int], Frozen]) -> None:
         self._history: members.Replay | None = None
         self._councils: dict[int, dict[str, int]] = {}
-        at = [i for p in polls if p.voters == Voters.DELEGATES
-              for i, _ in [frozen.get((p.federation.slug, p.pk), (None, {}))] if i is not None]
-        self._delegates = delegates_before(at) if at else {}
+        self._at = [i for p in polls if p.voters == Voters.DELEGATES
+                    for i, _ in [frozen.get((p.federation.slug, p.pk), (None, {}))]
+                    if i is not None]
+        # Replayed at the first poll of delegates recomputed: not at all when the memo skips
+        # them all.
+        self._delegates: dict[int, Counter[Seat]] | None = None
+
+    def _councils_of(self, poll: Poll) -> dict[str, int]:
+        councils = self._councils.get(poll.federation_id)
+        if councils is None:
+            councils = self._councils[poll.federation_id] = dict(
+                Council.objects.filter(federation_id=poll.federation_id).values_list("key", "pk"))
+        return councils
+
+    def _day(self, poll: Poll) -> dt.date:
+        # An election's poll carries its cut-off day (roll_day, poll.called v2); others the
+        # day of roll_at, as polls/roll.py member_roll freezes them.
+        zone = zoneinfo.ZoneInfo(poll.federation.time_zone)
+        return poll.roll_day or poll.roll_at.astimezone(zone).date()
+
+    def inputs(self, poll: Poll) -> list[Any]:
+        """What the poll's rule reads from the tables rather than the record (JSON)."""
+        if poll.voters == Voters.DELEGATES:
+            return [poll.voters, poll.federation.slug, poll.electorate.key]
+        below = beneath(poll.electorate)
+        keys = sorted(k for k, pk in self._councils_of(poll).items() if pk in below)
+        return [poll.voters, poll.federation.slug, poll.federation.time_zone,
+                self._day(poll).isoformat(), poll.roll_at.isoformat(), keys]
 
     def roll(self, poll: Poll, index: int | None) -> set[str] | None:
         if poll.voters == Voters.DELEGATES:
             if index is None:  # frozen moments ago: the tenures it saw are sealed, or queued
                 return None
+            if self._delegates is None:
+                self._delegates = delegates_before(self._at) if self._at else {}
             seats = self._delegates.get(index, {})
             fed, council = poll.federation.slug, poll.electorate.key
             return {number for (f, c, _, number) in seats if (f, c) == (fed, council)}
@@ -163,14 +207,7 @@ class _Replayed:
             self._history = shared("members.replay", members.replay)
         if self._history.unreplayable[poll.federation.slug]:
             return None
-        councils = self._councils.get(poll.federation_id)
-        if councils is None:
-            councils = self._councils[poll.federation_id] = dict(
-                Council.objects.filter(federation_id=poll.federation_id).values_list("key", "pk"))
-        standings, numbers = self._history.standings(poll.federation.slug, councils)
-        zone = zoneinfo.ZoneInfo(poll.federation.time_zone)
-        # An election's poll carries its cut-off day (roll_day, poll.called v2); others the
-        # day of roll_at, as polls/roll.py member_roll freezes them.
-        day: dt.date = poll.roll_day or poll.roll_at.astimezone(zone).date()
-        on_roll = standings.roll(beneath(poll.electorate), day, poll.roll_at)
+        standings, numbers = self._history.standings(poll.federation.slug,
+                                                     self._councils_of(poll))
+        on_roll = standings.roll(beneath(poll.electorate), self._day(poll), poll.roll_at)
         return {numbers[i - 1] for i in on_roll}  # changes() numbers members from 1, in order
