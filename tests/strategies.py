@@ -508,3 +508,45 @@ def amendment_cases(draw: st.DrawFn) -> tuple[str, list[Any]]:
         else:
             changes.append(Change(ident, draw(st.integers(1, len(paras))), None, draw(_words)))
     return text, changes
+
+
+# ------------------------------------------------------------------ the recall ballot's API (issue 15)
+
+
+@st.composite
+def hostile_recall_ballots(draw: st.DrawFn, polls: list[int]) -> object:
+    """A body for ``POST /api/recalls/petitions/{id}/ballot`` that must be refused whole: the
+    ballot's own ``polls`` answered well but for one fault (a field of the wrong type, a poll
+    not of this ballot, a poll answered twice, a field the schema lacks, a choice out of range
+    or repeated, a forged ticket), or any JSON at all that is no ``{"answers": [...]}``."""
+    good = [{"poll": p, "choices": [1]} for p in draw(st.permutations(polls))]
+    fault = draw(st.sampled_from(["type", "unknown-poll", "twice", "extra", "choices",
+                                  "ticket", "shape"]))
+    i = draw(st.integers(0, len(good) - 1))
+    if fault == "type":
+        key = draw(st.sampled_from(["poll", "choices", "ticket"]))
+        wrong = draw(json_values.filter(
+            lambda v: not (key == "ticket" and (v is None or isinstance(v, str)))
+            and not (key == "poll" and type(v) is int and v in polls)
+            and not (key == "choices" and isinstance(v, list) and v and all(
+                type(c) is int and c in (1, 2, 3) for c in v) and len(set(v)) == len(v))))
+        good[i][key] = wrong
+    elif fault == "unknown-poll":
+        good[i]["poll"] = draw(st.integers(1, 10**6).filter(lambda n: n not in polls))
+    elif fault == "twice":
+        good.append(dict(good[i]))
+    elif fault == "extra":
+        target = draw(st.sampled_from(["top", "answer"]))
+        name = draw(st.sampled_from(["voter", "member", "code", "tracking_code", "x"]))
+        if target == "top":
+            return {"answers": good, name: draw(json_values)}
+        good[i][name] = draw(json_values)
+    elif fault == "choices":
+        good[i]["choices"] = draw(st.sampled_from([[], [0], [1, 1], [-1], [10**15], [1.5],
+                                                   ["1"], [True], [4, 5]]))
+    elif fault == "ticket":
+        good[i]["ticket"] = draw(st.text(max_size=60))
+    else:
+        return draw(json_values.filter(
+            lambda v: not (isinstance(v, dict) and isinstance(v.get("answers"), list))))
+    return {"answers": good}

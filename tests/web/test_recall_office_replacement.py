@@ -38,11 +38,12 @@ def secretary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> OfficeHolder:
     """Workshop one (members 1-12) elected member 5 its secretary; the constitution refills a
     recalled seat by a replacement question."""
     fed, _ = workshop_with(tmp_path, monkeypatch, 'replacement = "replacement-question"')
-    return _elect_secretary(fed)
+    return elect_secretary(fed)
 
 
-def _elect_secretary(fed: Federation) -> OfficeHolder:
-    cal = Calendar()
+def elect_secretary(fed: Federation, cal: Calendar | None = None) -> OfficeHolder:
+    """Workshop one elects member 5 its secretary on ``cal`` (by default, closing after now)."""
+    cal = cal or Calendar()
     w1 = Council.objects.get(federation=fed, key="w1")
     election = do_call_election(w1, kind="office", office="Secretary",
                                 nominations_open_at=cal.nominations, poll_opens_at=cal.opens,

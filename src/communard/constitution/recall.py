@@ -392,8 +392,8 @@ def may_stand(rules: RecallRules, state: str, vote_opens_at: dt.datetime | None,
                        "filed may stand for the seat")
     if candidate.is_recalled_member:
         return Refusal("recalled-member-stands",
-                       "the delegate whose recall is asked does not stand as their own "
-                       "replacement: a no to the recall keeps them")
+                       "the member whose recall is asked (a delegate or an office-holder) "
+                       "does not stand as their own replacement: a no to the recall keeps them")
     if candidate.holds_a_seat_there:
         return Refusal("already-seated", "you already hold a seat of this constituency")
     if candidate.already_standing:

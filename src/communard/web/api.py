@@ -16,6 +16,7 @@ from communard.web.polls import (
     sealed_api,  # noqa: F401  (adds the sealed polls' operations)
 )
 from communard.web.polls.api import router as polls_router
+from communard.web.recalls import api_ballot as recall_ballot  # noqa: F401  (issue 15)
 from communard.web.recalls import api_steps as recall_steps  # noqa: F401  (issue 15)
 from communard.web.recalls.api import router as recalls_router
 from communard.web.records.public import router as public_router

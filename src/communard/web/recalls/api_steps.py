@@ -1,8 +1,8 @@
 """The recall ballot's steps in the JSON API (issue 15): standing for the seat on a recall's
-replacement question, and finding the ballot's polls, which are voted on with the polls' own
-``POST /api/polls/{id}/votes`` (one cast per question, each with its tracking code, as on the
-ballot page). Each step calls the same ``do_*`` action as its page; a refusal is a 4xx naming
-the rule and changes nothing."""
+replacement question, and finding the ballot's polls, which are voted on all at once in one
+transaction (``api_ballot.py``, as on the ballot page) or one by one with the polls' own
+``POST /api/polls/{id}/votes``. Each step calls the same ``do_*`` action as its page; a
+refusal is a 4xx naming the rule and changes nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from ninja.security import django_auth
 
 from communard.constitution.permissions import NotAllowed, Refusal
 from communard.web.accounts.actions import actor_for
+from communard.web.members.models import Member
+from communard.web.polls.ballot_flow import new_ticket
 from communard.web.polls.models import Poll
 from communard.web.recalls import replacement
 from communard.web.recalls.actions import do_stand_for_replacement
@@ -51,6 +53,11 @@ class BallotQuestionOut(Schema):
     question: str
     phase: str
     options: list[CandidateOut]
+    tracking_code: str | None = Field(description="for a signed-in member of the federation: "
+                                                  "the code this question's ballot will carry "
+                                                  "if cast with the ticket (made afresh on "
+                                                  "each read; nothing is stored)")
+    ticket: str | None = Field(description="to send with the answer to POST …/ballot")
 
 
 class BallotOut(Schema):
@@ -100,18 +107,42 @@ def candidacies(request: HttpRequest, petition_id: PetitionId) -> Any:
 def ballot(request: HttpRequest, petition_id: PetitionId) -> Any:
     """The recall ballot's questions once the vote is called: the yes/no recall poll (1 Yes,
     2 No, 3 Abstain) and, when asked, the ranked replacement poll (its options the candidates).
-    Each is answered with ``POST /api/polls/{poll}/votes``, one cast and one tracking code per
-    question; a voter may answer one and not the other. 409: no vote called yet."""
+    Answered all at once, in one transaction, with ``POST …/ballot`` (each answer with its
+    question's ``ticket`` to carry the ``tracking_code`` shown here, which a signed-in member
+    gets), or each on its own with ``POST /api/polls/{poll}/votes``; a voter may answer one
+    and not the other. 409: no vote called yet."""
     petition = Petition.objects.filter(pk=petition_id).first()
     if petition is None:
         return NOT_FOUND
-    polls = Poll.objects.filter(
-        federation_id=petition.federation_id, subject=subject_of(petition),
-        purpose__in=[replacement.RECALL_PURPOSE, replacement.PURPOSE]).order_by("pk")
+    polls = ballot_polls(petition)
     if not polls:
-        refusal = Refusal("no-vote-yet", "no recall vote has been called on this petition")
-        return Status(409, {"detail": refusal.reason, "rule": refusal.rule})
+        return no_vote_yet()
+    tickets = _tickets(request, polls)
     return {"petition": petition.pk, "questions": [
         {"poll": p.pk, "purpose": p.purpose, "question": p.question, "phase": p.phase().value,
-         "options": [{"number": o.number, "name": o.label} for o in p.options.all()]}
+         "options": [{"number": o.number, "name": o.label} for o in p.options.all()],
+         "tracking_code": tickets.get(p.pk, (None, None))[0],
+         "ticket": tickets.get(p.pk, (None, None))[1]}
         for p in polls]}
+
+
+def ballot_polls(petition: Petition) -> list[Poll]:
+    """The recall ballot's polls (the recall question's first), none before the vote is called."""
+    return list(Poll.objects.filter(
+        federation_id=petition.federation_id, subject=subject_of(petition),
+        purpose__in=[replacement.RECALL_PURPOSE, replacement.PURPOSE]).order_by("pk"))
+
+
+def no_vote_yet() -> Status:
+    refusal = Refusal("no-vote-yet", "no recall vote has been called on this petition")
+    return Status(409, {"detail": refusal.reason, "rule": refusal.rule})
+
+
+def _tickets(request: HttpRequest, polls: list[Poll]) -> dict[int, tuple[str, str]]:
+    """For a signed-in member of the federation, each question's fresh tracking code and its
+    ticket, signed for that poll and member (``polls/ballot_flow.py``, as the page's review)."""
+    if not request.user.is_authenticated:
+        return {}
+    voter = Member.objects.filter(user=request.user,
+                                  federation_id=polls[0].federation_id).first()
+    return {} if voter is None else {p.pk: new_ticket(p, voter) for p in polls}

@@ -16,20 +16,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
 
 from communard.constitution.calendar import Phase
-from communard.constitution.permissions import MemberActor, NotAllowed
+from communard.constitution.permissions import MemberActor
 from communard.web.members.models import Member
-from communard.web.polls.actions.cast import do_cast
 from communard.web.polls.ballot_flow import code_of_ticket, has_voted, new_ticket
 from communard.web.polls.choices import check_choices
-from communard.web.polls.errors import AlreadyVoted, InvalidChoices, PollError
+from communard.web.polls.errors import AlreadyVoted, PollError
 from communard.web.polls.models import Poll
 from communard.web.recalls import replacement
+from communard.web.recalls.ballot_cast import Answer, Refused, cast_answers
 from communard.web.recalls.models import Petition
 from communard.web.recalls.vote import subject_of
 
@@ -72,7 +71,7 @@ def _keep(questions: list[dict[str, Any]], answers: Answers) -> None:
 
 
 def _checked(answers: Answers, me: Member) -> None:
-    """Refuse (as :class:`_Refused`) an answer to a question voted on already or a choice the
+    """Refuse (as :class:`Refused`) an answer to a question voted on already or a choice the
     question does not take, before the review, so the voter learns it before casting."""
     for poll, chosen in answers:
         try:
@@ -81,7 +80,7 @@ def _checked(answers: Answers, me: Member) -> None:
                                    "be changed")
             check_choices(poll.question, poll.options.count(), poll.seats, chosen)
         except PollError as refusal:
-            raise _Refused(poll, refusal) from None
+            raise Refused(poll, refusal) from None
 
 
 def _review(poll: Poll, chosen: list[int], me: Member) -> dict[str, Any]:
@@ -99,23 +98,12 @@ def _codes_shown(request: HttpRequest, answers: Answers, me: Member) -> list[Any
 
 
 def _cast(request: HttpRequest, answers: Answers, me: Member) -> list[Any]:
-    """Cast every answer in one transaction, each with the code its review showed."""
-    actor = MemberActor(request.user.get_username())
-    codes: list[Any] = []
-    with transaction.atomic(durable=True):
-        for poll, chosen in answers:
-            try:
-                code = code_of_ticket(poll, me, request.POST.get(f"ticket-{poll.pk}", ""))
-                if code is None:
-                    raise InvalidChoices("the review's tracking code is missing or was "
-                                         "altered; review your answers again")
-                check_choices(poll.question, poll.options.count(), poll.seats, chosen)
-                do_cast(poll, me, chosen, actor=actor, code=code)
-            except (PollError, NotAllowed) as refusal:
-                raise _Refused(poll, refusal) from None
-            labels = dict(poll.options.values_list("number", "label"))
-            codes.append((poll, code, [labels[n] for n in chosen]))
-    return codes
+    """Cast every answer in one transaction (``ballot_cast``), each with the code its review
+    showed: a missing ticket is posted as "" and refused like an altered one."""
+    casts = cast_answers([Answer(poll, chosen, request.POST.get(f"ticket-{poll.pk}", ""))
+                          for poll, chosen in answers],
+                         me, actor=MemberActor(request.user.get_username()))
+    return [(c.poll, c.code, c.labels) for c in casts]
 
 
 @login_required
@@ -158,7 +146,7 @@ def recall_ballot(request: HttpRequest, petition_id: int) -> HttpResponse:
             context["review"] = [_review(p, chosen, me) for p, chosen in answers]
             return render(request, "recalls/ballot_confirm.html", context)
         context["codes"] = _cast(request, answers, me)
-    except _Refused as refused:
+    except Refused as refused:
         context["errors"] = [f"{refused.poll.title}: {refused.reason}"]
         if isinstance(refused.cause, AlreadyVoted):
             # A second submit of a cast that went through: the codes its review showed.
@@ -169,10 +157,3 @@ def recall_ballot(request: HttpRequest, petition_id: int) -> HttpResponse:
         return render(request, "recalls/ballot.html", context, status=status)
     return render(request, "recalls/ballot_receipt.html", context)
 
-
-class _Refused(Exception):
-    """One question's answer refused: the transaction rolls back the other's cast too."""
-
-    def __init__(self, poll: Poll, cause: PollError | NotAllowed) -> None:
-        super().__init__(str(cause))
-        self.poll, self.cause, self.reason = poll, cause, str(cause)

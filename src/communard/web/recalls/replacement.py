@@ -129,51 +129,39 @@ def successor(replacement: Poll | None) -> Member | None:
     return standing[number - 1].member if 0 < number <= len(standing) else None
 
 
-def seat_replacement(mandate: Delegate, petition: Petition, member: Member, *, source: str,
-                     actor: Actor, now: dt.datetime) -> Delegate | None:
-    """End the recalled mandate and seat the replacement question's winner in it, in the
-    caller's transaction; None (nothing changed) when the winner already sits for the
-    constituency, so the caller fills the seat by the vacancy rule instead."""
-    if Delegate.objects.filter(council=mandate.council, constituency=mandate.constituency,
-                               member=member, ended_at__isnull=True).exists():
+def seat_replacement(mandate: Delegate | OfficeHolder, petition: Petition, member: Member, *,
+                     source: str, actor: Actor, now: dt.datetime) -> Delegate | OfficeHolder | None:
+    """End the recalled mandate (a delegate's seat or an office-holder's tenure) and give it to
+    the replacement question's winner, in the caller's transaction; None (nothing changed) when
+    the winner already sits for that constituency or holds that office, so the caller fills it
+    by the vacancy rule (for an office, an election of it) instead.
+
+    The two kinds differ only in what names the place (a seat: its constituency; an office:
+    its name) and in their entries' kinds; the steps are one."""
+    model: type[Delegate] | type[OfficeHolder]
+    if isinstance(mandate, Delegate):
+        model, vacated, seated_kind = Delegate, DELEGATE_VACATED, RECALL_REPLACEMENT_SEATED
+        place: dict[str, object] = {"constituency": mandate.constituency}
+        named: dict[str, object] = {"constituency": mandate.constituency.key}
+    else:
+        model, vacated, seated_kind = (OfficeHolder, OFFICE_VACATED,
+                                       RECALL_OFFICE_REPLACEMENT_SEATED)
+        place = named = {"office": mandate.office}
+    council = mandate.council
+    if model.objects.filter(council=council, member=member, ended_at__isnull=True,
+                            **place).exists():
         return None
-    federation = mandate.council.federation
-    Delegate.objects.filter(pk=mandate.pk).update(ended_at=now)
-    record.append(DELEGATE_VACATED, {
-        "federation": federation.slug, "council": mandate.council.key,
-        "constituency": mandate.constituency.key,
+    federation = council.federation.slug
+    model.objects.filter(pk=mandate.pk).update(ended_at=now)
+    record.append(vacated, {
+        "federation": federation, "council": council.key, **named,
         "member": record.personal(mandate.member.number),
         "reason": f"recalled ({source})"[:200],
     }, actor=record_name(actor))
-    seated = Delegate.objects.create(council=mandate.council, constituency=mandate.constituency,
-                                     member=member, began_at=now, source=source[:100])
-    record.append(RECALL_REPLACEMENT_SEATED, {
-        "federation": federation.slug, "petition": petition.pk,
-        "council": mandate.council.key, "constituency": mandate.constituency.key,
+    seated = model.objects.create(council=council, member=member, began_at=now,
+                                  source=source[:100], **place)
+    record.append(seated_kind, {
+        "federation": federation, "petition": petition.pk, "council": council.key, **named,
         "member": record.personal(member.number), "source": source,
-    }, actor=record_name(actor))
-    return seated
-
-
-def seat_office_replacement(holder: OfficeHolder, petition: Petition, member: Member, *,
-                            source: str, actor: Actor, now: dt.datetime) -> OfficeHolder | None:
-    """End the recalled office-holder's tenure and give the office to the replacement
-    question's winner, in the caller's transaction; None (nothing changed) when the winner
-    holds that office already, so the caller calls an election of the office instead."""
-    if OfficeHolder.objects.filter(council=holder.council, office=holder.office, member=member,
-                                   ended_at__isnull=True).exists():
-        return None
-    federation = holder.council.federation
-    OfficeHolder.objects.filter(pk=holder.pk).update(ended_at=now)
-    record.append(OFFICE_VACATED, {
-        "federation": federation.slug, "council": holder.council.key, "office": holder.office,
-        "member": record.personal(holder.member.number),
-        "reason": f"recalled ({source})"[:200],
-    }, actor=record_name(actor))
-    seated = OfficeHolder.objects.create(council=holder.council, office=holder.office,
-                                         member=member, began_at=now, source=source[:100])
-    record.append(RECALL_OFFICE_REPLACEMENT_SEATED, {
-        "federation": federation.slug, "petition": petition.pk, "council": holder.council.key,
-        "office": holder.office, "member": record.personal(member.number), "source": source,
     }, actor=record_name(actor))
     return seated

@@ -84,8 +84,10 @@ def withdraw(request: HttpRequest, petition_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def stand(request: HttpRequest, petition_id: int) -> HttpResponse:
+    # An office-holder's recall asks who takes the office, a delegate's who takes the seat.
+    what = "office" if _petition(petition_id).office_holder_id else "seat"
     return _act(request, petition_id, do_stand_for_replacement,
-                "You stand for the seat on the recall ballot.")
+                f"You stand for the {what} on the recall ballot.")
 
 
 @login_required

@@ -19,7 +19,7 @@ from communard.web.members.models import Member
 from communard.web.recalls import facts
 from communard.web.recalls.actions.common import now_or
 from communard.web.recalls.models import Petition, State
-from communard.web.recalls.replacement import seat_office_replacement, seat_replacement
+from communard.web.recalls.replacement import seat_replacement
 from communard.web.records import services as record
 
 
@@ -53,10 +53,8 @@ def do_recall(mandate: Delegate | OfficeHolder, *, source: str, actor: Actor,
         }, actor=record_name(actor))
         if replacement == "replacement-question":
             if successor is not None and petition is not None:
-                seat = (seat_replacement if isinstance(mandate, Delegate)
-                        else seat_office_replacement)
-                seated = seat(mandate, petition, successor, actor=actor,  # type: ignore[arg-type]
-                              now=now, source=successor_source or source)
+                seated = seat_replacement(mandate, petition, successor, actor=actor, now=now,
+                                          source=successor_source or source)
                 if seated is not None:
                     return seated
             # Nobody stood, nobody was elected, or the winner sits already: the vacancy rule
