@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from communard.web.councils.models import Federation
 from communard.web.polls.actions.hand_in import try_close
@@ -22,11 +23,13 @@ from communard.web.polls.models import (
     RollEntry,
 )
 from communard.web.polls.sealed import envelope, sealing_from
+from communard.web.records.models import QueuedEntry
+from communard.web.records.services import UNSTAMPED
 from tests.web.factories import small_federation
 from tests.web.polls_helpers import open_poll, vote
-from tests.web.sealed_helpers import hand_in, register_tellers
+from tests.web.sealed_helpers import client_for, hand_in, register_tellers
 from tests.web.tampering import guards_lifted
-from tests.web.test_polls_sealed import CLOSE, closed_by_clock
+from tests.web.test_polls_sealed import CLOSE, closed_by_clock, served
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -94,3 +97,58 @@ def test_an_untouched_box_still_opens(sealed_poll: Poll) -> None:
     _hand_in_three(sealed_poll)
     assert try_close(sealed_poll, now=CLOSE)
     assert Ballot.objects.filter(poll=sealed_poll).count() == 3
+
+
+def _every_row() -> dict[str, list[str]]:
+    """Every table's rows as a database reader dumps them."""
+    tables: dict[str, list[str]] = {}
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            tables[table] = sorted(repr(tuple(bytes(v) if isinstance(v, memoryview) else v
+                                              for v in row)) for row in cursor.fetchall())
+    return tables
+
+
+def test_a_cast_through_the_pages_touches_only_the_mark_the_envelope_and_the_queue(
+        sealed_poll: Poll) -> None:
+    """Dump the whole database before the voter's confirmation step and after the cast: the
+    only rows that changed are the mark, the envelope and the queued entry (whose time is the
+    placeholder the sealer replaces with its batch's). No session, login, throttle or other row
+    takes the cast's time, and nothing stores the tracking code shown on the confirmation."""
+    client = client_for(sealed_poll.federation, "6")
+    assert client.get(f"/p/{sealed_poll.pk}/vote/").status_code == 200
+    with served():
+        before = _every_row()
+        confirm = client.post(f"/p/{sealed_poll.pk}/vote/", {"choice": "2"})
+        ticket = confirm.text.split('name="ticket" value="')[1].split('"')[0]
+        code = confirm.text.split('id="tracking-code" class="tracking-code">')[1][:19]
+        cast = client.post(f"/p/{sealed_poll.pk}/vote/",
+                           {"choice": "2", "confirm": "yes", "ticket": ticket})
+        assert cast.status_code == 200 and code in cast.text
+        after = _every_row()
+    changed = {t for t in after if after[t] != before.get(t)}
+    assert changed == {"polls_mark", "polls_envelope", "records_queuedentry"}
+    added = [row for t in changed for row in after[t] if row not in before[t]]
+    assert len(added) == 3
+    assert not any(code in row for row in added)
+    (queued,) = QueuedEntry.objects.all()
+    assert queued.time == UNSTAMPED
+
+
+def test_a_cast_through_the_api_touches_only_the_mark_the_envelope_and_the_queue(
+        sealed_poll: Poll) -> None:
+    """The same through ``POST /api/polls/<id>/votes`` (on PostgreSQL the casting door's one
+    statement), whose answer carries the code."""
+    client = client_for(sealed_poll.federation, "6")
+    with served():
+        before = _every_row()
+        cast = client.post(f"/api/polls/{sealed_poll.pk}/votes", {"choices": [2]},
+                           content_type="application/json")
+        assert cast.status_code == 201, cast.content
+        after = _every_row()
+    code = cast.json()["tracking_code"]
+    changed = {t for t in after if after[t] != before.get(t)}
+    assert changed == {"polls_mark", "polls_envelope", "records_queuedentry"}
+    assert not any(code in row for t in changed for row in after[t])
+    assert QueuedEntry.objects.get().time == UNSTAMPED
