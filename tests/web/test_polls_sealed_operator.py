@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from communard.web.councils.models import Federation
 from communard.web.polls.actions.hand_in import try_close
@@ -152,3 +153,29 @@ def test_a_cast_through_the_api_touches_only_the_mark_the_envelope_and_the_queue
     assert changed == {"polls_mark", "polls_envelope", "records_queuedentry"}
     assert not any(code in row for t in changed for row in after[t])
     assert QueuedEntry.objects.get().time == UNSTAMPED
+
+
+def test_a_tracking_code_looked_up_never_reaches_the_database(sealed_poll: Poll) -> None:
+    """A voter checking their code after the close: with PostgreSQL's statement log on
+    (``log_statement = all``, or ``log_min_duration_statement = 0``) a query carrying the code
+    would sit in the log with its time, beside the access log's line for the voter's request,
+    linking the voter to their published ballot. The page and the API find the code in the box
+    read whole, so no statement the server sends carries it."""
+    codes = [vote(sealed_poll, n, [1 + int(n) % 2]) for n in ["6", "7", "8"]]
+    closed_by_clock(sealed_poll)
+    _hand_in_three(sealed_poll)
+    assert try_close(sealed_poll, now=CLOSE)
+    client = client_for(sealed_poll.federation, "7")
+    with CaptureQueriesContext(connection) as sent:
+        page = client.post(f"/p/{sealed_poll.pk}/track/", {"code": codes[1].lower()})
+        api = client.post(f"/api/polls/{sealed_poll.pk}/track",
+                          {"tracking_code": codes[2]}, content_type="application/json")
+        missing = client.post(f"/api/polls/{sealed_poll.pk}/track",
+                              {"tracking_code": "AAAA-BBBB-CCCC-DDDD"},
+                              content_type="application/json")
+    assert page.status_code == 200 and "is in the published box" in page.text
+    assert api.status_code == 200 and api.json() == {"tracking_code": codes[2], "choices": [1]}
+    assert missing.status_code == 404
+    statements = " ".join(q["sql"] for q in sent.captured_queries).upper()
+    assert sent.captured_queries
+    assert not any(code in statements for code in [*codes, "AAAA-BBBB-CCCC-DDDD"])

@@ -23,8 +23,8 @@ from communard.web.polls.ballot_flow import code_of_ticket, has_voted, new_ticke
 from communard.web.polls.box import ballot_box, boxed_ballots
 from communard.web.polls.choices import check_choices
 from communard.web.polls.errors import AlreadyVoted, InvalidChoices, PollError
+from communard.web.polls.lookup import published_choices
 from communard.web.polls.models import Ballot, NamedVote, Poll, Question
-from communard.web.polls.tracking import is_tracking_code
 
 
 def load(poll_id: int) -> Poll:
@@ -164,9 +164,10 @@ def track(request: HttpRequest, poll_id: int) -> HttpResponse:
     beside the voter's address (issue 16)."""
     poll = load(poll_id)
     code = request.POST.get("code", "").strip().upper()
-    ballot = None
-    if is_tracking_code(code) and poll.closed_at is not None:
-        ballot = Ballot.objects.filter(poll=poll, tracking_code=code).first()
+    # Found in the box read whole: a query carrying the code would sit in a statement log
+    # (web/polls/lookup.py).
+    choices = published_choices(poll.pk, code) if poll.closed_at is not None else None
+    ballot = None if choices is None else Ballot(poll=poll, tracking_code=code, choices=choices)
     labels = dict(poll.options.values_list("number", "label"))
     return render(request, "polls/track.html", {
         "poll": poll, "code": code, "ballot": ballot,
