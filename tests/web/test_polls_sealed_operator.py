@@ -179,3 +179,30 @@ def test_a_tracking_code_looked_up_never_reaches_the_database(sealed_poll: Poll)
     statements = " ".join(q["sql"] for q in sent.captured_queries).upper()
     assert sent.captured_queries
     assert not any(code in statements for code in [*codes, "AAAA-BBBB-CCCC-DDDD"])
+
+
+def test_the_ballot_pages_answer_the_same_length_whatever_the_choices(tmp_path: Path) -> None:
+    """A proxy's access log (nginx's default `combined` format) keeps each response's size
+    beside the voter's address and time, and so does anyone watching the TLS stream: a
+    confirmation or receipt listing the chosen options would tell a short ranking (or a
+    short label) from a long one. In a secret poll every answer to the ballot's POST is as
+    long as the one listing every option."""
+    fed = small_federation(tmp_path, {"w1": 8})
+    register_tellers(fed, ["1", "2", "3", "4", "5"])
+    poll = open_poll(fed, question="ranked", options=("Ada", "Bo", "Cyrenaica Longname"),
+                     method="irv")
+    forms = [{"pref-1": "2"}, {"pref-3": "1", "pref-1": "2", "pref-2": "3"}]
+    confirms, receipts, backs = [], [], []
+    for number, form in zip(["6", "7"], forms, strict=True):
+        client = client_for(fed, number)
+        confirm = client.post(f"/p/{poll.pk}/vote/", form)
+        backs.append(len(client.post(f"/p/{poll.pk}/vote/", {**form, "change": "yes"}).content))
+        ticket = confirm.text.split('name="ticket" value="')[1].split('"')[0]
+        receipt = client.post(f"/p/{poll.pk}/vote/", {**form, "confirm": "yes",
+                                                      "ticket": ticket})
+        assert receipt.status_code == 200 and "Your vote is cast" in receipt.text
+        confirms.append(len(confirm.content))
+        receipts.append(len(receipt.content))
+    assert confirms[0] == confirms[1]
+    assert receipts[0] == receipts[1]
+    assert backs[0] == backs[1]
