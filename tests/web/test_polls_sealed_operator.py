@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from communard.web.councils.models import Federation
+from communard.web.members.models import Member
 from communard.web.polls.actions.hand_in import try_close
 from communard.web.polls.closing import BoxNotTheCasts
 from communard.web.polls.models import (
@@ -26,10 +27,12 @@ from communard.web.polls.models import (
 from communard.web.polls.sealed import envelope, sealing_from
 from communard.web.records.models import QueuedEntry
 from communard.web.records.services import UNSTAMPED
-from tests.web.factories import small_federation
+from tests.web.elections_helpers import open_election
+from tests.web.factories import member_login, small_federation
 from tests.web.polls_helpers import open_poll, vote
 from tests.web.sealed_helpers import client_for, hand_in, register_tellers
 from tests.web.tampering import guards_lifted
+from tests.web.test_elections_api import client_for as election_client
 from tests.web.test_polls_sealed import CLOSE, closed_by_clock, served
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -206,3 +209,24 @@ def test_the_ballot_pages_answer_the_same_length_whatever_the_choices(tmp_path: 
     assert confirms[0] == confirms[1]
     assert receipts[0] == receipts[1]
     assert backs[0] == backs[1]
+
+
+def test_the_election_ballot_pages_answer_the_same_length_whatever_the_ranking(
+        tmp_path: Path) -> None:
+    """The same for an election's own ballot pages: ranking one candidate or both answers as
+    long a confirmation and a receipt."""
+    fed = small_federation(tmp_path, {"w1": 8})
+    election = open_election(fed, "w1", ["1", "2"])
+    confirms, receipts = [], []
+    for number, form in [("3", {"pref-1": "1"}), ("4", {"pref-2": "1", "pref-1": "2"})]:
+        member_login(Member.objects.get(federation=fed, number=number), f"m{number}",
+                     "pw-12345-x")
+        client = election_client(f"m{number}")
+        form = {**form, "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
+        confirm = client.post(f"/e/{election.pk}/vote/", form)
+        receipt = client.post(f"/e/{election.pk}/vote/", {**form, "confirm": "yes"})
+        assert receipt.status_code == 200, receipt.content.decode()
+        confirms.append(len(confirm.content))
+        receipts.append(len(receipt.content))
+    assert confirms[0] == confirms[1]
+    assert receipts[0] == receipts[1]

@@ -25,6 +25,7 @@ from communard.web.polls.choices import check_choices
 from communard.web.polls.errors import AlreadyVoted, InvalidChoices, PollError
 from communard.web.polls.lookup import published_choices
 from communard.web.polls.models import Ballot, NamedVote, Poll, Question
+from communard.web.polls.padding import as_long_as
 
 
 def load(poll_id: int) -> Poll:
@@ -142,10 +143,7 @@ def _same_length(request: HttpRequest, template: str, context: dict[str, Any],
     widest = render(request, template, {
         **context, "chosen": every, "labels": [o.label for o in options],
         "options": with_ranks(options, every)}, status=status)
-    gap = len(widest.content) - len(response.content)
-    if gap > 0:
-        response.content = response.content + b" " * gap
-    return response
+    return as_long_as(response, widest)
 
 
 def _published(poll: Poll) -> HttpResponse | None:
