@@ -27,13 +27,22 @@ from communard.web.polls.models import (
 from communard.web.polls.sealed import envelope, sealing_from
 from communard.web.records.models import QueuedEntry
 from communard.web.records.services import UNSTAMPED
-from tests.web.elections_helpers import open_election
+from tests.web.elections_helpers import DAY, open_election
 from tests.web.factories import member_login, small_federation
 from tests.web.polls_helpers import open_poll, vote
+from tests.web.recall_more_helpers import (
+    FILED,
+    LONG_AGO,
+    ballot_called,
+    reviewed,
+    workshop_with,
+)
+from tests.web.recalls_helpers import petition_to_threshold, sitting
 from tests.web.sealed_helpers import client_for, hand_in, register_tellers
 from tests.web.tampering import guards_lifted
 from tests.web.test_elections_api import client_for as election_client
 from tests.web.test_polls_sealed import CLOSE, closed_by_clock, served
+from tests.web.test_recall_replacement_pages import browser_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -229,4 +238,25 @@ def test_the_election_ballot_pages_answer_the_same_length_whatever_the_ranking(
         confirms.append(len(confirm.content))
         receipts.append(len(receipt.content))
     assert confirms[0] == confirms[1]
+    assert receipts[0] == receipts[1]
+
+
+def test_the_recall_ballot_pages_answer_the_same_length_whatever_the_answers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same for the recall ballot's two questions: "yes" or "no", one replacement ranked
+    or both, the review and the receipt answer as long."""
+    workshop_with(tmp_path, monkeypatch, 'replacement = "replacement-question"\nvote_days = 10',
+                  cal=LONG_AGO)
+    petition = petition_to_threshold(sitting()[0], ["9", "10", "11"], when=FILED)
+    ballot = f"/petitions/{ballot_called(petition, ['5', '6'], FILED + DAY).pk}/ballot/"
+    reviews, receipts = [], []
+    for number, answers in [("11", {"recall": "1", "rank-1": "1"}),
+                            ("10", {"recall": "2", "rank-2": "1", "rank-1": "2"})]:
+        voter = browser_of(number)
+        review, form = reviewed(voter, ballot, answers)
+        cast = voter.post(ballot, form)
+        assert cast.status_code == 200, cast.content.decode()
+        reviews.append(len(review.content))
+        receipts.append(len(cast.content))
+    assert reviews[0] == reviews[1]
     assert receipts[0] == receipts[1]
