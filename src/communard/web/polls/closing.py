@@ -136,7 +136,8 @@ def open_box(poll: Poll, times: CloseTimes | None = None) -> list[Opened]:
         envelopes = [bytes(e) for e in Envelope.objects.filter(poll=poll)
                      .values_list("sealed", flat=True)]
         options = Option.objects.filter(poll=poll).count()
-    _refuse_a_box_that_is_not_the_casts(poll, len(envelopes))
+    with times.part("check"):
+        _refuse_a_box_that_is_not_the_casts(poll, len(envelopes))
     try:
         with times.part("open"):
             opened = open_ballots(key, envelopes, capacity=seal.capacity, options=options)
