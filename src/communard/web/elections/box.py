@@ -7,7 +7,7 @@ from __future__ import annotations
 from communard.count import Ballots, write_blt
 from communard.web.elections.models import Ballot, Candidate, Election
 from communard.web.polls import box as poll_box
-from communard.web.polls.models import Ballot as PollBallot
+from communard.web.polls.lookup import published_choices
 from communard.web.polls.tracking import is_tracking_code
 
 
@@ -49,8 +49,8 @@ def ballot_by_code(election: Election, code: str) -> list[int] | None:
     if not is_tracking_code(code) or election.closed_at is None:
         return None
     if election.poll_id is not None:
-        found = PollBallot.objects.filter(poll_id=election.poll_id, tracking_code=code).first()
-        return None if found is None else list(found.choices)
+        # No query carries the code: it would sit in a statement log (polls/lookup.py).
+        return published_choices(election.poll_id, code)
     legacy = Ballot.objects.filter(election=election, tracking_code=code).first()
     return None if legacy is None else list(legacy.ranking)
 

@@ -30,6 +30,7 @@ from communard.web.polls.actions.cast import do_cast
 from communard.web.polls.errors import PollError
 from communard.web.polls.models import Mark as PollMark
 from communard.web.polls.models import PollSeal
+from communard.web.polls.padding import as_long_as
 
 
 def _load(election_id: int) -> Election:
@@ -228,7 +229,7 @@ def vote(request: HttpRequest, election_id: int) -> HttpResponse:
     by_number = {c.number: c for c in candidates}
     if request.POST.get("confirm") != "yes":
         context["ranked"] = [by_number[n] for n in ranking]
-        return render(request, "elections/confirm.html", context)
+        return _same_length(request, "elections/confirm.html", context, candidates)
     if election.poll is None:  # cannot be in the poll's phase without one; the row was changed
         context["errors"] = ["The poll is not open."]
         return render(request, "elections/ballot.html", context, status=409)
@@ -237,15 +238,28 @@ def vote(request: HttpRequest, election_id: int) -> HttpResponse:
         code = do_cast(election.poll, me, ranking, actor=MemberActor(request.user.get_username()))
     except PollError as refusal:
         context["errors"] = [str(refusal)]
-        return render(request, "elections/ballot.html", context, status=refusal.status)
+        return _same_length(request, "elections/ballot.html", context, candidates,
+                            status=refusal.status)
     except NotAllowed as refusal:
         context["errors"] = [str(refusal)]
-        return render(request, "elections/ballot.html", context, status=403)
-    return render(
+        return _same_length(request, "elections/ballot.html", context, candidates, status=403)
+    return _same_length(
         request,
         "elections/receipt.html",
         {"election": election, "code": code, "ranked": [by_number[n] for n in ranking]},
+        candidates,
     )
+
+
+def _same_length(request: HttpRequest, template: str, context: dict[str, Any],
+                 candidates: list[Candidate], status: int = 200) -> HttpResponse:
+    """The answer as long as the same page with every candidate ranked: its size must not tell
+    how many, or whom, the voter ranked (web/polls/padding.py)."""
+    response = render(request, template, context, status=status)
+    widest = str(len(candidates))
+    every = {**context, "ranked": candidates,
+             "values": {c.number: widest for c in candidates}}
+    return as_long_as(response, render(request, template, every, status=status))
 
 
 def _closed_or_409(election: Election) -> HttpResponse | None:

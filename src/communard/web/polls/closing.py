@@ -18,7 +18,7 @@ from functools import partial
 from django.db import connection, transaction
 from nacl.public import PrivateKey
 
-from communard.record.kinds import POLL_BOX_OPENED
+from communard.record.kinds import POLL_BALLOT_CAST, POLL_BOX_OPENED
 from communard.sealing import (
     PublicPollKey,
     SealingError,
@@ -30,7 +30,7 @@ from communard.sealing import (
     open_sealed_share,
     rebuild_key,
 )
-from communard.web.polls.actions.common import ref
+from communard.web.polls.actions.common import recorded_count, ref
 from communard.web.polls.box import Opened
 from communard.web.polls.close_times import CloseTimes
 from communard.web.polls.errors import PollError
@@ -61,6 +61,14 @@ class AwaitingTellers(PollError):
     def __init__(self, message: str, missing: list[str]) -> None:
         super().__init__(message)
         self.missing = missing
+
+
+class BoxNotTheCasts(PollError):
+    """The box's envelopes and marks are not one per cast on the record: rows were deleted or
+    added behind the record's back. Nothing is opened: a box emptied down to one voter's
+    envelope would publish that voter's ballot (docs/sealing.md, "the operator's channels")."""
+
+    status = 409
 
 
 def is_sealed(poll: Poll) -> bool:
@@ -128,6 +136,8 @@ def open_box(poll: Poll, times: CloseTimes | None = None) -> list[Opened]:
         envelopes = [bytes(e) for e in Envelope.objects.filter(poll=poll)
                      .values_list("sealed", flat=True)]
         options = Option.objects.filter(poll=poll).count()
+    with times.part("check"):
+        _refuse_a_box_that_is_not_the_casts(poll, len(envelopes))
     try:
         with times.part("open"):
             opened = open_ballots(key, envelopes, capacity=seal.capacity, options=options)
@@ -153,6 +163,20 @@ def open_box(poll: Poll, times: CloseTimes | None = None) -> list[Opened]:
         transaction.on_commit(partial(_PRIVATE.pop, closing.public_key, None))
         closing.delete()
     return opened
+
+
+def _refuse_a_box_that_is_not_the_casts(poll: Poll, envelopes: int) -> None:
+    """Before any envelope is opened: as many envelopes and marks as casts on the record
+    (sealed or queued). The record is witnessed, the rows are not: an operator who deletes
+    every envelope but the target's (with the marks, so envelopes = marks still) must also
+    rewrite the witnessed log to get the box opened."""
+    marks = Mark.objects.filter(entry__poll=poll).count()
+    casts = recorded_count(POLL_BALLOT_CAST, poll)
+    if not envelopes == marks == casts:
+        raise BoxNotTheCasts(
+            f"the box of poll {poll.pk} is not opened: it holds {envelopes} envelope(s) and "
+            f"{marks} mark(s), and the record has {casts} cast(s) in it; rows were changed "
+            "behind the record's back (run communard verify)")
 
 
 def write_ballots(poll: Poll, opened: list[Opened]) -> None:

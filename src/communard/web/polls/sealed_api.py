@@ -17,8 +17,8 @@ from communard.web.polls.actions.hand_in import do_hand_in, try_close
 from communard.web.polls.actions.name_teller import do_name_teller
 from communard.web.polls.api import Invalid, PollId, Refusal, _poll, router
 from communard.web.polls.errors import PollError
-from communard.web.polls.models import Ballot, HandIn, PollSeal
-from communard.web.polls.tracking import is_tracking_code
+from communard.web.polls.lookup import published_choices
+from communard.web.polls.models import HandIn, PollSeal
 from communard.web.polls.views import voter_of
 
 
@@ -74,11 +74,10 @@ def find_ballot(request: HttpRequest, poll_id: PollId, body: TrackIn) -> Any:
     if poll.closed_at is None:
         return Status(409, {"detail": "ballots are published when the poll is counted"})
     code = body.tracking_code.strip().upper()
-    ballot = (Ballot.objects.filter(poll=poll, tracking_code=code).first()
-              if is_tracking_code(code) else None)
-    if ballot is None:
+    choices = published_choices(poll.pk, code)  # no query carries the code (polls/lookup.py)
+    if choices is None:
         return Status(404, {"detail": "no ballot with that tracking code in this poll"})
-    return {"tracking_code": ballot.tracking_code, "choices": ballot.choices}
+    return {"tracking_code": code, "choices": choices}
 
 
 class NomineeIn(Schema):

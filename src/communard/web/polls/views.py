@@ -23,8 +23,9 @@ from communard.web.polls.ballot_flow import code_of_ticket, has_voted, new_ticke
 from communard.web.polls.box import ballot_box, boxed_ballots
 from communard.web.polls.choices import check_choices
 from communard.web.polls.errors import AlreadyVoted, InvalidChoices, PollError
+from communard.web.polls.lookup import published_choices
 from communard.web.polls.models import Ballot, NamedVote, Poll, Question
-from communard.web.polls.tracking import is_tracking_code
+from communard.web.polls.padding import as_long_as
 
 
 def load(poll_id: int) -> Poll:
@@ -101,14 +102,14 @@ def vote(request: HttpRequest, poll_id: int) -> HttpResponse:
         return render(request, "polls/vote.html", context, status=400)
     if request.POST.get("change") == "yes":  # back from the confirmation, choices kept
         context["options"] = with_ranks(options, choices)
-        return render(request, "polls/vote.html", context)
+        return _same_length(request, "polls/vote.html", context)
     code = None
     try:
         check_choices(poll.question, len(options), poll.seats, choices)
         if request.POST.get("confirm") != "yes":
             context["labels"] = [labels[n] for n in choices]
             context["code"], context["ticket"] = new_ticket(poll, me)
-            return render(request, "polls/confirm.html", context)
+            return _same_length(request, "polls/confirm.html", context)
         if "ticket" in request.POST:
             code = code_of_ticket(poll, me, request.POST["ticket"])
             if code is None:
@@ -121,9 +122,28 @@ def vote(request: HttpRequest, poll_id: int) -> HttpResponse:
         if isinstance(refusal, AlreadyVoted):
             context["voted"], context["code"] = True, code
         status = refusal.status if isinstance(refusal, PollError) else 403
-        return render(request, "polls/vote.html", context, status=status)
-    return render(request, "polls/receipt.html",
-                  {"poll": poll, "code": code, "labels": [labels[n] for n in choices]})
+        return _same_length(request, "polls/vote.html", context, status=status)
+    return _same_length(request, "polls/receipt.html", {
+        "poll": poll, "options": options, "code": code, "labels": [labels[n] for n in choices]})
+
+
+def _same_length(request: HttpRequest, template: str, context: dict[str, Any],
+                 status: int = 200) -> HttpResponse:
+    """A secret poll's answer to a ballot's POST, padded (with spaces after the page) to the
+    length of the same page listing every option: a response's size, in a proxy's access log
+    or on the wire, must not tell which or how many options the voter chose (docs/sealing.md,
+    "the operator's channels"). Rendering the widest page again costs a template's time, on
+    the pages only; the API answers a code of fixed length."""
+    response = render(request, template, context, status=status)
+    poll: Poll = context["poll"]
+    if not poll.secret:
+        return response
+    options = context["options"]
+    every = [o.number for o in options]
+    widest = render(request, template, {
+        **context, "chosen": every, "labels": [o.label for o in options],
+        "options": with_ranks(options, every)}, status=status)
+    return as_long_as(response, widest)
 
 
 def _published(poll: Poll) -> HttpResponse | None:
@@ -164,9 +184,10 @@ def track(request: HttpRequest, poll_id: int) -> HttpResponse:
     beside the voter's address (issue 16)."""
     poll = load(poll_id)
     code = request.POST.get("code", "").strip().upper()
-    ballot = None
-    if is_tracking_code(code) and poll.closed_at is not None:
-        ballot = Ballot.objects.filter(poll=poll, tracking_code=code).first()
+    # Found in the box read whole: a query carrying the code would sit in a statement log
+    # (web/polls/lookup.py).
+    choices = published_choices(poll.pk, code) if poll.closed_at is not None else None
+    ballot = None if choices is None else Ballot(poll=poll, tracking_code=code, choices=choices)
     labels = dict(poll.options.values_list("number", "label"))
     return render(request, "polls/track.html", {
         "poll": poll, "code": code, "ballot": ballot,

@@ -27,6 +27,7 @@ from communard.web.polls.ballot_flow import code_of_ticket, has_voted, new_ticke
 from communard.web.polls.choices import check_choices
 from communard.web.polls.errors import AlreadyVoted, PollError
 from communard.web.polls.models import Poll
+from communard.web.polls.padding import as_long_as
 from communard.web.recalls import replacement
 from communard.web.recalls.ballot_cast import Answer, Refused, cast_answers
 from communard.web.recalls.models import Petition
@@ -139,12 +140,12 @@ def recall_ballot(request: HttpRequest, petition_id: int) -> HttpResponse:
         context["errors"] = ["Answer at least one question."]
         return render(request, "recalls/ballot.html", context, status=400)
     if request.POST.get("change") == "yes":  # back from the review, answers kept
-        return render(request, "recalls/ballot.html", context)
+        return _same_length(request, "recalls/ballot.html", context)
     try:
         if request.POST.get("confirm") != "yes":
             _checked(answers, me)
             context["review"] = [_review(p, chosen, me) for p, chosen in answers]
-            return render(request, "recalls/ballot_confirm.html", context)
+            return _same_length(request, "recalls/ballot_confirm.html", context)
         context["codes"] = _cast(request, answers, me)
     except Refused as refused:
         context["errors"] = [f"{refused.poll.title}: {refused.reason}"]
@@ -154,6 +155,22 @@ def recall_ballot(request: HttpRequest, petition_id: int) -> HttpResponse:
         for q in questions:
             q["voted"] = has_voted(q["poll"], me)
         status = (refused.cause.status if isinstance(refused.cause, PollError) else 403)
-        return render(request, "recalls/ballot.html", context, status=status)
-    return render(request, "recalls/ballot_receipt.html", context)
+        return _same_length(request, "recalls/ballot.html", context, status=status)
+    return _same_length(request, "recalls/ballot_receipt.html", context)
+
+
+def _same_length(request: HttpRequest, template: str, context: dict[str, Any],
+                 status: int = 200) -> HttpResponse:
+    """The answer as long as the same page with every option of each answered question
+    chosen: its size must not tell a "yes" from a "no", or whom the voter ranked
+    (web/polls/padding.py)."""
+    response = render(request, template, context, status=status)
+    every = {q["poll"].pk: [o.number for o in q["options"]] for q in context["questions"]}
+    labels = {q["poll"].pk: [o.label for o in q["options"]] for q in context["questions"]}
+    _keep(context["questions"], [(q["poll"], every[q["poll"].pk]) for q in context["questions"]])
+    widest = {**context,
+              "review": [{**r, "chosen": every[r["poll"].pk], "labels": labels[r["poll"].pk]}
+                         for r in context.get("review", [])],
+              "codes": [(p, code, labels[p.pk]) for p, code, _ in context["codes"]]}
+    return as_long_as(response, render(request, template, widest, status=status))
 

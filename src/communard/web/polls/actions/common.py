@@ -46,3 +46,16 @@ def recorded_where(kind: kinds.Kind[Any], federation: str, key: str, pk: int) ->
         if data.get("federation") == federation and data.get(key) == pk:
             return "a queued entry"
     return None
+
+
+def recorded_count(kind: kinds.Kind[Any], poll: Poll) -> int:
+    """How many entries of ``kind`` (any version), sealed or still queued, name the poll."""
+    stored = kinds.tags(kind.name)
+    federation = poll.federation.slug
+    sealed = Entry.objects.filter(kind__in=stored, body__federation=federation,
+                                  body__poll=poll.pk).count()
+    queued = 0
+    for body in QueuedEntry.objects.filter(kind__in=stored).values_list("body", flat=True):
+        data = json.loads(body)
+        queued += data.get("federation") == federation and data.get("poll") == poll.pk
+    return sealed + queued
