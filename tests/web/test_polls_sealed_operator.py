@@ -4,6 +4,7 @@ hand-ins open a box that would show one voter's ballot. On SQLite and PostgreSQL
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from communard.web.councils.models import Federation
 from communard.web.members.models import Member
+from communard.web.polls import lookup
 from communard.web.polls.actions.hand_in import try_close
 from communard.web.polls.closing import BoxNotTheCasts
 from communard.web.polls.models import (
@@ -192,6 +194,34 @@ def test_a_tracking_code_looked_up_never_reaches_the_database(sealed_poll: Poll)
     assert sent.captured_queries
     assert not any(code in statements for code in [*codes, "AAAA-BBBB-CCCC-DDDD"])
 
+
+
+def test_voters_looking_up_at_once_read_the_box_once(sealed_poll: Poll) -> None:
+    """Look-ups read the counted box whole (above); when many voters look theirs up at once
+    after the close, one thread reads it and the others wait for it, rather than each reading
+    every ballot."""
+    codes = [vote(sealed_poll, n, [1 + int(n) % 2]) for n in ["6", "7", "8"]]
+    closed_by_clock(sealed_poll)
+    _hand_in_three(sealed_poll)
+    assert try_close(sealed_poll, now=CLOSE)
+    before = lookup.reads[sealed_poll.pk]
+    start = threading.Barrier(8)
+    found: list[list[int] | None] = []
+
+    def look_up(code: str) -> None:
+        try:
+            start.wait()
+            found.append(lookup.published_choices(sealed_poll.pk, code))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=look_up, args=(codes[i % 3],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(map(str, found)) == sorted(str([1 + int(n) % 2]) for n in "67867867")
+    assert lookup.reads[sealed_poll.pk] - before == 1
 
 def test_the_ballot_pages_answer_the_same_length_whatever_the_choices(tmp_path: Path) -> None:
     """A proxy's access log (nginx's default `combined` format) keeps each response's size

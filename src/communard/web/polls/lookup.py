@@ -13,7 +13,7 @@ restored backup or a reused test database.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 from communard.web.polls.models import Ballot, Result
 from communard.web.polls.tracking import is_tracking_code
@@ -23,6 +23,10 @@ KEPT = 4
 
 _boxes: OrderedDict[tuple[int, str, str, int], dict[str, list[int]]] = OrderedDict()
 _lock = threading.Lock()
+#: A lock per box being read, so that it is read once however many ask at once.
+_loading: dict[tuple[int, str, str, int], threading.Lock] = {}
+#: Boxes read from the database in this process, per poll (what a test reads).
+reads: Counter[int] = Counter()
 
 
 def published_choices(poll_id: int, code: str) -> list[int] | None:
@@ -39,12 +43,21 @@ def published_choices(poll_id: int, code: str) -> list[int] | None:
         box = _boxes.get(key)
         if box is not None:
             _boxes.move_to_end(key)
+        loading = _loading.setdefault(key, threading.Lock())
     if box is None:
-        box = {c: list(choices) for c, choices in Ballot.objects.filter(poll_id=poll_id)
-               .values_list("tracking_code", "choices").iterator(chunk_size=5000)}
-        with _lock:
-            _boxes[key] = box
-            while len(_boxes) > KEPT:
-                _boxes.popitem(last=False)
+        # One thread reads a box; the others asking for it meanwhile (a close's published
+        # result brings many voters at once) wait for it instead of each reading it whole.
+        with loading:
+            with _lock:
+                box = _boxes.get(key)
+            if box is None:
+                box = {c: list(choices) for c, choices in Ballot.objects.filter(poll_id=poll_id)
+                       .values_list("tracking_code", "choices").iterator(chunk_size=5000)}
+                reads[poll_id] += 1
+                with _lock:
+                    _boxes[key] = box
+                    while len(_boxes) > KEPT:
+                        evicted, _ = _boxes.popitem(last=False)
+                        _loading.pop(evicted, None)
     found = box.get(code)
     return None if found is None else list(found)
