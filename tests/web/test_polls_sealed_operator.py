@@ -5,10 +5,11 @@ hand-ins open a box that would show one voter's ballot. On SQLite and PostgreSQL
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from communard.web.councils.models import Federation
@@ -199,29 +200,46 @@ def test_a_tracking_code_looked_up_never_reaches_the_database(sealed_poll: Poll)
 def test_voters_looking_up_at_once_read_the_box_once(sealed_poll: Poll) -> None:
     """Look-ups read the counted box whole (above); when many voters look theirs up at once
     after the close, one thread reads it and the others wait for it, rather than each reading
-    every ballot."""
+    every ballot. On PostgreSQL the ballots' table is held locked while the eight look-ups
+    start, so that without the per-box lock all eight would be inside the read when it frees
+    (on SQLite, whose readers nothing blocks, the test shows the answers only)."""
     codes = [vote(sealed_poll, n, [1 + int(n) % 2]) for n in ["6", "7", "8"]]
     closed_by_clock(sealed_poll)
     _hand_in_three(sealed_poll)
     assert try_close(sealed_poll, now=CLOSE)
     before = lookup.reads[sealed_poll.pk]
-    start = threading.Barrier(8)
+    locked, release = threading.Event(), threading.Event()
     found: list[list[int] | None] = []
+
+    def hold_the_ballots() -> None:
+        try:
+            with transaction.atomic():
+                connection.cursor().execute("LOCK TABLE polls_ballot IN ACCESS EXCLUSIVE MODE")
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
 
     def look_up(code: str) -> None:
         try:
-            start.wait()
             found.append(lookup.published_choices(sealed_poll.pk, code))
         finally:
             connection.close()
 
+    holder = threading.Thread(target=hold_the_ballots)
+    if connection.vendor == "postgresql":
+        holder.start()
+        assert locked.wait(30)
     threads = [threading.Thread(target=look_up, args=(codes[i % 3],)) for i in range(8)]
     for thread in threads:
         thread.start()
-    for thread in threads:
+    time.sleep(0.5)  # every look-up has reached the read, or the per-box lock before it
+    release.set()
+    for thread in [*threads, *([holder] if holder.is_alive() else [])]:
         thread.join()
     assert sorted(map(str, found)) == sorted(str([1 + int(n) % 2]) for n in "67867867")
     assert lookup.reads[sealed_poll.pk] - before == 1
+
 
 def test_the_ballot_pages_answer_the_same_length_whatever_the_choices(tmp_path: Path) -> None:
     """A proxy's access log (nginx's default `combined` format) keeps each response's size
